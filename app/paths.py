@@ -1,0 +1,28 @@
+"""Where Yomi keeps its files: one place, so tests and IT can move it (YOMI_DATA_DIR)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+
+def data_dir() -> Path:
+    """The user data dir (drafts, outbox, cache, local centre); created on first use."""
+    override = os.environ.get("YOMI_DATA_DIR")
+    path = Path(override) if override else Path(platformdirs.user_data_dir("yomi", "yomi"))
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def shared_data_dir() -> Path | None:
+    """The project's shared real test data (../shared/data beside a checkout), if present."""
+    override = os.environ.get("YOMI_SHARED_DATA")
+    if override:
+        p = Path(override)
+        return p if p.is_dir() else None
+    here = Path(__file__).resolve().parents[1]
+    for candidate in (here.parent / "shared" / "data", Path.cwd().parent / "shared" / "data"):
+        if candidate.is_dir():
+            return candidate
+    return None

@@ -1,0 +1,69 @@
+"""Who and what a report is about, and who signs it: plain, immutable data.
+
+Personal fields are kept out of repr() so a report or identity that ends up in a log line or
+an exception shows UIDs only.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+__all__ = ["StudyIdentity", "Signer", "person_name_parts", "display_name"]
+
+
+@dataclass(frozen=True)
+class StudyIdentity:
+    """The study on screen, copied into every output. `patient_name` is a DICOM PN string,
+    e.g. 'Yamada^Tarou=山田^太郎=やまだ^たろう'; dates are DICOM DA (YYYYMMDD)."""
+
+    study_uid: str
+    patient_id: str = field(default="", repr=False)
+    patient_name: str = field(default="", repr=False)
+    patient_birth_date: str = field(default="", repr=False)
+    patient_sex: str = field(default="", repr=False)
+    accession_number: str = ""
+    study_date: str = ""
+    study_time: str = ""
+    study_id: str = ""
+    study_description: str = ""
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "StudyIdentity":
+        known = {k: str(v) for k, v in data.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The reader who signs, already re-authenticated by the session: PN name, ID, organisation."""
+
+    name: str = field(repr=False)
+    id: str
+    organisation: str
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Signer":
+        return cls(str(data["name"]), str(data["id"]), str(data["organisation"]))
+
+
+def person_name_parts(pn: str) -> tuple[str, str, str]:
+    """The alphabetic, ideographic and phonetic groups of a DICOM PN, each as 'Family Given'."""
+    groups = (pn.split("=") + ["", ""])[:3]
+    return tuple(" ".join(p for p in g.split("^")[:2] if p).strip() for g in groups)  # type: ignore[return-value]
+
+
+def display_name(pn: str, lang: str) -> str:
+    """A patient name as a Japanese requester reads it: 漢字（かな） in ja, romaji first in en."""
+    alpha, ideo, phon = person_name_parts(pn)
+    if lang == "ja":
+        main = ideo or alpha or phon
+        return f"{main}（{phon}）" if phon and main != phon else main
+    main = alpha or ideo or phon
+    extra = ideo if ideo and ideo != main else ""
+    return f"{main} ({extra})" if extra else main

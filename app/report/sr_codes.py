@@ -1,0 +1,52 @@
+"""Coded concepts of the SR, each traced to the reference's TID 1500 section (section 4).
+
+Codes the reference marks 'verify' or 'unverified' are listed in VERIFY so a conformance
+statement can name them; JSCTS has no standard codes, so it uses the private scheme 99YOMI.
+"""
+from __future__ import annotations
+
+from highdicom.sr import CodedConcept
+from pydicom.sr.codedict import codes
+
+__all__ = ["LOBE_SITES", "NODULE_TYPE", "NODULE_TYPE_NAME", "LUNG_RADS_NAME", "LUNG_RADS_VALUES",
+           "JSCTS_NAME", "jscts_value", "QUALITATIVE_EVALUATIONS", "OVERRIDE_REASON", "LUNG_RADS_S", "VERIFY"]
+
+# CID 6170 Lobe of Lung + laterality [D2][D3]. The lingula is part of the left upper lobe and
+# the reference gives no code of its own for it, so it is coded as the left upper lobe.
+LOBE_SITES: dict[str, tuple[CodedConcept, CodedConcept | None]] = {
+    "RUL": (codes.SCT.UpperLobeOfLung, codes.SCT.Right),
+    "RML": (codes.SCT.MiddleLobeOfRightLung, codes.SCT.Right),
+    "RLL": (codes.SCT.LowerLobeOfLung, codes.SCT.Right),
+    "LUL": (codes.SCT.UpperLobeOfLung, codes.SCT.Left),
+    "lingula": (codes.SCT.UpperLobeOfLung, codes.SCT.Left),
+    "LLL": (codes.SCT.LowerLobeOfLung, codes.SCT.Left),
+}
+
+# Composition: RadLex Solidness RID46010 [R1] (reference: verify).
+NODULE_TYPE_NAME = CodedConcept("RID46010", "RADLEX", "Solidness")
+NODULE_TYPE: dict[str, CodedConcept] = {
+    "solid": CodedConcept("RID5741", "RADLEX", "Solid"),
+    "part_solid": CodedConcept("RID46011", "RADLEX", "Partially solid"),
+    "ground_glass": CodedConcept("RID46016", "RADLEX", "Non-solid"),
+}
+
+# Lung-RADS: RadLex RID50134 with values RID50135-RID50141 for 0,1,2,3,4A,4B,4X [R1] (verify).
+LUNG_RADS_NAME = CodedConcept("RID50134", "RADLEX", "Lung-RADS assessment")
+LUNG_RADS_VALUES: dict[str, CodedConcept] = {
+    cat: CodedConcept(f"RID{50135 + i}", "RADLEX", f"Lung-RADS {cat}")
+    for i, cat in enumerate(("0", "1", "2", "3", "4A", "4B", "4X"))
+}
+LUNG_RADS_S = CodedConcept("LUNG-RADS-S", "99YOMI", "Lung-RADS S modifier: significant finding other than lung cancer")
+
+JSCTS_NAME = CodedConcept("JSCTS6-JUDGEMENT", "99YOMI", "JSCTS 6th ed. screening judgement")
+
+
+def jscts_value(code: str, meaning: str) -> CodedConcept:
+    return CodedConcept(f"JSCTS6-{code.upper().replace('_', '-')}", "99YOMI", meaning[:64])
+
+
+# Report-level "Qualitative Evaluations" container, TID 1500 row 12 (UMLS code: unverified).
+QUALITATIVE_EVALUATIONS = CodedConcept("C0034375", "UMLS", "Qualitative Evaluations")
+OVERRIDE_REASON = CodedConcept("CATEGORY-OVERRIDE-REASON", "99YOMI", "Reason for overriding the suggested category")
+
+VERIFY = ("RID46010", "RID5741", "RID46011", "RID46016", "RID50134", "RID50135-RID50141", "C0034375 (UMLS)")

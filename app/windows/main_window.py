@@ -1,0 +1,230 @@
+"""The reading window: worklist on the left, MPR in the centre, status and progress below."""
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QToolBar,
+)
+
+from app.windows.study_loader import StudyLoader
+from app.windows.worklist_panel import WorklistPanel
+from viewer.tools.window_level import PRESETS
+from viewer.views.mpr import MprWidget
+from worklist.centre import CentreError, WorkItem
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """The shell: it wires models to widgets and holds no reading or reporting logic.
+
+    `studyOpened(volume, item)` fires when a study is on screen; report tools listen to it
+    and to `mpr.measurementAdded`, and call `jump_to_instance` to show a referenced slice.
+    """
+
+    studyOpened = Signal(object, object)  # Volume, WorkItem
+
+    def __init__(self, centre, reader: str, notice: str = "", audit=None, *,
+                 session=None, outbox=None) -> None:
+        super().__init__()
+        self.centre = centre
+        self.reader = reader
+        self.audit = audit
+        self.session = session   # app.session.Session of the logged-in reader (None in bare tests)
+        self.outbox = outbox     # worklist.outbox.Outbox the signed reports go to
+        self.setWindowTitle(f"Yomi — {centre.name} — {reader}")
+        self.resize(1500, 900)
+
+        self.mpr = MprWidget(self)
+        self.setCentralWidget(self.mpr)
+        self.worklist = WorklistPanel(self)
+        self.worklist.openRequested.connect(self.open_item)
+        dock = QDockWidget("Worklist", self)
+        dock.setObjectName("worklist")
+        dock.setWidget(self.worklist)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(Qt.LeftDockWidgetArea, dock)
+
+        self._toolbar()
+        self.status_label = QLabel(notice, self)
+        self.progress = QProgressBar(self)
+        self.progress.setMaximumWidth(240)
+        self.progress.hide()
+        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button.hide()
+        self.cancel_button.clicked.connect(self.cancel_load)
+        self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+
+        self.loader: StudyLoader | None = None
+        self.current: WorkItem | None = None
+        self.volume = None
+        self.groups = []
+        self.refresh_worklist()
+
+    # ---- building -------------------------------------------------------------------
+    def _toolbar(self) -> None:
+        tb = QToolBar("View", self)
+        tb.setObjectName("view-tools")
+        self.addToolBar(tb)
+        self.series_box = QComboBox(self)
+        self.series_box.setMinimumWidth(260)
+        self.series_box.activated.connect(self._series_chosen)
+        tb.addWidget(QLabel(" Series ", self))
+        tb.addWidget(self.series_box)
+        tb.addSeparator()
+        for n, name in enumerate(PRESETS, start=1):
+            act = QAction(f"{name.capitalize()} ({n})", self)
+            act.triggered.connect(lambda _c=False, w=PRESETS[name]: self.mpr.set_window(w))
+            tb.addAction(act)
+        tb.addSeparator()
+        for key, tool, label in (("W", "window", "W/L"), ("P", "pan", "Pan"), ("Z", "zoom", "Zoom"),
+                                 ("L", "length", "Length"), ("E", "ellipse", "Ellipse"),
+                                 ("C", "crosshair", "Crosshair")):
+            act = QAction(f"{label} ({key})", self)
+            act.triggered.connect(lambda _c=False, t=tool: self._set_tool(t))
+            tb.addAction(act)
+        tb.addSeparator()
+        one = QAction("1 view (F1)", self)
+        one.triggered.connect(lambda: self.mpr.set_layout("axial"))
+        three = QAction("MPR (F2)", self)
+        three.triggered.connect(lambda: self.mpr.set_layout("mpr"))
+        tb.addAction(one)
+        tb.addAction(three)
+        refresh = QAction("Refresh worklist", self)
+        refresh.setShortcut(QKeySequence("F5"))
+        refresh.triggered.connect(self.refresh_worklist)
+        self.addAction(refresh)
+        focus_list = QAction("Worklist", self)
+        focus_list.setShortcut(QKeySequence("Ctrl+L"))
+        focus_list.triggered.connect(lambda: self.worklist.table.setFocus())
+        self.addAction(focus_list)
+
+    def _set_tool(self, tool: str) -> None:
+        for w in self.mpr.views.values():
+            w.set_tool(tool)
+
+    # ---- worklist -------------------------------------------------------------------
+    def refresh_worklist(self) -> None:
+        try:
+            items = self.centre.worklist()
+        except CentreError as exc:
+            self.show_error(f"Worklist unavailable: {exc.reason}")
+            return
+        self.worklist.set_items(items)
+        if self.audit:
+            self.audit("query", None)
+        self.status(f"{len(items)} studies assigned to {self.reader}")
+
+    def open_item(self, item: WorkItem) -> None:
+        if self.loader is not None:
+            self.loader.cancel()
+        try:
+            self.centre.claim(item)
+        except CentreError as exc:
+            self.show_error(f"Cannot open study: {exc.reason}")
+            return
+        self.current = item
+        self._start_loader(StudyLoader(self.centre, item.study_uid))
+
+    def _series_chosen(self, index: int) -> None:
+        if self.current is None or not self.groups:
+            return
+        key = self.series_box.itemData(index)
+        self._start_loader(StudyLoader(self.centre, self.current.study_uid, key, groups=self.groups))
+
+    def _start_loader(self, loader: StudyLoader) -> None:
+        self.loader = loader
+        loader.progress.connect(self._on_progress)
+        loader.loaded.connect(self._on_loaded)
+        loader.failed.connect(self._on_failed)
+        self.progress.setValue(0)
+        self.progress.show()
+        self.cancel_button.show()
+        self.status(f"Loading study {loader.study_uid}…")
+        loader.start()
+
+    def cancel_load(self) -> None:
+        if self.loader is not None:
+            self.loader.cancel()
+
+    def _on_progress(self, done: int, total: int, what: str) -> None:
+        if self.sender() is not self.loader:
+            return
+        self.progress.setMaximum(max(total, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"{what} %v/%m")
+
+    def _on_loaded(self, groups, volume, problems) -> None:
+        if self.sender() is not self.loader:
+            return
+        self.loader = None
+        self.progress.hide()
+        self.cancel_button.hide()
+        self.groups = groups
+        self.volume = volume
+        self.series_box.clear()
+        for g in groups:
+            info = g.info()
+            self.series_box.addItem(f"{info.description or g.key} ({info.slices} images)", g.key)
+            if g.identity.series_uid == volume.identity.series_uid and g.key.startswith(volume.identity.series_uid):
+                self.series_box.setCurrentIndex(self.series_box.count() - 1)
+        self.mpr.set_volume(volume)
+        self.mpr.axial.setFocus()
+        self.studyOpened.emit(volume, self.current)
+        if self.audit:
+            self.audit("opened", volume.identity)
+        msg = f"Study {volume.identity.study_uid}: series {volume.identity.series_uid}, {volume.shape[0]} slices"
+        if problems:
+            msg += f"; {len(problems)} file(s) skipped: " + "; ".join(f"{p.path}: {p.reason}" for p in problems[:3])
+        if volume.warnings:
+            msg += " — " + "; ".join(volume.warnings)
+        self.status(msg)
+
+    def _on_failed(self, message: str) -> None:
+        if self.sender() is not self.loader:
+            return
+        self.loader = None
+        self.progress.hide()
+        self.cancel_button.hide()
+        if message == "cancelled":
+            self.status("Loading cancelled")
+        else:
+            self.show_error(message)
+
+    def jump_to_instance(self, sop_instance_uid: str) -> bool:
+        """Show the slice holding `sop_instance_uid` in the axial view (and the MPR cursor)."""
+        if self.volume is None or sop_instance_uid not in self.volume.sop_instance_uids:
+            self.status(f"Image {sop_instance_uid} is not in the series on screen")
+            return False
+        k = self.volume.sop_instance_uids.index(sop_instance_uid)
+        nk, nj, ni = self.volume.shape
+        self.mpr.set_cursor(self.volume.index_to_lps([(ni - 1) / 2, (nj - 1) / 2, k]))
+        return True
+
+    # ---- messages -------------------------------------------------------------------
+    def status(self, text: str) -> None:
+        self.status_label.setText(text)
+
+    def show_error(self, text: str) -> None:
+        self.status(text)
+        if not getattr(self, "quiet_errors", False):
+            QMessageBox.warning(self, "Yomi", text)
+
+    def closeEvent(self, ev) -> None:  # noqa: N802
+        if self.loader is not None:
+            self.loader.cancel()
+        for w in self.mpr.views.values():
+            w.GetRenderWindow().Finalize()
+        super().closeEvent(ev)

@@ -1,0 +1,70 @@
+"""Loads a study off the GUI thread: retrieve from the centre, split series, build a volume."""
+from __future__ import annotations
+
+import logging
+import threading
+
+from PySide6.QtCore import QObject, Signal
+
+from viewer.volume import VolumeCancelled, VolumeError, build_volume, group_datasets
+from worklist.centre import Cancelled, CentreError
+
+log = logging.getLogger(__name__)
+
+
+class StudyLoader(QObject):
+    """One study load; emits `loaded(groups, volume, problems)` or `failed(message)`."""
+
+    progress = Signal(int, int, str)
+    loaded = Signal(object, object, object)
+    failed = Signal(str)
+
+    def __init__(self, centre, study_uid: str, series_key: str | None = None, groups=None) -> None:
+        super().__init__()
+        self.centre = centre
+        self.study_uid = study_uid
+        self.series_key = series_key
+        self.groups = groups  # reuse already retrieved series when switching series
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="study-loader", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def wait(self, timeout: float | None = None) -> None:
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _step(self, what: str):
+        def report(done: int, total: int) -> bool:
+            self.progress.emit(done, total, what)
+            return not self._cancel.is_set()
+        return report
+
+    def _run(self) -> None:
+        try:
+            problems = []
+            groups = self.groups
+            if groups is None:
+                datasets = list(self.centre.retrieve(self.study_uid, self._step("retrieving")))
+                groups, problems = group_datasets(datasets)
+            images = sorted(groups, key=lambda g: -g.info().slices)
+            if not images:
+                raise VolumeError(f"study {self.study_uid} holds no image series that can be shown")
+            group = next((g for g in images if g.key == self.series_key), images[0])
+            volume = build_volume(group, self._step("building volume"))
+        except (Cancelled, VolumeCancelled):
+            self.failed.emit("cancelled")
+            return
+        except (CentreError, VolumeError) as exc:
+            self.failed.emit(str(exc))
+            return
+        except Exception as exc:  # the window must survive any bad study; say which one
+            log.exception("loading study %s failed", self.study_uid)
+            self.failed.emit(f"study {self.study_uid}: unexpected error ({type(exc).__name__})")
+            return
+        self.loaded.emit(images, volume, problems)

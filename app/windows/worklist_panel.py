@@ -1,0 +1,78 @@
+"""The reader's worklist: assigned studies, STAT first, with a filter; Enter opens one."""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHeaderView,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewer.views.names import display_name
+from worklist.centre import WorkItem
+
+COLUMNS = ("Priority", "Status", "Patient", "ID", "Study date", "Description", "Modality", "Images")
+
+
+def _row(item: WorkItem) -> tuple[str, ...]:
+    d = item.study_date
+    date = f"{d[:4]}-{d[4:6]}-{d[6:]}" if len(d) == 8 else d
+    return (item.priority.name, item.status.value, display_name(item.patient_name), item.patient_id,
+            date, item.study_description, "/".join(item.modalities), str(item.number_of_images))
+
+
+class WorklistPanel(QWidget):
+    openRequested = Signal(object)  # WorkItem
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.filter = QLineEdit(self)
+        self.filter.setPlaceholderText("Filter (name, ID, description)…")
+        self.filter.textChanged.connect(self._apply_filter)
+        self.table = QTableWidget(0, len(COLUMNS), self)
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setSortingEnabled(False)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        self.table.verticalHeader().hide()
+        # activated = Enter or double click (the style decides), exactly once per action
+        self.table.activated.connect(lambda _i: self._open_current())
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.filter)
+        lay.addWidget(self.table)
+        self.items: list[WorkItem] = []
+
+    def set_items(self, items: list[WorkItem]) -> None:
+        self.items = sorted(items, key=WorkItem.sort_key)
+        self.table.setRowCount(len(self.items))
+        for r, item in enumerate(self.items):
+            for c, text in enumerate(_row(item)):
+                cell = QTableWidgetItem(text)
+                if c == 0 and item.priority.name == "STAT":
+                    cell.setForeground(Qt.red)
+                self.table.setItem(r, c, cell)
+        if self.items:
+            self.table.selectRow(0)
+        self._apply_filter(self.filter.text())
+
+    def _apply_filter(self, text: str) -> None:
+        t = text.strip().lower()
+        for r, item in enumerate(self.items):
+            hay = " ".join(_row(item)).lower() + " " + item.patient_name.lower()
+            self.table.setRowHidden(r, bool(t) and t not in hay)
+
+    def current(self) -> WorkItem | None:
+        r = self.table.currentRow()
+        return self.items[r] if 0 <= r < len(self.items) else None
+
+    def _open_current(self) -> None:
+        item = self.current()
+        if item is not None:
+            self.openRequested.emit(item)

@@ -1,0 +1,220 @@
+"""The reading window driven as a reader drives it: worklist, keys, mouse, screenshots.
+
+Runs `yomi --demo`'s own set-up (app.demo.prepare_demo) on the real chest CT of
+../shared/data and checks what is on screen by grabbing the window's pixels.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication
+
+from app.demo import DEMO_READER, prepare_demo
+from app.windows.main_window import MainWindow
+from viewer.tools.window_level import PRESETS
+
+
+def _grab(widget) -> np.ndarray:
+    """What the screen shows for `widget` (VTK areas included), as RGB."""
+    img = QApplication.primaryScreen().grabWindow(widget.winId()).toImage()
+    img = img.convertToFormat(QImage.Format_RGB888)
+    w, h = img.width(), img.height()
+    buf = np.frombuffer(img.constBits(), np.uint8, count=img.bytesPerLine() * h)
+    return buf.reshape(h, img.bytesPerLine())[:, : w * 3].reshape(h, w, 3).copy()
+
+
+@pytest.fixture
+def reading(qtbot, windows, shared_data, tmp_path):
+    setup = prepare_demo(tmp_path / "centre")
+    win = MainWindow(setup.centre, DEMO_READER, setup.notice)
+    win.quiet_errors = True
+    windows.append(win)
+    qtbot.addWidget(win)
+    win.resize(1400, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
+def _open(qtbot, win, index: int) -> None:
+    win.worklist.table.setFocus()
+    win.worklist.table.selectRow(index)
+    qtbot.keyClick(win.worklist.table, Qt.Key_Return)
+    qtbot.waitUntil(lambda: win.volume is not None and win.loader is None, timeout=60000)
+    qtbot.wait(100)
+
+
+def test_worklist_orders_stat_first_and_opens_real_ct_in_mpr(qtbot, reading, artifacts):
+    win = reading
+    items = win.worklist.items
+    assert [i.priority.name for i in items] == ["STAT", "ROUTINE"]
+    real = next(n for n, i in enumerate(items) if i.patient_id == "Lung_Dx-A0001")
+    _open(qtbot, win, real)
+    assert win.volume.shape == (64, 512, 512)
+    assert win.series_box.count() == 2  # the lung and mediastinal kernels stay two series
+    path = artifacts / "reading-window-mpr.png"
+    shot = _grab(win)
+    QApplication.primaryScreen().grabWindow(win.winId()).save(str(path))
+    for plane, view in win.mpr.views.items():
+        top_left = view.mapTo(win, QPoint(0, 0))
+        region = shot[top_left.y(): top_left.y() + view.height(), top_left.x(): top_left.x() + view.width()]
+        assert region.std() > 25, f"{plane} view is blank on screen"
+        # the orientation labels are yellow text; every view shows some
+        yellow = (region[..., 0] > 180) & (region[..., 1] > 180) & (region[..., 2] < 120)
+        assert yellow.sum() > 20, f"{plane} view shows no orientation labels"
+
+
+def test_keys_scroll_window_presets_zoom_and_reset(qtbot, reading):
+    win = reading
+    _open(qtbot, win, 1)
+    ax = win.mpr.axial
+    k0 = ax.view.slice_index()
+    qtbot.keyClick(ax, Qt.Key_Up)
+    assert ax.view.slice_index() == k0 + 1
+    qtbot.keyClick(ax, Qt.Key_PageDown)
+    assert ax.view.slice_index() == k0 + 1 - 10
+    qtbot.keyClick(ax, Qt.Key_Home)
+    assert ax.view.slice_index() == 0
+    qtbot.keyClick(ax, Qt.Key_End)
+    assert ax.view.slice_index() == ax.view.slice_count() - 1
+    # the coronal and sagittal crosshair follows the axial slice
+    z = ax.view.state.cursor[2]
+    assert win.mpr.views["coronal"].view.state.cursor[2] == pytest.approx(z)
+
+    qtbot.keyClick(ax, Qt.Key_2)
+    assert ax.view.state.window == PRESETS["mediastinum"]
+    qtbot.wait(50)
+    before = _grab(ax)
+    qtbot.keyClick(ax, Qt.Key_1)
+    assert ax.view.state.window == PRESETS["lung"]
+    assert win.mpr.views["sagittal"].view.state.window == PRESETS["lung"]
+    qtbot.wait(50)
+    changed = np.abs(_grab(ax).astype(int) - before.astype(int)).max(axis=-1) > 20
+    assert changed.mean() > 0.02, "the window change must show on screen"
+    qtbot.keyClick(ax, Qt.Key_6)  # the series' own first window
+    own = win.volume.window_presets[0]
+    assert (ax.view.state.window.center, ax.view.state.window.width) == (own[0], own[1])
+    qtbot.keyClick(ax, Qt.Key_7)  # its second value (WindowCenter/Width are multi-valued)
+    own2 = win.volume.window_presets[1]
+    assert (ax.view.state.window.center, ax.view.state.window.width) == (own2[0], own2[1])
+
+    ax.view.zoom_by(2.0)
+    qtbot.keyClick(ax, Qt.Key_R)
+    assert ax.view.state.zoom == 1.0 and not ax.view.state.pan.any()
+
+
+def test_mouse_wheel_drag_window_pan_zoom(qtbot, reading):
+    win = reading
+    _open(qtbot, win, 1)
+    ax = win.mpr.axial
+    k0 = ax.view.slice_index()
+    centre = QPoint(ax.width() // 2, ax.height() // 2)
+    _wheel(ax, centre, 120)
+    assert ax.view.slice_index() == k0 + 1
+    w0 = ax.view.state.window
+    _drag(qtbot, ax, Qt.LeftButton, centre, centre + QPoint(40, 20))
+    assert ax.view.state.window.width > w0.width and ax.view.state.window.center > w0.center
+    _drag(qtbot, ax, Qt.MiddleButton, centre, centre + QPoint(30, 0))
+    assert ax.view.state.pan[0] < 0  # the image follows the mouse to the right
+    _drag(qtbot, ax, Qt.RightButton, centre, centre + QPoint(0, -50))
+    assert ax.view.state.zoom > 1.2
+
+
+def test_length_and_ellipse_measurements_in_mm_and_hu(qtbot, reading):
+    win = reading
+    _open(qtbot, win, 1)
+    ax = win.mpr.axial
+    got = []
+    win.mpr.measurementAdded.connect(lambda m, plane: got.append((m, plane)))
+    qtbot.keyClick(ax, Qt.Key_L)
+    a, b = QPoint(ax.width() // 2 - 60, ax.height() // 2), QPoint(ax.width() // 2 + 60, ax.height() // 2)
+    _drag(qtbot, ax, Qt.LeftButton, a, b)
+    (length, plane), = got
+    assert plane == "axial"
+    expected = float(np.linalg.norm(ax.lps_at(b) - ax.lps_at(a)))
+    assert length.mm == pytest.approx(expected, rel=1e-6)
+    # 120 screen pixels in mm follow from the view's scale, itself from the pixel spacing
+    mm_per_px = ax.view._mm_per_pixel() * ax.devicePixelRatioF()
+    assert length.mm == pytest.approx(120 * mm_per_px, rel=0.03)
+
+    qtbot.keyClick(ax, Qt.Key_E)
+    c = QPoint(ax.width() // 2, ax.height() // 2)
+    _drag(qtbot, ax, Qt.LeftButton, c, c + QPoint(15, 15))
+    roi, _ = got[-1]
+    assert roi.stats is not None and roi.stats.count > 10
+    # the statistics are of stored HU: recompute them from the voxels independently
+    vox = win.volume.voxels
+    assert vox.min() <= roi.stats.min <= roi.stats.mean <= roi.stats.max <= vox.max()
+
+
+def test_crosshair_links_views_and_rotation_makes_oblique(qtbot, reading, artifacts):
+    win = reading
+    _open(qtbot, win, 1)
+    ax = win.mpr.axial
+    qtbot.keyClick(ax, Qt.Key_C)
+    p = QPoint(ax.width() // 3, ax.height() // 2)
+    _drag(qtbot, ax, Qt.LeftButton, p, p)
+    target = ax.lps_at(p)
+    cor, sag = win.mpr.views["coronal"].view, win.mpr.views["sagittal"].view
+    half = win.volume.spacing[0] / 2 + 1e-6  # the cursor snaps to the nearest slice of each plane
+    assert cor.state.cursor[1] == pytest.approx(target[1], abs=half)
+    assert sag.state.cursor[0] == pytest.approx(target[0], abs=half)
+    assert sag.state.cursor[0] < 0  # a point on screen left of the axial view is patient right
+    for _ in range(6):  # 30 degrees
+        qtbot.keyClick(ax, Qt.Key_BracketRight)
+    assert cor._labels["right"].GetInput() not in ("L", "R")  # oblique: two letters
+    assert cor._status.GetInput().splitlines()[1].startswith("Oblique")
+    QApplication.primaryScreen().grabWindow(win.winId()).save(str(artifacts / "reading-window-oblique.png"))
+    qtbot.keyClick(win.mpr, Qt.Key_O)
+    assert cor._labels["right"].GetInput() == "L"
+
+
+def test_slab_mip_keys(qtbot, reading):
+    win = reading
+    _open(qtbot, win, 1)
+    cor = win.mpr.views["coronal"]
+    qtbot.keyClick(cor, Qt.Key_M)
+    assert cor.view.state.slab_mode == "mip" and cor.view.state.slab_mm == 10.0
+    qtbot.keyClick(cor, Qt.Key_Plus)
+    assert cor.view.state.slab_mm == 12.0
+    qtbot.keyClick(cor, Qt.Key_M)
+    assert cor.view.state.slab_mode == "minip"
+    qtbot.keyClick(cor, Qt.Key_M)
+    qtbot.keyClick(cor, Qt.Key_M)
+    assert cor.view.state.slab_mm == 0.0
+
+
+def test_single_view_layout_and_back(qtbot, reading):
+    win = reading
+    _open(qtbot, win, 1)
+    qtbot.keyClick(win.mpr.axial, Qt.Key_F1)
+    assert not win.mpr.views["coronal"].isVisible()
+    qtbot.keyClick(win.mpr.axial, Qt.Key_F2)
+    assert win.mpr.views["coronal"].isVisible()
+
+
+def _wheel(widget, pos: QPoint, delta: int) -> None:
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    ev = QWheelEvent(QPointF(pos), QPointF(widget.mapToGlobal(pos)), QPoint(0, 0), QPoint(0, delta),
+                     Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
+    QApplication.sendEvent(widget, ev)
+
+
+def _drag(qtbot, widget, button, start: QPoint, end: QPoint) -> None:
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QMouseEvent
+
+    def send(kind, pos, buttons):
+        ev = QMouseEvent(kind, QPointF(pos), QPointF(widget.mapToGlobal(pos)), button, buttons, Qt.NoModifier)
+        QApplication.sendEvent(widget, ev)
+
+    send(QMouseEvent.MouseButtonPress, start, button)
+    steps = 5
+    for i in range(1, steps + 1):
+        send(QMouseEvent.MouseMove, start + (end - start) * i / steps, button)
+    send(QMouseEvent.MouseButtonRelease, end, Qt.NoButton)
+    qtbot.wait(20)

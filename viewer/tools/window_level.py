@@ -1,0 +1,57 @@
+"""Window/level: the standard CT presets, the series' own windows, and mouse-drag adjustment."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Window:
+    center: float
+    width: float
+    name: str = ""
+
+    def clamped(self) -> "Window":
+        return Window(self.center, max(1.0, self.width), self.name)
+
+    def dragged(self, dx_px: float, dy_px: float, hu_per_px: float = 4.0) -> "Window":
+        """Mouse drag: right widens, down raises the level (as in most reading stations)."""
+        return Window(self.center + dy_px * hu_per_px, self.width + dx_px * hu_per_px, "custom").clamped()
+
+
+# Keys 1-5 in the viewer, in this order.
+PRESETS: dict[str, Window] = {
+    "lung": Window(-600, 1500, "lung"),
+    "mediastinum": Window(40, 400, "mediastinum"),
+    "bone": Window(400, 1800, "bone"),
+    "brain": Window(40, 80, "brain"),
+    "abdomen": Window(40, 350, "abdomen"),
+}
+PRESET_KEYS = tuple(PRESETS)
+
+
+def series_windows(presets: list[tuple[float, float, str]]) -> list[Window]:
+    """The series' own windows (all values of a multi-valued WindowCenter/Width)."""
+    out = []
+    for n, (c, w, expl) in enumerate(presets, start=1):
+        out.append(Window(float(c), float(w), expl or f"series {n}").clamped())
+    return out
+
+
+def parse_window(text: str, own: list[Window] | None = None) -> Window:
+    """'lung' | 'mediastinum' | ... | 'series' | 'C,W' -> Window; ValueError otherwise."""
+    t = text.strip().lower()
+    if t in PRESETS:
+        return PRESETS[t]
+    if t in ("series", "default"):
+        if own:
+            return own[0]
+        raise ValueError("the series carries no window of its own")
+    try:
+        c, w = (float(x) for x in t.split(","))
+    except ValueError:
+        raise ValueError(
+            f"window {text!r}: expected one of {', '.join(PRESETS)}, 'series', or CENTER,WIDTH"
+        ) from None
+    if w <= 0:
+        raise ValueError(f"window {text!r}: width must be positive")
+    return Window(c, w, "custom")

@@ -1,0 +1,139 @@
+"""The three-plane MPR layout: axial, coronal and sagittal views with a linked crosshair.
+
+One cursor point (LPS) is shared: picking it in any view moves the other two planes
+through it. Rotating the crosshair in a view turns the other two planes about that view's
+normal, which gives oblique MPR. The window is shared too, as readers expect when they
+change a preset. F1 shows the axial view alone, F2 the three planes.
+"""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QWidget
+
+from viewer.views.planes import PLANES, PlaneAxes
+from viewer.views.qt_view import SliceWidget
+
+
+class MprWidget(QWidget):
+    measurementAdded = Signal(object, str)   # measurement, plane
+    viewChanged = Signal()
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.views: dict[str, SliceWidget] = {p: SliceWidget(p, self) for p in PLANES}
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        for w in self.views.values():
+            lay.addWidget(w, 1)
+            w.cursorPicked.connect(self.set_cursor)
+            w.rotateRequested.connect(self.rotate)
+            w.measurementAdded.connect(lambda m, p=w.plane: self.measurementAdded.emit(m, p))
+            w.viewChanged.connect(self._on_view_changed)
+        self.volume = None
+        self._syncing = False
+        self.layout_mode = "mpr"
+
+    def set_volume(self, volume) -> None:
+        self.volume = volume
+        self._syncing = True  # the views are not all set up until the loop ends
+        try:
+            for w in self.views.values():
+                w.view.set_volume(volume)
+                w.view.show_crosshair = True
+        finally:
+            self._syncing = False
+        self._sync_crosshair()
+        self.refresh()
+
+    def refresh(self) -> None:
+        for w in self.views.values():
+            if w.isVisible():
+                w.refresh()
+
+    @property
+    def axial(self) -> SliceWidget:
+        return self.views["axial"]
+
+    def set_layout(self, mode: str) -> None:
+        """'axial' = one large axial view; 'mpr' = three planes side by side."""
+        self.layout_mode = mode
+        for p, w in self.views.items():
+            w.setVisible(mode == "mpr" or p == "axial")
+        self.refresh()
+
+    def set_cursor(self, point) -> None:
+        if self.volume is None:
+            return
+        point = np.asarray(point, float)
+        for w in self.views.values():  # each plane shows a whole slice: put the cursor on it
+            point = w.view.snap(point)
+        for w in self.views.values():
+            w.view.state.cursor = point.copy()
+        self._sync_crosshair()
+        self.refresh()
+
+    def rotate(self, plane: str, angle: float) -> None:
+        """Turn the planes other than `plane` about its normal (oblique reslice)."""
+        if self.volume is None:
+            return
+        axis = self.views[plane].view.axes.normal
+        for p, w in self.views.items():
+            if p != plane:
+                w.view.set_axes(w.view.axes.rotated(axis, angle))
+        self._sync_crosshair()
+        self.refresh()
+
+    def reset_orientation(self) -> None:
+        for p, w in self.views.items():
+            w.view.set_axes(PlaneAxes.standard(p))
+        self._sync_crosshair()
+        self.refresh()
+
+    def set_window(self, window) -> None:
+        for w in self.views.values():
+            w.view.set_window(window)
+        self.refresh()
+
+    def _on_view_changed(self) -> None:
+        # A scroll in one view moves the shared cursor; a window change applies to all.
+        if self._syncing or self.volume is None:
+            return
+        src = self.sender()
+        if not isinstance(src, SliceWidget):
+            return
+        self._syncing = True
+        try:
+            for w in self.views.values():
+                if w is src:
+                    continue
+                if not np.allclose(w.view.state.cursor, src.view.state.cursor):
+                    w.view.state.cursor = src.view.state.cursor.copy()
+                    w.view.update()
+                if w.view.state.window != src.view.state.window:
+                    w.view.set_window(src.view.state.window)
+                w.refresh()
+            self._sync_crosshair()
+        finally:
+            self._syncing = False
+        self.viewChanged.emit()
+
+    def _sync_crosshair(self) -> None:
+        was, self._syncing = self._syncing, True
+        try:
+            for p, w in self.views.items():
+                w.view.crosshair_planes = {q: o.view.axes for q, o in self.views.items() if q != p}
+                w.view.update()
+        finally:
+            self._syncing = was
+
+    def keyPressEvent(self, ev) -> None:  # noqa: N802
+        if ev.key() == Qt.Key_F1:
+            self.set_layout("axial")
+        elif ev.key() == Qt.Key_F2:
+            self.set_layout("mpr")
+        elif ev.key() == Qt.Key_O:
+            self.reset_orientation()
+        else:
+            super().keyPressEvent(ev)

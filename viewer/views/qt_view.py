@@ -1,0 +1,214 @@
+"""A SliceView inside a Qt widget, driven by mouse and keyboard.
+
+The widget translates Qt events into SliceView calls and holds no viewing logic itself.
+Mouse: left drag = current tool (window/level by default), middle drag = pan,
+right drag = zoom, wheel = scroll (Ctrl+wheel = zoom).
+Keys: Up/Down = 1 slice, PageUp/PageDown = 10 slices, Home/End = first/last,
+1-5 = lung, mediastinum, bone, brain, abdomen, 6-9 = the series' own windows, 0 = series default,
+R = reset zoom/pan, W/P/Z = window, pan, zoom tools, L = length, E = ellipse ROI,
+C = crosshair, M = slab mode (off, MIP, MinIP, average), +/- = slab thickness,
+[ ] = rotate the other planes about this view's normal (oblique MPR), Delete = last measurement.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import vtkmodules.qt
+
+vtkmodules.qt.PyQtImpl = "PySide6"
+from PySide6.QtCore import QPoint, Qt, Signal  # noqa: E402
+from PySide6.QtGui import QKeyEvent, QMouseEvent, QWheelEvent  # noqa: E402
+from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor  # noqa: E402
+from vtkmodules.vtkInteractionStyle import vtkInteractorStyleUser  # noqa: E402
+from vtkmodules.vtkRenderingCore import vtkRenderer  # noqa: E402
+
+from viewer.tools.window_level import PRESET_KEYS, PRESETS, series_windows  # noqa: E402
+from viewer.views.slice_view import SliceView  # noqa: E402
+
+TOOLS = ("window", "pan", "zoom", "length", "ellipse", "crosshair")
+_SLAB_CYCLE = (None, "mip", "minip", "avg")
+_TOOL_KEYS = {Qt.Key_W: "window", Qt.Key_P: "pan", Qt.Key_Z: "zoom", Qt.Key_L: "length",
+              Qt.Key_E: "ellipse", Qt.Key_C: "crosshair"}
+
+
+class SliceWidget(QVTKRenderWindowInteractor):
+    """One plane on screen. Signals carry what the MPR layout and the shell need."""
+
+    cursorPicked = Signal(object)             # LPS point chosen with the crosshair tool
+    rotateRequested = Signal(str, float)      # plane, angle (rad) about this view's normal
+    measurementAdded = Signal(object)         # Length or EllipseRoi
+    viewChanged = Signal()
+    toolChanged = Signal(str)
+
+    def __init__(self, plane: str = "axial", parent=None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.StrongFocus)
+        self.setMinimumSize(200, 200)
+        self.renderer = vtkRenderer()
+        self.GetRenderWindow().AddRenderer(self.renderer)
+        # Qt owns interaction: VTK's own style must not also react to the same events.
+        self.GetRenderWindow().GetInteractor().SetInteractorStyle(vtkInteractorStyleUser())
+        self.view = SliceView(self.renderer, plane)
+        self.view.listeners.append(lambda _v: self.viewChanged.emit())
+        self.tool = "window"
+        self._drag: tuple[str, QPoint, QPoint] | None = None  # (action, start, last)
+        self._pending: np.ndarray | None = None
+        self.Initialize()
+
+    # ---- helpers ----------------------------------------------------------------------
+    @property
+    def plane(self) -> str:
+        return self.view.plane
+
+    def set_volume(self, volume) -> None:
+        self.view.set_volume(volume)
+        self.refresh()
+
+    def refresh(self) -> None:
+        if self.view.volume is not None:
+            self.view.refit()
+        self.GetRenderWindow().Render()
+
+    def set_tool(self, tool: str) -> None:
+        if tool not in TOOLS:
+            raise ValueError(f"unknown tool {tool!r}")
+        self.tool = tool
+        self._pending = None
+        self.toolChanged.emit(tool)
+
+    def _display_xy(self, pos: QPoint) -> tuple[float, float]:
+        """Qt widget pixel (top-left origin, logical) -> VTK display (bottom-left, device)."""
+        ratio = self.devicePixelRatioF()
+        return pos.x() * ratio, (self.height() - pos.y() - 1) * ratio
+
+    def lps_at(self, pos: QPoint) -> np.ndarray:
+        return self.view.display_to_lps(*self._display_xy(pos))
+
+    # ---- Qt events --------------------------------------------------------------------
+    def resizeEvent(self, ev) -> None:  # noqa: N802
+        super().resizeEvent(ev)
+        if self.view.volume is not None:
+            self.view.refit()
+
+    def mousePressEvent(self, ev: QMouseEvent) -> None:  # noqa: N802
+        self.setFocus()
+        if self.view.volume is None:
+            return
+        pos = ev.position().toPoint()
+        if ev.button() == Qt.LeftButton:
+            action = self.tool
+            if action in ("length", "ellipse"):
+                self._pending = self.lps_at(pos)
+            elif action == "crosshair":
+                if ev.modifiers() & Qt.ControlModifier:
+                    action = "rotate"
+                else:
+                    self.cursorPicked.emit(self.lps_at(pos))
+        elif ev.button() == Qt.MiddleButton:
+            action = "pan"
+        elif ev.button() == Qt.RightButton:
+            action = "zoom"
+        else:
+            return
+        self._drag = (action, pos, pos)
+
+    def mouseMoveEvent(self, ev: QMouseEvent) -> None:  # noqa: N802
+        if self._drag is None or self.view.volume is None:
+            return
+        action, start, last = self._drag
+        pos = ev.position().toPoint()
+        dx, dy = pos.x() - last.x(), pos.y() - last.y()
+        if action == "window":
+            self.view.set_window(self.view.state.window.dragged(dx, dy))
+        elif action == "pan":
+            self.view.pan_by_pixels(dx, -dy)
+        elif action == "zoom":
+            self.view.zoom_by(math.exp(-dy / 100.0))
+        elif action == "crosshair":
+            self.cursorPicked.emit(self.lps_at(pos))
+        elif action == "rotate":
+            c = self.view.lps_to_display(self.view.state.cursor)
+            a0 = math.atan2(self._display_xy(last)[1] - c[1], self._display_xy(last)[0] - c[0])
+            a1 = math.atan2(self._display_xy(pos)[1] - c[1], self._display_xy(pos)[0] - c[0])
+            self.rotateRequested.emit(self.plane, a1 - a0)
+        self._drag = (action, start, pos)
+        self.refresh()
+
+    def mouseReleaseEvent(self, ev: QMouseEvent) -> None:  # noqa: N802
+        if self._drag is None:
+            return
+        action, start, _ = self._drag
+        self._drag = None
+        pos = ev.position().toPoint()
+        if action in ("length", "ellipse") and self._pending is not None:
+            end = self.lps_at(pos)
+            if (pos - start).manhattanLength() >= 3:
+                m = (self.view.add_length(self._pending, end) if action == "length"
+                     else self._add_ellipse(self._pending, end))
+                if m is not None:
+                    self.measurementAdded.emit(m)
+            self._pending = None
+            self.refresh()
+
+    def _add_ellipse(self, center, corner):
+        try:
+            return self.view.add_ellipse(center, corner)
+        except ValueError:
+            return None
+
+    def wheelEvent(self, ev: QWheelEvent) -> None:  # noqa: N802
+        if self.view.volume is None:
+            return
+        steps = ev.angleDelta().y() // 120 or (1 if ev.angleDelta().y() > 0 else -1)
+        if ev.modifiers() & Qt.ControlModifier:
+            self.view.zoom_by(1.1 ** steps)
+        else:
+            self.view.scroll(steps)
+        self.refresh()
+
+    def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802
+        if self.view.volume is None or not self.handle_key(ev.key(), ev.modifiers()):
+            ev.ignore()  # let the layout and the window see keys this view does not use
+            return
+        self.refresh()
+
+    def handle_key(self, key: int, modifiers=Qt.NoModifier) -> bool:
+        v = self.view
+        if key in (Qt.Key_Up, Qt.Key_Down):
+            v.scroll(1 if key == Qt.Key_Up else -1)
+        elif key in (Qt.Key_PageUp, Qt.Key_PageDown):
+            v.scroll(10 if key == Qt.Key_PageUp else -10)
+        elif key in (Qt.Key_Home, Qt.Key_End):
+            v.set_slice_index(0 if key == Qt.Key_Home else v.slice_count() - 1)
+        elif Qt.Key_1 <= key <= Qt.Key_5:
+            v.set_window(PRESETS[PRESET_KEYS[key - Qt.Key_1]])
+        elif Qt.Key_6 <= key <= Qt.Key_9 or key == Qt.Key_0:
+            own = series_windows(v.volume.window_presets)
+            n = 0 if key == Qt.Key_0 else key - Qt.Key_6
+            if n >= len(own):
+                return True
+            v.set_window(own[n])
+        elif key == Qt.Key_R:
+            v.reset_camera()
+        elif key in _TOOL_KEYS:
+            self.set_tool(_TOOL_KEYS[key])
+        elif key == Qt.Key_M:
+            cur = v.state.slab_mode if v.state.slab_mm > 0 else None
+            nxt = _SLAB_CYCLE[(_SLAB_CYCLE.index(cur) + 1) % len(_SLAB_CYCLE)]
+            v.set_slab(0.0 if nxt is None else max(v.state.slab_mm, 10.0), nxt)
+        elif key in (Qt.Key_Plus, Qt.Key_Equal, Qt.Key_Minus) and v.state.slab_mm > 0:
+            delta = 2.0 if key != Qt.Key_Minus else -2.0
+            v.set_slab(max(v.step_mm(), v.state.slab_mm + delta))
+        elif key in (Qt.Key_BracketLeft, Qt.Key_BracketRight):
+            self.rotateRequested.emit(self.plane, math.radians(5 if key == Qt.Key_BracketRight else -5))
+        elif key in (Qt.Key_Delete, Qt.Key_Backspace):
+            if v.lengths or v.ellipses:
+                last = max(v.lengths + v.ellipses, key=lambda m: m.id)
+                (v.lengths if last in v.lengths else v.ellipses).remove(last)
+                v.update()
+        elif key == Qt.Key_Escape:
+            self.set_tool("window")
+        else:
+            return False
+        return True

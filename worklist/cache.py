@@ -1,0 +1,249 @@
+"""Encrypted on-disk study cache, per reader, with a size bound and a purge policy.
+
+security.md rows 8 and 21: the cache holds personal data, so every file is AES-256-GCM
+encrypted with a fresh random 96-bit nonce, and names on disk reveal nothing:
+- the reader's directory is a SHA-256 of the reader ID; study directories and instance
+  files are HMAC-SHA-256 of the UIDs under a key derived from the reader's key, so without
+  that key one cannot even test whether a known study is cached. No name comes from data.
+- the associated data binds each file to its place (reader, study name, instance name):
+  a file moved to another study or another reader's directory fails authentication.
+- each file starts with a small encrypted header holding the two UIDs, so `sop_uids` can
+  list a study without decrypting the pixel data.
+A file that fails authentication (wrong key, altered, torn) is treated as absent and
+removed; the log names only its hashed file name.
+
+Writes are tmp + os.replace without fsync: a torn file after a power cut fails its tag
+and is fetched again, which is all a cache owes.
+
+Eviction is by study, least recently used first (last access = mtime of the study's
+".used" stamp), when the reader's cache passes `max_bytes`; a study not used for
+`ttl_seconds` is purged by `purge_expired()` (the shell calls it at login and hourly).
+Studies of a key no longer in use (after a password change) age out the same way.
+
+The key is passed in (app.session.Session.cache_key()); this module never stores it.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import shutil
+import struct
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+__all__ = ["StudyCache", "CacheError"]
+
+log = logging.getLogger(__name__)
+
+MAGIC = b"YC1\0"
+_STAMP = ".used"
+_SUFFIX = ".yc"
+
+
+class CacheError(Exception):
+    """The cache cannot be used as asked (bad key, bad limits); one line, no personal data."""
+
+
+def _subkey(key: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"yomi study cache v1|" + purpose).derive(key)
+
+
+class StudyCache:
+    """A reader's encrypted cache of DICOM instances under `root`. Thread-safe."""
+
+    def __init__(self, root: Path | str, reader_id: str, key: bytes, *, max_bytes: int,
+                 ttl_seconds: float, clock: Callable[[], float] = time.time) -> None:
+        if len(key) != 32:
+            raise CacheError("cache key must be 32 bytes")
+        if max_bytes <= 0 or ttl_seconds <= 0:
+            raise CacheError("cache size bound and TTL must be positive")
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.ttl_seconds = ttl_seconds
+        self._clock = clock
+        self._aead = AESGCM(_subkey(key, b"data"))
+        self._name_key = _subkey(key, b"names")
+        self._reader_name = hashlib.sha256(b"yomi cache reader|" + reader_id.encode("utf-8")).hexdigest()[:32]
+        self.dir = self.root / self._reader_name
+        self._lock = threading.RLock()
+        self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.dir.mkdir(exist_ok=True, mode=0o700)
+        self._sizes: dict[str, int] = {}  # study dir name -> bytes on disk
+        for d in self.dir.iterdir():
+            if d.is_dir():
+                self._sizes[d.name] = self._measure(d)
+
+    # --- names and crypto ------------------------------------------------------------------
+
+    def _name(self, *parts: str) -> str:
+        msg = "\0".join(parts).encode("utf-8")
+        return hmac.new(self._name_key, msg, hashlib.sha256).hexdigest()[:40]
+
+    def _study_name(self, study_uid: str) -> str:
+        return self._name("study", study_uid)
+
+    def _path(self, study_uid: str, sop_uid: str) -> Path:
+        return self.dir / self._study_name(study_uid) / (self._name("sop", study_uid, sop_uid) + _SUFFIX)
+
+    def _aad(self, path: Path, part: bytes) -> bytes:
+        return b"|".join([MAGIC, self._reader_name.encode(), path.parent.name.encode(), path.stem.encode(), part])
+
+    def _seal(self, path: Path, study_uid: str, sop_uid: str, data: bytes) -> bytes:
+        header = json.dumps({"study": study_uid, "sop": sop_uid}).encode("utf-8")
+        nh, nd = secrets.token_bytes(12), secrets.token_bytes(12)
+        eh = self._aead.encrypt(nh, header, self._aad(path, b"header"))
+        ed = self._aead.encrypt(nd, data, self._aad(path, b"data"))
+        return MAGIC + nh + struct.pack(">I", len(eh)) + eh + nd + ed
+
+    def _open_header(self, path: Path, blob: bytes) -> tuple[dict, int]:
+        if blob[:4] != MAGIC or len(blob) < 4 + 12 + 4:
+            raise InvalidTag()
+        (n,) = struct.unpack(">I", blob[16:20])
+        if 20 + n + 12 > len(blob):
+            raise InvalidTag()
+        header = json.loads(self._aead.decrypt(blob[4:16], blob[20:20 + n], self._aad(path, b"header")))
+        return header, 20 + n
+
+    def _reject(self, path: Path) -> None:
+        log.warning("cache: entry %s/%s failed authentication (other key or altered); removed",
+                    path.parent.name, path.stem)
+        path.unlink(missing_ok=True)
+        self._sizes[path.parent.name] = self._measure(path.parent)  # the file may have changed size
+
+    @staticmethod
+    def _measure(study_dir: Path) -> int:
+        return sum(f.stat().st_size for f in study_dir.glob("*" + _SUFFIX))
+
+    def _stamp(self, study_dir: Path) -> None:
+        stamp = study_dir / _STAMP
+        stamp.touch(mode=0o600, exist_ok=True)
+        now = self._clock()
+        os.utime(stamp, (now, now))
+
+    def _last_used(self, study_dir: Path) -> float:
+        try:
+            return (study_dir / _STAMP).stat().st_mtime
+        except FileNotFoundError:
+            return study_dir.stat().st_mtime
+
+    # --- public API ----------------------------------------------------------------------
+
+    def put(self, study_uid: str, sop_uid: str, data: bytes) -> bool:
+        """Store one instance; False if it cannot fit even after evicting other studies."""
+        path = self._path(study_uid, sop_uid)
+        blob = self._seal(path, study_uid, sop_uid, data)
+        with self._lock:
+            study = path.parent.name
+            old = path.stat().st_size if path.exists() else 0
+            self._evict(need=len(blob) - old, keep=study)
+            if self.size_bytes() + len(blob) - old > self.max_bytes:
+                log.warning("cache: instance in study dir %s does not fit in %d bytes; not cached",
+                            study, self.max_bytes)
+                return False
+            path.parent.mkdir(exist_ok=True, mode=0o700)
+            tmp = path.with_suffix(".tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            try:
+                os.write(fd, blob)
+            finally:
+                os.close(fd)
+            os.replace(tmp, path)
+            self._sizes[study] = self._sizes.get(study, 0) + len(blob) - old
+            self._stamp(path.parent)
+        return True
+
+    def get(self, study_uid: str, sop_uid: str) -> bytes | None:
+        """The instance's bytes, or None if absent, expired, or not readable with this key."""
+        path = self._path(study_uid, sop_uid)
+        with self._lock:
+            try:
+                blob = path.read_bytes()
+            except FileNotFoundError:
+                return None
+            try:
+                header, off = self._open_header(path, blob)
+                if header != {"study": study_uid, "sop": sop_uid}:
+                    raise InvalidTag()
+                data = self._aead.decrypt(blob[off:off + 12], blob[off + 12:], self._aad(path, b"data"))
+            except (InvalidTag, ValueError, struct.error):
+                self._reject(path)
+                return None
+            self._stamp(path.parent)
+            return data
+
+    def has(self, study_uid: str, sop_uid: str) -> bool:
+        """Whether a file is held (not decrypted: `get` may still reject it)."""
+        return self._path(study_uid, sop_uid).is_file()
+
+    def sop_uids(self, study_uid: str) -> list[str]:
+        """SOP Instance UIDs cached for the study (from the encrypted headers), sorted."""
+        study_dir = self.dir / self._study_name(study_uid)
+        out: list[str] = []
+        with self._lock:
+            if not study_dir.is_dir():
+                return []
+            for f in study_dir.glob("*" + _SUFFIX):
+                try:
+                    with open(f, "rb") as fh:
+                        head = fh.read(4096)
+                    header, _ = self._open_header(f, head)
+                except (InvalidTag, ValueError, struct.error, OSError):
+                    continue  # `get` rejects and removes it when asked for
+                if header.get("study") == study_uid:
+                    out.append(header["sop"])
+        return sorted(out)
+
+    def size_bytes(self) -> int:
+        with self._lock:
+            return sum(self._sizes.values())
+
+    def purge_study(self, study_uid: str) -> None:
+        """Remove one study (e.g. once its report was confirmed sent)."""
+        with self._lock:
+            self._remove(self._study_name(study_uid))
+
+    def purge_expired(self) -> int:
+        """Remove studies not used for `ttl_seconds`; returns how many."""
+        now = self._clock()
+        with self._lock:
+            old = [d.name for d in self.dir.iterdir()
+                   if d.is_dir() and now - self._last_used(d) > self.ttl_seconds]
+            for name in old:
+                self._remove(name)
+        if old:
+            log.info("cache: purged %d expired studies", len(old))
+        return len(old)
+
+    def purge_all(self) -> None:
+        """Remove everything this reader cached (at logout, if so configured)."""
+        with self._lock:
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self._sizes.clear()
+            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+
+    def _remove(self, study_name: str) -> None:
+        shutil.rmtree(self.dir / study_name, ignore_errors=True)
+        self._sizes.pop(study_name, None)
+
+    def _evict(self, need: int, keep: str) -> None:
+        """Drop least recently used studies (never `keep`) until `need` more bytes fit."""
+        if self.size_bytes() + need <= self.max_bytes:
+            return
+        candidates = sorted((d for d in self.dir.iterdir() if d.is_dir() and d.name != keep),
+                            key=self._last_used)
+        for d in candidates:
+            if self.size_bytes() + need <= self.max_bytes:
+                break
+            log.info("cache: evicting study dir %s (least recently used)", d.name)
+            self._remove(d.name)

@@ -1,0 +1,383 @@
+"""QIDO-RS, WADO-RS and STOW-RS over one `requests.Session` per centre (auth, TLS, retries).
+
+Every failure leaves this module as one of worklist.centre's typed errors with a one-line
+reason naming the URL (query string dropped, it may carry names) and never a credential.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import ssl
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from worklist.centre import (
+    BadData,
+    CentreError,
+    Forbidden,
+    NotFound,
+    ServerError,
+    TLSFailure,
+    Unauthorised,
+    Unreachable,
+)
+from worklist.multipart import Part, build_related, iter_parts
+
+__all__ = ["ClientSettings", "DicomWebClient", "StowResult", "query_string"]
+
+log = logging.getLogger(__name__)
+
+DICOM_JSON = "application/dicom+json"
+ACCEPT_INSTANCE = 'multipart/related; type="application/dicom"; transfer-syntax=*'
+ACCEPT_FRAMES = 'multipart/related; type="application/octet-stream"; transfer-syntax=*'
+# Only these are repeated after a failure: a repeated PUT of a UPS state is not idempotent
+# (the second one meets IN PROGRESS and fails), and STOW is retried by the durable outbox,
+# which owns the exactly-once rule.
+_RETRY_METHODS = frozenset({"GET", "HEAD"})
+_RETRY_STATUS = frozenset({502, 503, 504})
+_MAX_BACKOFF_S = 8.0
+# QIDO values go out as typed where a URL allows it: Orthanc 1.10 does not percent-decode
+# them (PLATFORM-NOTES). '^' is not allowed raw in a URL and urllib3 always encodes it, so
+# callers that match a person name put the '?' wildcard in its place and filter exactly
+# on the answers (see qido_worklist.py).
+_QIDO_SAFE = "*-,.=_?"
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How to reach one centre. `secret` is a password (basic) or a token (bearer)."""
+
+    base_url: str
+    user: str = ""
+    secret: str = field(default="", repr=False)
+    auth: str = "basic"  # "basic" | "bearer"
+    ca_bundle: Path | None = None
+    connect_timeout: float = 5.0
+    read_timeout: float = 60.0
+    retries: int = 3
+    backoff: float = 0.5
+    pool_size: int = 4
+
+
+@dataclass
+class StowResult:
+    """What a STOW-RS answer says about each instance sent."""
+
+    status: int
+    stored: list[str] = field(default_factory=list)            # in (0008,1199), not in (0008,1198)
+    failed: dict[str, str] = field(default_factory=dict)        # SOP UID -> Failure Reason (0008,1197)
+    warnings: dict[str, str] = field(default_factory=dict)      # SOP UID -> Warning Reason (0008,1196)
+
+
+def query_string(params: Mapping[str, str | Sequence[str]]) -> str:
+    """Build a QIDO query string, leaving `* - , .` unencoded (Orthanc matches only those)."""
+    items: list[str] = []
+    for key, value in params.items():
+        values = [value] if isinstance(value, str) else list(value)
+        for v in values:
+            items.append(f"{quote(str(key), safe='')}={quote(str(v), safe=_QIDO_SAFE)}")
+    return "&".join(items)
+
+
+def _safe_url(url: str) -> str:
+    """The URL for a message: no user info, no query (it may carry names)."""
+    parts = urlsplit(url)
+    netloc = parts.hostname or ""
+    if parts.port:
+        netloc = f"{netloc}:{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def _tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
+    # A configured bundle replaces the system store: a centre's private CA is then the only
+    # trust anchor for it. Verification and hostname checks are on and cannot be turned off.
+    ctx = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.check_hostname = True
+    ctx.verify_mode = ssl.CERT_REQUIRED
+    return ctx
+
+
+class _TLSAdapter(HTTPAdapter):
+    """Uses our SSL context for every connection, whatever `verify` a caller passes."""
+
+    def __init__(self, ctx: ssl.SSLContext, pool_size: int) -> None:
+        self._ctx = ctx
+        super().__init__(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["ssl_context"] = self._ctx
+        super().init_poolmanager(*args, **kwargs)
+
+    def proxy_manager_for(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        kwargs["ssl_context"] = self._ctx
+        return super().proxy_manager_for(*args, **kwargs)
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):  # type: ignore[override]
+        host_params, _ = super().build_connection_pool_key_attributes(request, True, cert)
+        return host_params, {"ssl_context": self._ctx, "cert_reqs": "CERT_REQUIRED"}
+
+    def cert_verify(self, conn, url, verify, cert) -> None:  # type: ignore[override]
+        # Trust comes from the context alone (no certifi, no REQUESTS_CA_BUNDLE, no verify=False).
+        conn.cert_reqs = "CERT_REQUIRED"
+        conn.ca_certs = None
+        conn.ca_cert_dir = None
+
+
+def _tls_reason(exc: Exception) -> str:
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        if "Hostname mismatch" in text or "IP address mismatch" in text:
+            return "certificate does not name this server"
+        return "certificate not issued by a trusted CA"
+    if "PROTOCOL_VERSION" in text or "protocol version" in text or "UNSUPPORTED_PROTOCOL" in text:
+        return "server offers only TLS older than 1.2"
+    return "TLS handshake failed"
+
+
+class DicomWebClient:
+    """One centre's DICOMweb endpoints. Thread-safe for the retrieval pool (requests' pool)."""
+
+    def __init__(self, settings: ClientSettings) -> None:
+        if settings.auth not in ("basic", "bearer"):
+            raise ValueError(f"auth must be 'basic' or 'bearer', not {settings.auth!r}")
+        self.settings = settings
+        self.base_url = settings.base_url.rstrip("/")
+        s = requests.Session()
+        # No .netrc, no environment CA bundle: trust and credentials come from the config only.
+        s.trust_env = False
+        adapter = _TLSAdapter(_tls_context(settings.ca_bundle), max(1, settings.pool_size))
+        s.mount("https://", adapter)
+        s.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=max(1, settings.pool_size)))
+        if settings.auth == "basic" and settings.user:
+            s.auth = (settings.user, settings.secret)
+        elif settings.auth == "bearer" and settings.secret:
+            s.headers["Authorization"] = f"Bearer {settings.secret}"
+        s.headers["User-Agent"] = "Yomi-DICOMweb/0.1"
+        self._session = s
+        if urlsplit(self.base_url).scheme == "http":
+            log.warning("centre %s is plain HTTP: no TLS", _safe_url(self.base_url))
+
+    def close(self) -> None:
+        self._session.close()
+
+    def __enter__(self) -> "DicomWebClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- transport -----------------------------------------------------------------------
+
+    def url(self, path: str, query: Mapping[str, str | Sequence[str]] | None = None) -> str:
+        u = f"{self.base_url}/{path.lstrip('/')}"
+        return f"{u}?{query_string(query)}" if query else u
+
+    def request(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
+                headers: Mapping[str, str] | None = None, data: Any = None, stream: bool = False,
+                ok: Iterable[int] = (200,), study_uid: str = "") -> requests.Response:
+        """Send one request; statuses in `ok` come back, every other outcome raises typed."""
+        url = self.url(path, query)
+        method = method.upper()
+        allowed = set(ok)
+        attempts = 1 + (max(0, self.settings.retries) if method in _RETRY_METHODS else 0)
+        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                resp = self._session.request(method, url, headers=dict(headers or {}), data=data,
+                                             stream=stream, timeout=timeout, allow_redirects=False)
+            except requests.exceptions.SSLError as exc:
+                raise TLSFailure(f"TLS with {_safe_url(url)} refused: {_tls_reason(exc)}",
+                                 url=_safe_url(url), study_uid=study_uid) from None
+            except requests.exceptions.ReadTimeout:
+                raise Unreachable(f"{_safe_url(url)} gave no answer within {self.settings.read_timeout:g} s",
+                                  url=_safe_url(url), study_uid=study_uid) from None
+            except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+                if last:
+                    raise Unreachable(f"cannot reach {_safe_url(url)} ({type(exc).__name__})",
+                                      url=_safe_url(url), study_uid=study_uid) from None
+                self._pause(attempt, url, type(exc).__name__)
+                continue
+            if resp.status_code in allowed:
+                return resp
+            if resp.status_code in _RETRY_STATUS and not last:
+                resp.close()
+                self._pause(attempt, url, str(resp.status_code))
+                continue
+            raise self._error(resp, url, study_uid)
+        raise AssertionError("unreachable")  # the loop always returns or raises
+
+    def _pause(self, attempt: int, url: str, why: str) -> None:
+        delay = min(_MAX_BACKOFF_S, self.settings.backoff * (2 ** attempt))
+        log.info("retrying %s after %s in %.2f s", _safe_url(url), why, delay)
+        time.sleep(delay)
+
+    @staticmethod
+    def _error(resp: requests.Response, url: str, study_uid: str) -> CentreError:
+        code = resp.status_code
+        where = _safe_url(url)
+        resp.close()
+        if code == 401:
+            return Unauthorised(f"{where} refused the credentials (401)", url=where, study_uid=study_uid)
+        if code == 403:
+            return Forbidden(f"{where} does not allow this reader (403)", url=where, study_uid=study_uid)
+        if code == 404:
+            return NotFound(f"{where} not found (404)", url=where, study_uid=study_uid)
+        if code >= 500:
+            return ServerError(f"{where} failed on the server ({code})", url=where, study_uid=study_uid)
+        return BadData(f"{where} rejected the request ({code})", url=where, study_uid=study_uid)
+
+    def _json(self, resp: requests.Response, what: str) -> Any:
+        if resp.status_code == 204 or not resp.content:
+            return []
+        try:
+            return resp.json()
+        except ValueError:
+            raise BadData(f"{_safe_url(resp.url)} answered {what} that is not JSON",
+                          url=_safe_url(resp.url)) from None
+
+    # --- QIDO-RS -----------------------------------------------------------------------------
+
+    def search(self, level_path: str, match: Mapping[str, str] | None = None,
+               includefield: Sequence[str] = (), limit: int | None = None,
+               offset: int | None = None) -> list[dict]:
+        """QIDO-RS at `studies`, `studies/{uid}/series`, `.../instances` etc.; 204 means none."""
+        query: dict[str, Any] = dict(match or {})
+        if includefield:
+            query["includefield"] = list(includefield)
+        if limit is not None:
+            query["limit"] = str(limit)
+        if offset is not None:
+            query["offset"] = str(offset)
+        resp = self.request("GET", level_path, query=query, headers={"Accept": DICOM_JSON}, ok=(200, 204))
+        result = self._json(resp, "a search result")
+        if not isinstance(result, list):
+            raise BadData(f"{_safe_url(resp.url)} answered a search with something other than a list")
+        return result
+
+    def search_studies(self, match: Mapping[str, str] | None = None, includefield: Sequence[str] = (),
+                       limit: int | None = None) -> list[dict]:
+        return self.search("studies", match, includefield, limit)
+
+    def search_series(self, study_uid: str, match: Mapping[str, str] | None = None,
+                      includefield: Sequence[str] = ()) -> list[dict]:
+        return self.search(f"studies/{study_uid}/series", match, includefield)
+
+    def search_instances(self, study_uid: str, series_uid: str | None = None,
+                         match: Mapping[str, str] | None = None, includefield: Sequence[str] = (),
+                         limit: int | None = None) -> list[dict]:
+        path = f"studies/{study_uid}/series/{series_uid}/instances" if series_uid else f"studies/{study_uid}/instances"
+        return self.search(path, match, includefield, limit)
+
+    # --- WADO-RS -----------------------------------------------------------------------------
+
+    def series_metadata(self, study_uid: str, series_uid: str) -> list[dict]:
+        resp = self.request("GET", f"studies/{study_uid}/series/{series_uid}/metadata",
+                            headers={"Accept": DICOM_JSON}, study_uid=study_uid)
+        result = self._json(resp, "series metadata")
+        if not isinstance(result, list):
+            raise BadData(f"series metadata of study {study_uid} is not a list", study_uid=study_uid)
+        return result
+
+    def _multipart(self, path: str, accept: str, study_uid: str) -> Iterator[Part]:
+        # identity: Orthanc gzips on request, which costs ~45 ms per CT slice for ~2x on
+        # pixel data; JSON answers keep requests' default (gzip helps them over a WAN).
+        resp = self.request("GET", path, headers={"Accept": accept, "Accept-Encoding": "identity"},
+                            stream=True, study_uid=study_uid)
+        try:
+            chunks = resp.iter_content(chunk_size=256 * 1024)
+            yield from iter_parts(chunks, resp.headers.get("Content-Type", ""))
+        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            raise Unreachable(f"{_safe_url(resp.url)} broke off the transfer", url=_safe_url(resp.url),
+                              study_uid=study_uid) from None
+        finally:
+            resp.close()
+
+    def retrieve_instance(self, study_uid: str, series_uid: str, sop_uid: str) -> bytes:
+        """One instance as DICOM Part 10 bytes, in the transfer syntax the server holds."""
+        parts = list(self._multipart(f"studies/{study_uid}/series/{series_uid}/instances/{sop_uid}",
+                                     ACCEPT_INSTANCE, study_uid))
+        if len(parts) != 1:
+            raise BadData(f"instance {sop_uid} came back as {len(parts)} parts", study_uid=study_uid)
+        return parts[0].body
+
+    def iter_series(self, study_uid: str, series_uid: str) -> Iterator[bytes]:
+        """All instances of a series in one request, each as soon as it has arrived."""
+        for part in self._multipart(f"studies/{study_uid}/series/{series_uid}", ACCEPT_INSTANCE, study_uid):
+            yield part.body
+
+    def retrieve_frames(self, study_uid: str, series_uid: str, sop_uid: str,
+                        frames: Sequence[int] = (1,)) -> list[bytes]:
+        """Pixel data of frames (1-based), as stored (may be compressed)."""
+        nums = ",".join(str(int(f)) for f in frames)
+        path = f"studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/{nums}"
+        return [p.body for p in self._multipart(path, ACCEPT_FRAMES, study_uid)]
+
+    # --- STOW-RS -----------------------------------------------------------------------------
+
+    def store(self, instances: Iterable[bytes], study_uid: str | None = None) -> StowResult:
+        """POST instances; returns what the server says it stored and refused.
+
+        400/409/415 raise BadData naming the failure reasons; 200 and 202 return.
+        """
+        content_type, body = build_related(instances, "application/dicom")
+        path = f"studies/{study_uid}" if study_uid else "studies"
+        resp = self.request("POST", path, data=body, study_uid=study_uid or "",
+                            headers={"Content-Type": content_type, "Accept": DICOM_JSON},
+                            ok=(200, 202, 400, 409, 415))
+        result = _stow_result(resp.status_code, self._json(resp, "a STOW-RS result") if resp.content else {})
+        if resp.status_code in (400, 409, 415):
+            reasons = ", ".join(f"{uid} {code}" for uid, code in result.failed.items()) or "no reason given"
+            raise BadData(f"{_safe_url(resp.url)} refused the instances ({resp.status_code}): {reasons}",
+                          url=_safe_url(resp.url), study_uid=study_uid or "")
+        return result
+
+
+def _values(ds: Mapping[str, Any], tag: str) -> list[Any]:
+    el = ds.get(tag) if isinstance(ds, Mapping) else None
+    return list(el.get("Value", [])) if isinstance(el, Mapping) else []
+
+
+def _stow_result(status: int, body: Any) -> StowResult:
+    result = StowResult(status)
+    if isinstance(body, list):  # some servers wrap the dataset in a list
+        body = body[0] if body else {}
+    if not isinstance(body, Mapping):
+        raise BadData("STOW-RS answer is not a DICOM JSON dataset")
+    for item in _values(body, "00081198"):
+        uid = next(iter(_values(item, "00081155")), "")
+        code = next(iter(_values(item, "00081197")), "")
+        result.failed[str(uid)] = f"0x{int(code):04X}" if isinstance(code, int) else str(code)
+    for item in _values(body, "00081199"):
+        uid = str(next(iter(_values(item, "00081155")), ""))
+        warn = next(iter(_values(item, "00081196")), None)
+        if warn is not None:
+            result.warnings[uid] = f"0x{int(warn):04X}" if isinstance(warn, int) else str(warn)
+        if uid and uid not in result.failed:
+            result.stored.append(uid)
+    return result
+
+
+def sop_uid_of(data: bytes) -> str:
+    """The SOP Instance UID of encoded DICOM bytes (to check a STOW answer names ours)."""
+    import pydicom
+
+    try:
+        ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True, specific_tags=["SOPInstanceUID"])
+        return str(ds.SOPInstanceUID)
+    except Exception as exc:  # pydicom raises many kinds on garbage
+        raise BadData(f"not a DICOM instance ({type(exc).__name__})") from None
+
+
+def dicom_json_value(ds: Mapping[str, Any], tag: str, default: Any = "") -> Any:
+    """First value of a tag in a DICOM JSON dataset, or default."""
+    values = _values(ds, tag)
+    return values[0] if values else default

@@ -54,6 +54,10 @@ class CentreConfig:
     pool_size: int = 4
     prefetch: int = 2                   # studies fetched ahead of the one being read
     poll_interval_s: float = 60.0
+    # Station (security.md rows 5 and 8; the guideline gives no values: configurable)
+    idle_lock_s: float = 300.0          # screen locks after this long without input
+    cache_max_gb: float = 20.0          # encrypted study cache bound, per reader
+    cache_ttl_hours: float = 72.0       # cached studies are purged this long after last use
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import pydicom
 from worklist.centre import BadData, CentreError, Progress, WorkItem
 from worklist.dicomweb import DicomWebClient, sop_uid_of
 from worklist.items import sort_items
-from worklist.retrieval import retrieve_study
+from worklist.retrieval import Retrieved, iter_retrieved, retrieve_study
 
 __all__ = ["WorklistSource", "DicomWebCentre"]
 
@@ -53,6 +53,12 @@ class DicomWebCentre:
                  focus: int | None = None, decode: bool = False) -> Iterator[pydicom.Dataset]:
         return retrieve_study(self.client, study_uid, progress=progress, workers=self.workers,
                               have=have, focus=focus, decode=decode)
+
+    def retrieve_raw(self, study_uid: str, progress: Progress | None = None, *, have: Collection[str] = (),
+                     focus: int | None = None) -> Iterator[Retrieved]:
+        """Like retrieve, with each instance's bytes as received (for the encrypted cache)."""
+        return iter_retrieved(self.client, study_uid, progress=progress, workers=self.workers,
+                              have=have, focus=focus)
 
     def submit(self, instances: Iterable[bytes]) -> list[str]:
         """STOW the instances; all must be named in (0008,1199) and none in (0008,1198)."""

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QToolBar,
 )
 
+from app import audit
 from app.windows.study_loader import StudyLoader
 from app.windows.worklist_panel import WorklistPanel
 from viewer.tools.window_level import PRESETS
@@ -34,12 +35,10 @@ class MainWindow(QMainWindow):
 
     studyOpened = Signal(object, object)  # Volume, WorkItem
 
-    def __init__(self, centre, reader: str, notice: str = "", audit=None, *,
-                 session=None, outbox=None) -> None:
+    def __init__(self, centre, reader: str, notice: str = "", *, session=None, outbox=None) -> None:
         super().__init__()
         self.centre = centre
         self.reader = reader
-        self.audit = audit
         self.session = session   # app.session.Session of the logged-in reader (None in bare tests)
         self.outbox = outbox     # worklist.outbox.Outbox the signed reports go to
         self.setWindowTitle(f"Yomi — {centre.name} — {reader}")
@@ -68,10 +67,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.cancel_button)
 
         self.loader: StudyLoader | None = None
+        self._partial_for: str | None = None  # study whose first slices are on screen
+        self.prefetch_count = 0  # studies to fetch ahead (set from the centre's configuration)
         self.current: WorkItem | None = None
         self.volume = None
         self.groups = []
         self.refresh_worklist()
+        from app.windows.report_panel import install_report_panel
+        install_report_panel(self)
 
     # ---- building -------------------------------------------------------------------
     def _toolbar(self) -> None:
@@ -120,11 +123,11 @@ class MainWindow(QMainWindow):
         try:
             items = self.centre.worklist()
         except CentreError as exc:
+            audit.query(self.reader, {"worklist": "assigned", "centre": self.centre.name}, ok=False)
             self.show_error(f"Worklist unavailable: {exc.reason}")
             return
         self.worklist.set_items(items)
-        if self.audit:
-            self.audit("query", None)
+        audit.query(self.reader, {"worklist": "assigned", "centre": self.centre.name})
         self.status(f"{len(items)} studies assigned to {self.reader}")
 
     def open_item(self, item: WorkItem) -> None:
@@ -137,6 +140,16 @@ class MainWindow(QMainWindow):
             return
         self.current = item
         self._start_loader(StudyLoader(self.centre, item.study_uid))
+        self._prefetch_after(item)
+
+    def _prefetch_after(self, item: WorkItem) -> None:
+        """Ask a caching centre to fetch the next studies of the list while this one is read."""
+        prefetch = getattr(self.centre, "prefetch", None)
+        if not self.prefetch_count or prefetch is None:
+            return
+        uids = [i.study_uid for i in self.worklist.items]
+        start = uids.index(item.study_uid) + 1 if item.study_uid in uids else 0
+        prefetch(uids[start:start + self.prefetch_count])
 
     def _series_chosen(self, index: int) -> None:
         if self.current is None or not self.groups:
@@ -147,6 +160,7 @@ class MainWindow(QMainWindow):
     def _start_loader(self, loader: StudyLoader) -> None:
         self.loader = loader
         loader.progress.connect(self._on_progress)
+        loader.partial.connect(self._on_partial)
         loader.loaded.connect(self._on_loaded)
         loader.failed.connect(self._on_failed)
         self.progress.setValue(0)
@@ -166,9 +180,25 @@ class MainWindow(QMainWindow):
         self.progress.setValue(done)
         self.progress.setFormat(f"{what} %v/%m")
 
+    def _on_partial(self, volume) -> None:
+        """First slices of a study still arriving: show them, keep the reader's view after."""
+        if self.sender() is not self.loader:
+            return
+        same = self.volume is not None and self.volume.identity.series_uid == volume.identity.series_uid \
+            and self._partial_for == self.loader.study_uid
+        self.volume = volume
+        self._partial_for = self.loader.study_uid
+        self.mpr.set_volume(volume, keep_view=same)
+        if not same:
+            self.mpr.axial.setFocus()
+        self.status(f"Study {volume.identity.study_uid}: {volume.shape[0]} slices on screen, more arriving…")
+
     def _on_loaded(self, groups, volume, problems) -> None:
         if self.sender() is not self.loader:
             return
+        keep = self._partial_for == self.loader.study_uid and self.volume is not None \
+            and self.volume.identity.series_uid == volume.identity.series_uid
+        self._partial_for = None
         self.loader = None
         self.progress.hide()
         self.cancel_button.hide()
@@ -177,14 +207,17 @@ class MainWindow(QMainWindow):
         self.series_box.clear()
         for g in groups:
             info = g.info()
-            self.series_box.addItem(f"{info.description or g.key} ({info.slices} images)", g.key)
+            number = g.identity.series_number
+            self.series_box.addItem(f"Se {number} {info.description or g.key} ({info.slices} images)".strip(), g.key)
             if g.identity.series_uid == volume.identity.series_uid and g.key.startswith(volume.identity.series_uid):
                 self.series_box.setCurrentIndex(self.series_box.count() - 1)
-        self.mpr.set_volume(volume)
-        self.mpr.axial.setFocus()
+        self.mpr.set_volume(volume, keep_view=keep)
+        if not keep:
+            self.mpr.axial.setFocus()
         self.studyOpened.emit(volume, self.current)
-        if self.audit:
-            self.audit("opened", volume.identity)
+        ident = volume.identity
+        audit.study_opened(self.reader, ident.study_uid, ident.patient_id,
+                           sop_uids=[u for u in volume.sop_instance_uids if u])
         msg = f"Study {volume.identity.study_uid}: series {volume.identity.series_uid}, {volume.shape[0]} slices"
         if problems:
             msg += f"; {len(problems)} file(s) skipped: " + "; ".join(f"{p.path}: {p.reason}" for p in problems[:3])

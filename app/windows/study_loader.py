@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from PySide6.QtCore import QObject, Signal
 
@@ -13,11 +14,19 @@ log = logging.getLogger(__name__)
 
 
 class StudyLoader(QObject):
-    """One study load; emits `loaded(groups, volume, problems)` or `failed(message)`."""
+    """One study load; emits `loaded(groups, volume, problems)` or `failed(message)`.
+
+    While instances arrive it also emits `partial(volume)`: the largest series built from
+    what has arrived so far (the centre sends the slices nearest the middle first), so the
+    reader sees the first images long before the series is complete. Partial builds are
+    spaced by `partial_interval_s` so that they cost a bounded share of the load.
+    """
 
     progress = Signal(int, int, str)
+    partial = Signal(object)
     loaded = Signal(object, object, object)
     failed = Signal(str)
+    partial_interval_s = 0.4
 
     def __init__(self, centre, study_uid: str, series_key: str | None = None, groups=None) -> None:
         super().__init__()
@@ -45,12 +54,33 @@ class StudyLoader(QObject):
             return not self._cancel.is_set()
         return report
 
+    def _receive(self) -> list:
+        datasets: list = []
+        last = 0.0
+        for ds in self.centre.retrieve(self.study_uid, self._step("retrieving")):
+            datasets.append(ds)
+            now = time.monotonic()
+            if now - last >= self.partial_interval_s:
+                last = now
+                self._emit_partial(datasets)
+                last = time.monotonic()  # the interval counts from the end of the build
+        return datasets
+
+    def _emit_partial(self, datasets: list) -> None:
+        try:
+            groups, _ = group_datasets(datasets)
+            images = [g for g in groups if g.info().slices]
+            if images:
+                self.partial.emit(build_volume(max(images, key=lambda g: g.info().slices)))
+        except VolumeError as exc:  # an incomplete series may not build yet; the full one will
+            log.debug("partial volume of study %s not shown: %s", self.study_uid, exc)
+
     def _run(self) -> None:
         try:
             problems = []
             groups = self.groups
             if groups is None:
-                datasets = list(self.centre.retrieve(self.study_uid, self._step("retrieving")))
+                datasets = self._receive()
                 groups, problems = group_datasets(datasets)
             images = sorted(groups, key=lambda g: -g.info().slices)
             if not images:

@@ -35,12 +35,15 @@ class MprWidget(QWidget):
         self._syncing = False
         self.layout_mode = "mpr"
 
-    def set_volume(self, volume) -> None:
+    def set_volume(self, volume, *, keep_view: bool = False) -> None:
+        """Show `volume`; with keep_view (more slices of the same series arrived) each view
+        keeps its slice, window, zoom, pan and orientation."""
+        keep_view = keep_view and self.volume is not None
         self.volume = volume
         self._syncing = True  # the views are not all set up until the loop ends
         try:
             for w in self.views.values():
-                w.view.set_volume(volume)
+                w.view.set_volume(volume, w.view.state if keep_view else None)
                 w.view.show_crosshair = True
         finally:
             self._syncing = False

@@ -170,13 +170,17 @@ class SliceView:
         corners = volume_corners(volume.affine, volume.voxels.shape)
         self._centre = corners.mean(axis=0)
         self._corners = corners
+        keep = state is not None  # same study growing (slices still arriving): keep the view
         if state is None:
             own = series_windows(volume.window_presets)
             win = own[0] if own else PRESETS["mediastinum"]
             state = ViewState(PlaneAxes.standard(self.plane), self._centre.copy(), win)
         self.state = state
         self._update_geometry()
-        self.reset_camera()
+        if keep:
+            self._apply_camera()
+        else:
+            self.reset_camera()
         self.update()
 
     @property

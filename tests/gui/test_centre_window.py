@@ -1,0 +1,117 @@
+"""The reading window on a real reading centre: Orthanc 1.10 + DICOMweb (Debian packages).
+
+The real 64-slice chest CT is uploaded as a study assigned to the reader (Name of
+Physician(s) Reading Study) plus one assigned to someone else; the window must list only
+the reader's, show the first slices while the rest still arrive, end voxel-for-voxel equal
+to the local files, and serve the second opening from the encrypted cache.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app.config import CentreConfig, open_centre
+from app.windows.main_window import MainWindow
+from tests.fixtures.orthanc import orthanc  # noqa: F401  (fixture)
+from tests.worklist.conftest import READER, copy_study
+from viewer.volume import load_volume
+from worklist.cache import StudyCache
+from worklist.cached_centre import CachingCentre
+
+
+@pytest.fixture(scope="module")
+def assigned(orthanc, shared_data, tmp_path_factory):  # noqa: F811
+    ct = sorted((shared_data / "ct" / "lung-dx-a0001" / "series-2-5mm").glob("*.dcm"))
+    tmp = tmp_path_factory.mktemp("assigned")
+    mine, files = copy_study(ct, tmp / "mine", reading=[READER])
+    other, other_files = copy_study(ct[:3], tmp / "other", reading=["Someone^Else"])
+    orthanc.upload(files + other_files)
+    return mine, other, tmp / "mine"
+
+
+@pytest.fixture
+def centre_window(qtbot, windows, orthanc, assigned, tmp_path):  # noqa: F811
+    cfg = CentreConfig(name="Test centre", dicomweb_url=orthanc.dicomweb_url, user=orthanc.user,
+                       reader_dicom_name=READER, pool_size=4)
+    inner = open_centre(cfg, orthanc.password, tmp_path / "state")
+    cache = StudyCache(tmp_path / "cache", "reader", secrets.token_bytes(32), max_bytes=10**9, ttl_seconds=3600)
+    centre = CachingCentre(inner, cache)
+    win = MainWindow(centre, "reader", "test")
+    win.quiet_errors = True
+    windows.append(win)
+    win.resize(1400, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win, centre
+    centre.close()
+
+
+def test_assigned_worklist_first_slices_early_then_exact_volume_then_cache(qtbot, centre_window, assigned,
+                                                                           artifacts):
+    win, centre = centre_window
+    mine, other, local_dir = assigned
+    uids = [i.study_uid for i in win.worklist.items]
+    assert mine in uids and other not in uids
+
+    seen = []  # (event, slices in the volume)
+    start = win._start_loader
+
+    def recording_start(loader):  # listen before the loader's thread can emit anything
+        loader.partial.connect(lambda v: seen.append(("partial", v.shape[0])))
+        loader.loaded.connect(lambda g, v, p: seen.append(("loaded", v.shape[0])))
+        start(loader)
+
+    win._start_loader = recording_start
+    win.worklist.table.selectRow(uids.index(mine))
+    win.worklist.table.setFocus()
+    qtbot.keyClick(win.worklist.table, Qt.Key_Return)
+    qtbot.waitUntil(lambda: win.loader is None and win.volume is not None, timeout=60000)
+    # The partial builds are throttled; at least the first arrives before the whole series.
+    partials = [n for kind, n in seen if kind == "partial"]
+    assert partials and partials[0] < 64, seen
+    assert seen[-1] == ("loaded", 64)
+    QApplication.primaryScreen().grabWindow(win.winId()).save(str(artifacts / "centre-window.png"))
+
+    local = load_volume(local_dir)
+    assert np.array_equal(win.volume.voxels, local.voxels)
+    assert np.allclose(win.volume.affine, local.affine)
+    assert len(centre.cache.sop_uids(mine)) == 64
+
+    # Second opening: everything from the cache, nothing from the server.
+    calls = []
+    real = centre.inner.retrieve_raw
+    centre.inner.retrieve_raw = lambda *a, **k: (calls.append(k.get("have")), real(*a, **k))[1]
+    try:
+        win.open_item(next(i for i in win.worklist.items if i.study_uid == mine))
+        qtbot.waitUntil(lambda: win.loader is None, timeout=60000)
+    finally:
+        centre.inner.retrieve_raw = real
+    assert calls and len(calls[0]) == 64  # asked the server only for what the cache lacks: nothing
+    assert np.array_equal(win.volume.voxels, local.voxels)
+
+
+def test_cache_holds_no_personal_data_in_clear(qtbot, centre_window, assigned):
+    win, centre = centre_window
+    mine = assigned[0]
+    win.open_item(next(i for i in win.worklist.items if i.study_uid == mine))
+    qtbot.waitUntil(lambda: win.loader is None, timeout=60000)
+    blob = b"".join(p.read_bytes() for p in centre.cache.root.rglob("*") if p.is_file())
+    for secret_text in (b"Lung_Dx-A0001", mine.encode(), READER.encode()):
+        assert secret_text not in blob
+    names = " ".join(str(p) for p in centre.cache.root.rglob("*"))
+    assert mine not in names and "Lung_Dx" not in names
+
+
+def test_prefetch_fills_the_cache_for_the_next_studies(qtbot, centre_window, assigned):
+    win, centre = centre_window
+    mine = assigned[0]
+    centre.cache.purge_study(mine)
+    centre.prefetch([mine])
+    qtbot.waitUntil(lambda: len(centre.cache.sop_uids(mine)) == 64, timeout=60000)
+    centre.stop_prefetch()
+    assert os.environ.get("YOMI_DATA_DIR")  # tests never write into a real user's data dir

@@ -1,0 +1,91 @@
+"""A centre seen through the reader's encrypted study cache, with background prefetch.
+
+`CachingCentre` wraps a DICOMweb centre: retrieving a study yields what the cache holds
+first (decrypted, no network), then asks the server only for the rest; every instance that
+arrives is stored encrypted (worklist/cache.py). `prefetch(study_uids)` fills the cache for
+the next studies of the worklist in one background thread, so opening them is local.
+A study's cache is purged once its report has been delivered (`release(completed=True)`).
+"""
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Iterable, Iterator
+
+import pydicom
+
+from worklist.cache import StudyCache
+from worklist.centre import Cancelled, CentreError, Progress, WorkItem
+
+log = logging.getLogger(__name__)
+
+
+class CachingCentre:
+    def __init__(self, inner, cache: StudyCache) -> None:
+        self.inner = inner
+        self.cache = cache
+        self.name = inner.name
+        self._prefetch_stop = threading.Event()
+        self._prefetch_thread: threading.Thread | None = None
+
+    def worklist(self) -> list[WorkItem]:
+        return self.inner.worklist()
+
+    def claim(self, item: WorkItem) -> WorkItem:
+        return self.inner.claim(item)
+
+    def release(self, item: WorkItem, *, completed: bool) -> None:
+        self.inner.release(item, completed=completed)
+        if completed:
+            self.cache.purge_study(item.study_uid)
+
+    def submit(self, instances: Iterable[bytes]) -> list[str]:
+        return self.inner.submit(instances)
+
+    def retrieve(self, study_uid: str, progress: Progress | None = None) -> Iterator[pydicom.Dataset]:
+        cached = self.cache.sop_uids(study_uid)
+        for sop in cached:
+            data = self.cache.get(study_uid, sop)
+            if data is None:  # rejected (tampered or another key): fetched again below
+                continue
+            yield pydicom.dcmread(io.BytesIO(data))
+        have = {s for s in cached if self.cache.has(study_uid, s)}
+        for got in self.inner.retrieve_raw(study_uid, progress, have=have):
+            self.cache.put(study_uid, got.planned.sop_uid, got.data)
+            yield got.dataset
+
+    # ---- prefetch ---------------------------------------------------------------------
+    def prefetch(self, study_uids: list[str]) -> None:
+        """Fill the cache for these studies in the background (replaces an earlier request)."""
+        self.stop_prefetch()
+        self._prefetch_stop = stop = threading.Event()
+        self._prefetch_thread = threading.Thread(
+            target=self._prefetch, args=(list(study_uids), stop), name="yomi-prefetch", daemon=True)
+        self._prefetch_thread.start()
+
+    def _prefetch(self, study_uids: list[str], stop: threading.Event) -> None:
+        for uid in study_uids:
+            if stop.is_set():
+                return
+            have = set(self.cache.sop_uids(uid))
+            try:
+                for got in self.inner.retrieve_raw(uid, lambda _d, _t: not stop.is_set(), have=have):
+                    self.cache.put(uid, got.planned.sop_uid, got.data)
+                log.info("prefetched study %s", uid)
+            except Cancelled:
+                return
+            except CentreError as exc:  # the reader will see the error when opening the study
+                log.warning("prefetch of study %s failed: %s", uid, exc.reason)
+
+    def stop_prefetch(self, timeout: float = 5.0) -> None:
+        self._prefetch_stop.set()
+        if self._prefetch_thread is not None:
+            self._prefetch_thread.join(timeout)
+            self._prefetch_thread = None
+
+    def close(self) -> None:
+        self.stop_prefetch()
+        close = getattr(self.inner, "close", None)
+        if close:
+            close()

@@ -17,13 +17,17 @@ def _group_text(group: str, sep: str) -> str:
     return sep.join(words)
 
 
-def display_name(pn: str, *, with_alphabetic: bool = True) -> str:
-    """'Yamada^Tarou=山田^太郎=やまだ^たろう' -> '山田 太郎 (Yamada Tarou)'."""
+def display_name(pn: str, *, with_alphabetic: bool = True, ideographic_ok: bool = True) -> str:
+    """'Yamada^Tarou=山田^太郎=やまだ^たろう' -> '山田 太郎 (Yamada Tarou)'.
+
+    `ideographic_ok=False` (no font with kanji/kana on this station) shows the alphabetic
+    group alone, rather than glyphs the screen cannot draw.
+    """
     groups = (str(pn or "").split("=") + ["", "", ""])[:3]
     alphabetic = _group_text(groups[0], " ")
     ideographic = _group_text(groups[1], " ")
     phonetic = _group_text(groups[2], " ")
-    main = ideographic or phonetic or alphabetic
+    main = (ideographic or phonetic or alphabetic) if ideographic_ok else (alphabetic or ideographic or phonetic)
     if with_alphabetic and main != alphabetic and alphabetic:
         return f"{main} ({alphabetic})"
     return main

@@ -454,7 +454,7 @@ class SliceView:
         for k, actor in self._labels.items():
             actor.SetInput(labels[k])
         ident = self.volume.identity
-        name = display_name(ident.patient_name)
+        name = display_name(ident.patient_name, ideographic_ok=cjk_font_file() is not None)
         sex_birth = " ".join(x for x in (ident.sex, _fmt_date(ident.birth_date)) if x)
         self._banner_left.SetInput("\n".join(x for x in (name, f"ID {ident.patient_id}", sex_birth) if x))
         series = f"Se {ident.series_number} {ident.series_description}".strip()

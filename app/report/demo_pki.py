@@ -22,7 +22,7 @@ from cryptography.x509.oid import NameOID
 
 from worklist.atomic_io import write_atomic
 
-__all__ = ["DemoPki", "DEMO_ORGANISATION", "ensure_demo_pki"]
+__all__ = ["DEMO_ORGANISATION", "DemoPki", "ensure_demo_pki"]
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ def _usage(*, sign_certs: bool) -> x509.KeyUsage:
 
 
 def _create(folder: Path, reader_name: str) -> DemoPki:
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     start, end = now - datetime.timedelta(days=1), now + datetime.timedelta(days=VALID_DAYS)
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     ca = (x509.CertificateBuilder().subject_name(_name("Yomi DEMO CA")).issuer_name(_name("Yomi DEMO CA"))

@@ -8,15 +8,16 @@ not from the view's current position: the reader may have scrolled away after me
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
 from .errors import FieldValueError
 from .finding import Finding, Segment
 
-__all__ = ["PERPENDICULAR_DEG", "AxisPick", "angle_deg", "pick_axes", "finding_from_lengths"]
+__all__ = ["PERPENDICULAR_DEG", "AxisPick", "angle_deg", "finding_from_lengths", "pick_axes"]
 
 # A second length counts as the short axis when it crosses the long one at 60-120 degrees:
 # readers draw the short axis "roughly perpendicular", not exactly.
@@ -54,16 +55,16 @@ def angle_deg(a: LengthLike, b: LengthLike) -> float:
 def _slice_of(length: LengthLike, volume: Any) -> int | None:
     """The stack index both ends lie on, or None when the segment leaves the slice (oblique)."""
     ks = volume.lps_to_index(np.array([length.p1, length.p2], float))[:, 2]
-    k = int(round(float(ks.mean())))
+    k = round(float(ks.mean()))
     if np.any(np.abs(ks - k) > _ON_SLICE):
         return None
     return k
 
 
 def pick_axes(lengths: Sequence[LengthLike], volume: Any, *, exclude: set[int] = frozenset()) -> AxisPick:
-    """The newest length not yet used (`exclude` ids) is the long axis... unless a newer one of
-    a perpendicular pair is shorter: of the newest length and its most recent perpendicular
-    partner on the same slice, the longer is the long axis and the shorter the short axis."""
+    """The axes of the nodule the reader just measured, from the lengths not yet used
+    (`exclude` ids): the newest length, and the most recent other length on the same slice
+    crossing it at 60-120 degrees if there is one; the longer of the two is the long axis."""
     usable = sorted((m for m in lengths if m.id not in exclude and m.mm > 0), key=lambda m: m.id)
     if not usable:
         raise FieldValueError("no length measurement to make a nodule from: measure with the length tool (L)")

@@ -44,7 +44,7 @@ def centre_window(qtbot, windows, orthanc, assigned, tmp_path):  # noqa: F811
     win = MainWindow(centre, "reader", "test")
     win.quiet_errors = True
     windows.append(win)
-    win.resize(1400, 800)
+    win.resize(1200, 800)
     win.show()
     qtbot.waitExposed(win)
     yield win, centre

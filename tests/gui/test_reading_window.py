@@ -32,7 +32,7 @@ def reading(qtbot, windows, shared_data, tmp_path):
     win.quiet_errors = True
     windows.append(win)
     qtbot.addWidget(win)
-    win.resize(1400, 800)
+    win.resize(1200, 800)
     win.show()
     qtbot.waitExposed(win)
     return win
@@ -218,3 +218,20 @@ def _drag(qtbot, widget, button, start: QPoint, end: QPoint) -> None:
         send(QMouseEvent.MouseMove, start + (end - start) * i / steps, button)
     send(QMouseEvent.MouseButtonRelease, end, Qt.NoButton)
     qtbot.wait(20)
+
+
+def test_worklist_filter_and_column_sort_keep_rows_and_items_together(qtbot, reading):
+    wl = reading.worklist
+    assert wl.table.rowCount() == 2
+    qtbot.keyClicks(wl.filter, "phantom")
+    visible = [r for r in range(wl.table.rowCount()) if not wl.table.isRowHidden(r)]
+    assert len(visible) == 1 and wl._item_at(visible[0]).patient_id == "SYNTH-0001"
+    wl.filter.clear()
+    images = wl.table.columnCount() - 1
+    qtbot.mouseClick(wl.table.horizontalHeader().viewport(), Qt.LeftButton,
+                     pos=QPoint(wl.table.horizontalHeader().sectionViewportPosition(images) + 5, 5))
+    counts = [int(wl.table.item(r, images).text()) for r in range(wl.table.rowCount())]
+    assert counts in (sorted(counts), sorted(counts, reverse=True)) and len(set(counts)) == 2
+    for r in range(wl.table.rowCount()):  # each row still opens the study it shows
+        wl.table.selectRow(r)
+        assert wl.current().patient_id == wl.table.item(r, 3).text()

@@ -3,13 +3,14 @@
 One cursor point (LPS) is shared: picking it in any view moves the other two planes
 through it. Rotating the crosshair in a view turns the other two planes about that view's
 normal, which gives oblique MPR. The window is shared too, as readers expect when they
-change a preset. F1 shows the axial view alone, F2 the three planes.
+change a preset. F1 shows the axial view alone, F2 the three planes (axial large, coronal and sagittal
+beside it).
 """
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QWidget
 
 from viewer.views.planes import PLANES, PlaneAxes
 from viewer.views.qt_view import SliceWidget
@@ -22,11 +23,17 @@ class MprWidget(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.views: dict[str, SliceWidget] = {p: SliceWidget(p, self) for p in PLANES}
-        lay = QHBoxLayout(self)
+        # Axial large on the left (the plane a chest CT is read in), coronal and sagittal
+        # stacked on the right.
+        lay = QGridLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
+        lay.addWidget(self.views["axial"], 0, 0, 2, 1)
+        lay.addWidget(self.views["coronal"], 0, 1)
+        lay.addWidget(self.views["sagittal"], 1, 1)
+        lay.setColumnStretch(0, 3)
+        lay.setColumnStretch(1, 2)
         for w in self.views.values():
-            lay.addWidget(w, 1)
             w.cursorPicked.connect(self.set_cursor)
             w.rotateRequested.connect(self.rotate)
             w.measurementAdded.connect(lambda m, p=w.plane: self.measurementAdded.emit(m, p))

@@ -174,6 +174,8 @@ class SliceWidget(QVTKRenderWindowInteractor):
         self.refresh()
 
     def handle_key(self, key: int, modifiers=Qt.NoModifier) -> bool:
+        if modifiers & (Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier):
+            return False  # Ctrl+M and friends are the window's shortcuts, not view keys
         v = self.view
         if key in (Qt.Key_Up, Qt.Key_Down):
             v.scroll(1 if key == Qt.Key_Up else -1)

@@ -149,7 +149,7 @@ class SliceView:
         self._warning = _text(fs, (1.0, 0.45, 0.2), bold=True)
         self._warning.SetPosition(0.99, 0.01)
         self._warning.GetTextProperty().SetJustificationToRight()
-        for t in (*self._labels.values(), self._banner_left, self._banner_right, self._status, self._warning):
+        for t in self._text_actors():
             renderer.AddViewProp(t)
         self._overlay_actors: list = []
 
@@ -373,8 +373,15 @@ class SliceView:
         self.renderer.ResetCameraClippingRange()
 
     def refit(self) -> None:
-        """Call when the viewport size changed."""
+        """Call when the viewport size changed: camera fit and text size follow the view."""
+        w, _ = self._viewport_size()
+        size = int(np.clip(w / 30, 9, self.font_size))
+        for t in self._text_actors():
+            t.GetTextProperty().SetFontSize(size + 4 if t in self._labels.values() else size)
         self._apply_camera()
+
+    def _text_actors(self) -> list:
+        return [*self._labels.values(), self._banner_left, self._banner_right, self._status, self._warning]
 
     # ---- coordinates ------------------------------------------------------------------
     def world_to_lps(self, x: float, y: float) -> np.ndarray:

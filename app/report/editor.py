@@ -1,0 +1,314 @@
+"""The report editor: a thin view over EditSession.
+
+It lays out the template's fields in template order (Tab moves field to field), the nodule
+list with the selected nodule's fields, and each scheme's category suggestion with the
+override-with-reason controls. Every input goes to the EditSession; after every change the
+editor re-reads the model (also after undo/redo), so what is shown is always the model.
+A signed report is shown read-only.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .categories import SCHEME_NAMES, category_label
+from .editing import EditSession
+from .errors import ReportError
+from .field_widgets import Binding, LabelBinding, UndoKeys, make_binding
+from .model import Report
+from .rules import jscts, lungrads
+
+__all__ = ["NODULE_FIXED_FIELDS", "ReportEditor", "scheme_categories"]
+
+log = logging.getLogger(__name__)
+
+# Where a nodule was measured comes from the viewer, never from typing.
+NODULE_FIXED_FIELDS = ("series_uid", "sop_uid", "sop_class_uid", "slice_index")
+
+
+def scheme_categories(scheme: str) -> list[str]:
+    if scheme == jscts.SCHEME:
+        return [j.value for j in jscts.Judgement]
+    if scheme == lungrads.SCHEME:
+        return list(lungrads.CATEGORIES)
+    return []
+
+
+def _plain(label: QLabel) -> QLabel:
+    label.setTextFormat(Qt.PlainText)  # text from data is never markup
+    label.setWordWrap(True)
+    return label
+
+
+class ReportEditor(QWidget):
+    message = Signal(str)          # a one-line problem or notice for the status line
+    jumpRequested = Signal(str)    # SOP Instance UID of a nodule's image
+    changed = Signal()             # the model changed and the editor shows it
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session: EditSession | None = None
+        self._unsubscribe = None
+        self._layout_key: tuple[str, str, str] | None = None
+        self.bindings: dict[str, Binding] = {}
+        self.nodule_bindings: dict[str, Binding] = {}
+        self.undo_keys = UndoKeys(self.undo, self.redo, self)
+        self.scroll = QScrollArea(self)
+        self.scroll.setWidgetResizable(True)
+        self.scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)  # the form follows the dock width
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.scroll)
+        self.nodule_list: QListWidget | None = None
+        self.category_rows: dict[str, tuple[QLabel, QComboBox, QLineEdit, QPushButton, QPushButton]] = {}
+
+    # -- model ---------------------------------------------------------------------------
+    @property
+    def report(self) -> Report | None:
+        return self.session.report if self.session else None
+
+    def set_session(self, session: EditSession | None) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.session = session
+        if session is not None:
+            self._unsubscribe = session.subscribe(lambda _r: self.refresh())
+        self.refresh()
+
+    def undo(self) -> None:
+        if self.session is not None and not self.session.report.is_signed and not self.session.undo():
+            self.message.emit("nothing to undo")
+
+    def redo(self) -> None:
+        if self.session is not None and not self.session.report.is_signed and not self.session.redo():
+            self.message.emit("nothing to redo")
+
+    def _apply(self, binding: Binding, change) -> None:
+        if self.session is None:
+            return
+        try:
+            change(self.session)
+        except ReportError as exc:
+            binding.mark_invalid(str(exc))
+            self.message.emit(str(exc))
+            return
+        binding.clear_invalid()
+
+    def _commit_field(self, field_id: str, value: Any) -> None:
+        self._apply(self.bindings[field_id], lambda s: s.set_field(field_id, value))
+
+    def _commit_nodule(self, field_id: str, value: Any) -> None:
+        index = self.current_nodule()
+        if index is None:
+            return
+        if field_id in ("long_mm", "short_mm") and value is None:
+            self.nodule_bindings[field_id].mark_invalid("a nodule needs both axes")
+            return
+        self._apply(self.nodule_bindings[field_id], lambda s: s.update_nodule(index, **{field_id: value}))
+
+    # -- building --------------------------------------------------------------------------
+    def _build(self, report: Report) -> None:
+        lang = report.language
+        t = report.template
+        self.bindings.clear()
+        self.nodule_bindings.clear()
+        self.category_rows.clear()
+        self.nodule_list = None
+        page = QWidget()
+        outer = QVBoxLayout(page)
+        chain: list[QWidget] = []
+        for section in t.sections:
+            box = QGroupBox(section.label[lang])
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)  # combos use the dock's width
+            for f in section.fields:
+                b = make_binding(f, lang, self._commit_field)
+                self.bindings[f.id] = b
+                form.addRow(_plain(QLabel(f.label[lang] + (" *" if f.required else ""))), b.widget)
+                if not isinstance(b, LabelBinding):
+                    chain.append(b.widget)
+                    self.undo_keys.watch(b.widget)  # a combo forwards keys to its line edit directly
+                    self.undo_keys.watch(b.focus)
+            outer.addWidget(box)
+        if t.nodule_fields:
+            box = QGroupBox({"ja": "結節", "en": "Nodules"}[lang] + "  (Ctrl+M)")
+            v = QVBoxLayout(box)
+            self.nodule_list = QListWidget()
+            self.nodule_list.setMaximumHeight(110)
+            self.nodule_list.currentRowChanged.connect(lambda _r: self._show_nodule())
+            self.nodule_list.itemActivated.connect(self._jump)
+            self.nodule_list.itemClicked.connect(self._jump)
+            self.undo_keys.watch(self.nodule_list)
+            v.addWidget(self.nodule_list)
+            chain.append(self.nodule_list)
+            form = QFormLayout()
+            form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+            for f in t.nodule_fields:
+                if f.id in NODULE_FIXED_FIELDS:
+                    continue
+                b = make_binding(f, lang, self._commit_nodule)
+                self.nodule_bindings[f.id] = b
+                form.addRow(_plain(QLabel(f.label[lang] + (" *" if f.required else ""))), b.widget)
+                if not isinstance(b, LabelBinding):
+                    chain.append(b.widget)
+                    self.undo_keys.watch(b.widget)  # a combo forwards keys to its line edit directly
+                    self.undo_keys.watch(b.focus)
+            v.addLayout(form)
+            outer.addWidget(box)
+        for scheme in t.schemes:
+            box = QGroupBox(SCHEME_NAMES[scheme][lang])
+            v = QVBoxLayout(box)
+            summary = _plain(QLabel())
+            v.addWidget(summary)
+            row = QHBoxLayout()
+            cat = QComboBox()
+            for c in scheme_categories(scheme):
+                cat.addItem(category_label(scheme, c, lang), c)
+            reason = QLineEdit()
+            reason.setPlaceholderText({"ja": "変更理由（必須）", "en": "reason (required)"}[lang])
+            do = QPushButton({"ja": "判定を変更", "en": "Override"}[lang])
+            undo = QPushButton({"ja": "提案に戻す", "en": "Use suggestion"}[lang])
+            do.clicked.connect(lambda _c=False, s=scheme: self._override(s))
+            undo.clicked.connect(lambda _c=False, s=scheme: self._clear_override(s))
+            cat.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            cat.setMinimumContentsLength(8)
+            v.addWidget(cat)
+            for w in (reason, do, undo):
+                row.addWidget(w, 1 if w is reason else 0)
+            for w in (cat, reason, do, undo):
+                chain.append(w)
+                self.undo_keys.watch(w)
+            v.addLayout(row)
+            self.category_rows[scheme] = (summary, cat, reason, do, undo)
+            outer.addWidget(box)
+        outer.addStretch(1)
+        for a, b in itertools.pairwise(chain):
+            QWidget.setTabOrder(a, b)
+        self.tab_chain = chain
+        old = self.scroll.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.scroll.setWidget(page)
+        self._layout_key = (t.id, t.version, lang)
+
+    def _override(self, scheme: str) -> None:
+        _summary, cat, reason, _do, _undo = self.category_rows[scheme]
+        if self.session is None:
+            return
+        try:
+            self.session.override(scheme, cat.currentData(), reason.text())
+        except ReportError as exc:
+            self.message.emit(str(exc))
+            return
+        reason.clear()
+
+    def _clear_override(self, scheme: str) -> None:
+        if self.session is not None:
+            try:
+                self.session.clear_override(scheme)
+            except ReportError as exc:
+                self.message.emit(str(exc))
+
+    # -- nodules -----------------------------------------------------------------------------
+    def current_nodule(self) -> int | None:
+        if self.nodule_list is None or self.report is None:
+            return None
+        row = self.nodule_list.currentRow()
+        return row if 0 <= row < len(self.report.nodules) else None
+
+    def select_nodule(self, index: int) -> None:
+        if self.nodule_list is not None:
+            self.nodule_list.setCurrentRow(index)
+
+    def _jump(self, item: QListWidgetItem) -> None:
+        sop = item.data(Qt.UserRole)
+        if sop:
+            self.jumpRequested.emit(sop)
+
+    def _nodule_text(self, i: int, report: Report) -> str:
+        n = report.nodules[i]
+        lang = report.language
+        lobe = report.template.nodule_field("lobe").option(n.lobe) if n.lobe else None
+        where = lobe.label(lang) if lobe else "?"
+        return (f"{i + 1}. {where}  {n.long_mm} × {n.short_mm} mm (mean {n.mean_mm} mm), "
+                f"{'スライス' if lang == 'ja' else 'slice'} {n.slice_index + 1}")
+
+    def _show_nodule(self) -> None:
+        report = self.report
+        index = self.current_nodule()
+        for fid, b in self.nodule_bindings.items():
+            if index is None or report is None:
+                b.show(None)
+                b.set_read_only(True)
+                continue
+            n = report.nodules[index]
+            b.show(getattr(n, fid))
+            b.set_read_only(report.is_signed)
+
+    # -- rendering the model -------------------------------------------------------------------
+    def refresh(self) -> None:
+        report = self.report
+        if report is None:
+            old = self.scroll.takeWidget()
+            if old is not None:
+                old.deleteLater()
+            self._layout_key = None
+            self.changed.emit()
+            return
+        key = (report.template.id, report.template.version, report.language)
+        if key != self._layout_key:
+            self._build(report)
+        signed = report.is_signed
+        for fid, b in self.bindings.items():
+            f = b.field
+            b.show(report.computed(fid) if f.type == "computed" else report.fields.get(fid))
+            b.set_read_only(signed)
+        if self.nodule_list is not None:
+            keep = self.nodule_list.currentRow()
+            self.nodule_list.blockSignals(True)
+            self.nodule_list.clear()
+            for i, n in enumerate(report.nodules):
+                item = QListWidgetItem(self._nodule_text(i, report))
+                item.setData(Qt.UserRole, n.sop_uid)
+                self.nodule_list.addItem(item)
+            if report.nodules:
+                self.nodule_list.setCurrentRow(min(max(keep, 0), len(report.nodules) - 1))
+            self.nodule_list.blockSignals(False)
+            self._show_nodule()
+        results = report.categories() if self.category_rows else {}
+        lang = report.language
+        for scheme, (summary, cat, reason, do, undo) in self.category_rows.items():
+            res = results[scheme]
+            lines = [(f"{'提案' if lang == 'ja' else 'Suggested'}: {category_label(scheme, res.suggested, lang)}"
+                      f"  ({res.basis})"),
+                     f"{'最終' if lang == 'ja' else 'Final'}: {category_label(scheme, res.final, lang)}"]
+            if res.override is not None:
+                lines.append(f"{'変更理由' if lang == 'ja' else 'Reason'}: {res.override.reason}")
+            summary.setText("\n".join(lines))
+            for w in (cat, reason, do, undo):
+                w.setEnabled(not signed)
+            undo.setEnabled(not signed and res.override is not None)
+        self.changed.emit()
+
+    def focus_first_field(self) -> None:
+        chain = getattr(self, "tab_chain", [])
+        if chain:
+            chain[0].setFocus(Qt.TabFocusReason)

@@ -1,0 +1,292 @@
+"""Idle screen lock for the reading window (security.md row 5: clear the screen when away).
+
+`LockGuard` watches the reader's input in one window, feeds it to the Qt-free
+`app.session.Session` (`touch`), asks the session once a second whether it is locked
+(`is_locked`: the session decides, from its timeout and clock) and, when it is, hides every
+child of the window (docks, central widget, toolbars, status bar) and shows `LockWidget`,
+which asks for the password (`Session.unlock`). Hiding, rather than painting over, is what
+takes VTK's native render windows off the screen: an overlay cannot cover a native child
+window. The session writes the lock/unlock audit events.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.session import (
+    AccountLocked,
+    AuthenticationFailed,
+    Session,
+    SessionError,
+    SessionState,
+)
+from app.windows.login_dialog import busy, wait_text
+
+__all__ = ["BACKGROUND", "LOCKED_TITLE", "LockGuard", "LockWidget"]
+
+log = logging.getLogger(__name__)
+
+LOCKED_TITLE = "Yomi — locked"
+BACKGROUND = QColor(32, 34, 38)
+
+_ACTIVITY = frozenset({
+    QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.MouseButtonDblClick, QEvent.MouseMove, QEvent.Wheel,
+})
+# While locked these never reach a widget of the window outside the lock widget.
+_BLOCKED = frozenset({
+    QEvent.KeyPress, QEvent.KeyRelease, QEvent.ShortcutOverride, QEvent.Shortcut, QEvent.MouseButtonPress,
+    QEvent.MouseButtonRelease, QEvent.MouseButtonDblClick, QEvent.MouseMove, QEvent.Wheel,
+    QEvent.ContextMenu, QEvent.DragEnter, QEvent.DragMove, QEvent.Drop, QEvent.InputMethod,
+})
+_WATCHED = _ACTIVITY | _BLOCKED | {QEvent.Show, QEvent.Resize, QEvent.WindowTitleChange}
+
+
+class LockWidget(QWidget):
+    """The opaque lock screen: who is locked out, a password field, Unlock and Log out."""
+
+    unlockRequested = Signal(str)
+    logoutRequested = Signal()
+
+    def __init__(self, user_id: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setObjectName("lock-screen")
+        self.setAutoFillBackground(True)
+        pal = self.palette()
+        pal.setColor(QPalette.Window, BACKGROUND)
+        self.setPalette(pal)
+
+        self.panel = QFrame(self)
+        self.panel.setObjectName("lock-panel")
+        self.panel.setStyleSheet("#lock-panel { background: #f0f0f0; border-radius: 6px; }")
+        self.panel.setFixedWidth(420)
+        title = QLabel("Yomi is locked", self.panel)
+        title.setStyleSheet("font-size: 16pt; font-weight: bold;")
+        # The reader's own user ID (not a patient's data) so a colleague knows whose session it is.
+        who = QLabel(f"Images and patient data are hidden.\nEnter the password of {user_id} to unlock.",
+                     self.panel)
+        who.setTextFormat(Qt.PlainText)
+        who.setWordWrap(True)
+        self.password = QLineEdit(self.panel)
+        self.password.setObjectName("unlock_password")
+        self.password.setEchoMode(QLineEdit.Password)
+        self.password.setAttribute(Qt.WA_InputMethodEnabled, False)
+        self.password.returnPressed.connect(self._submit)
+        self.message = QLabel("", self.panel)
+        self.message.setObjectName("message")
+        self.message.setTextFormat(Qt.PlainText)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #b00020;")
+        self.unlock_button = QPushButton("Unlock", self.panel)
+        self.unlock_button.clicked.connect(self._submit)
+        logout = QPushButton("Log out", self.panel)
+        logout.setObjectName("logout")
+        logout.clicked.connect(self.logoutRequested)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(logout)
+        buttons.addWidget(self.unlock_button)
+        inner = QVBoxLayout(self.panel)
+        inner.setContentsMargins(24, 20, 24, 20)
+        for w in (title, who, self.password, self.message):
+            inner.addWidget(w)
+        inner.addLayout(buttons)
+        grid = QGridLayout(self)  # the panel sits in the middle, the rest is plain background
+        grid.addWidget(self.panel, 1, 1)
+        grid.setRowStretch(0, 1)
+        grid.setRowStretch(2, 1)
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(2, 1)
+
+    def _submit(self) -> None:
+        text = self.password.text()
+        self.password.clear()
+        self.unlockRequested.emit(text)
+
+
+class LockGuard(QObject):
+    """Lock `window` when `session` says so (idle), on Ctrl+Alt+L, or on `lock_now()`.
+
+    `clock` must be the session's own clock (both default to time.monotonic); tests inject
+    one clock into both. `timeout_s`, if given, replaces the session's idle timeout.
+    """
+
+    lockedChanged = Signal(bool)
+    loggedOut = Signal()
+
+    def __init__(self, window: QWidget, session: Session, *, timeout_s: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(window)
+        self.window = window
+        self.session = session
+        self.clock = clock
+        if timeout_s is not None:
+            session.idle_timeout_s = timeout_s
+        self.locked = False
+        self._hidden: list[QWidget] = []
+        self._title = ""
+        self._focus: QWidget | None = None
+        user_id = session.user.user_id if session.user is not None else ""
+        self.lock_widget = LockWidget(user_id, window)
+        self.lock_widget.hide()
+        self.lock_widget.unlockRequested.connect(self._unlock)
+        self.lock_widget.logoutRequested.connect(self._logout)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000)
+        self.timer.timeout.connect(self.check)
+        self.timer.start()
+        QApplication.instance().installEventFilter(self)
+
+    # ---- public ---------------------------------------------------------------------
+    def check(self) -> None:
+        """The timer's tick: lock the screen if the session has locked (idle) or ended."""
+        if not self.locked and self.session.is_locked(self.clock()):
+            log.info("lock: session locked (idle or ended); hiding the window's content")
+            self._hide_all()
+
+    def lock_now(self) -> None:
+        if not self.locked:
+            self.session.lock()
+            log.info("lock: locked by the reader")
+            self._hide_all()
+
+    def stop(self) -> None:
+        """Stop watching (e.g. before the window closes at logout)."""
+        self.timer.stop()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
+
+    # ---- hiding and restoring -------------------------------------------------------
+    def _hide_all(self) -> None:
+        w = self.window
+        self.locked = True
+        self._focus = w.focusWidget()
+        self._title = w.windowTitle()
+        self._hidden = []
+        for c in w.findChildren(QWidget, options=Qt.FindDirectChildrenOnly):
+            if c is not self.lock_widget and c.isVisible():
+                self._conceal(c)
+        w.setWindowTitle(LOCKED_TITLE)
+        self.lock_widget.message.setText("")
+        self.lock_widget.setGeometry(w.rect())
+        self.lock_widget.show()
+        self.lock_widget.raise_()
+        self.lock_widget.password.setFocus()
+        self.lockedChanged.emit(True)
+
+    def _conceal(self, child: QWidget) -> None:
+        if isinstance(child, QDialog):
+            # A dialog of the window (message, signing) is closed, not hidden: hiding a modal
+            # dialog ends its exec() anyway, and showing it again later would not resume it.
+            child.reject()
+            return
+        if child not in self._hidden:
+            self._hidden.append(child)
+        child.hide()
+
+    def _restore(self) -> None:
+        self.locked = False
+        self.lock_widget.hide()
+        self.window.setWindowTitle(self._title)
+        for c in self._hidden:
+            c.show()
+        self._hidden = []
+        if self._focus is not None:
+            self._focus.setFocus()
+        self._focus = None
+        self.lockedChanged.emit(False)
+
+    def _unlock(self, password: str) -> None:
+        try:
+            with busy():
+                self.session.unlock(password)
+        except AuthenticationFailed:
+            self.lock_widget.message.setText("Wrong password.")
+            return
+        except AccountLocked as exc:
+            self.lock_widget.message.setText(wait_text(exc.until, time.time()))
+            return
+        except SessionError as exc:  # logged out meanwhile: nothing to unlock
+            self.lock_widget.message.setText(str(exc))
+            return
+        if self.session.state is SessionState.ACTIVE:
+            log.info("lock: unlocked; restoring the window")
+            self._restore()
+
+    def _logout(self) -> None:
+        self.session.logout()
+        self.stop()
+        self.loggedOut.emit()
+
+    # ---- input ----------------------------------------------------------------------
+    def _in_window(self, obj: QObject) -> bool:
+        while obj is not None:
+            if obj is self.window:
+                return True
+            obj = obj.parent()
+        return False
+
+    def _in_lock_widget(self, obj: QObject) -> bool:
+        while obj is not None and obj is not self.window:
+            if obj is self.lock_widget:
+                return True
+            obj = obj.parent()
+        return False
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        t = event.type()
+        if t not in _WATCHED or isinstance(obj, QApplication):
+            return False
+        if t == QEvent.Resize and obj is self.window:
+            self.lock_widget.setGeometry(self.window.rect())
+            return False
+        if not self._in_window(obj):
+            return False
+        if self.locked:
+            return self._while_locked(obj, event)
+        if t == QEvent.KeyPress and event.key() == Qt.Key_L and \
+                (event.modifiers() & (Qt.ControlModifier | Qt.AltModifier)) == (Qt.ControlModifier | Qt.AltModifier):
+            self.lock_now()
+            return True
+        if t in _ACTIVITY:
+            self.session.touch(self.clock())
+        return False
+
+    def _while_locked(self, obj: QObject, event: QEvent) -> bool:
+        t = event.type()
+        if t == QEvent.WindowTitleChange:
+            # the window renamed itself (e.g. a study finished loading): keep it for later
+            if obj is self.window and self.window.windowTitle() != LOCKED_TITLE:
+                self._title = self.window.windowTitle()
+                self.window.setWindowTitle(LOCKED_TITLE)
+            return False
+        if t == QEvent.Show:
+            # something of the window showed itself while locked: hide it again (next turn
+            # of the event loop; hiding inside its own show event is not safe) and restore later
+            if obj.parent() is self.window and obj is not self.lock_widget and isinstance(obj, QWidget):
+                QTimer.singleShot(0, obj, lambda: self.locked and self._conceal(obj))
+            return False
+        if t not in _BLOCKED:
+            return False
+        if t == QEvent.ShortcutOverride:
+            # An accepted override means "a plain key, not a shortcut": no window shortcut
+            # (F5, Ctrl+L, ...) fires; the key then arrives as a KeyPress, filtered below.
+            event.accept()
+            return True
+        return not self._in_lock_widget(obj)

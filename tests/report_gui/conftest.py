@@ -1,0 +1,31 @@
+"""Report-panel GUI tests: real reading windows on Xvfb, the real chest CT, a real reader
+session, a real outbox and Sender, the demo PKI, and a real Orthanc for the DICOMweb case.
+
+Run: xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python -m pytest tests/report_gui -q
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+if not os.environ.get("DISPLAY"):
+    pytest.skip("GUI tests need an X display (xvfb-run, see this file's docstring)", allow_module_level=True)
+
+from tests.fixtures.orthanc import orthanc  # noqa: F401
+from tests.gui.conftest import pytest_runtest_makereport, windows  # noqa: F401
+
+PASSWORD = "Correct-Horse-Battery-42"  # meets the 13-character policy
+
+
+@pytest.fixture
+def reader_session(tmp_path):
+    """A real account in a temporary user store, logged in: what signing re-authenticates."""
+    from app.audit import AuditLog
+    from app.session import Session, UserStore, add_user
+
+    store = UserStore(tmp_path / "users.json")
+    add_user(store, "sato", PASSWORD, "Sato Hanako", "Sato^Hanako=佐藤^花子", must_change_password=False)
+    session = Session(store, audit_log=AuditLog(tmp_path / "audit.jsonl"))
+    session.login("sato", PASSWORD)
+    return session

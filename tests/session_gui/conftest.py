@@ -1,0 +1,45 @@
+"""Login and lock tests drive real dialogs and a real reading window on an X server (Xvfb).
+
+The window fixture and the failure-screenshot hook come from tests/gui/conftest.py; the
+user store uses a cheap scrypt cost so each login takes milliseconds, not half a second.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+if not os.environ.get("DISPLAY"):
+    pytest.skip("GUI tests need an X display (run through tests/run.sh, which starts Xvfb)",
+                allow_module_level=True)
+
+from app.audit import AuditLog
+from app.session import ScryptParams, UserStore, add_user
+from tests.gui.conftest import pytest_runtest_makereport, windows  # noqa: F401
+
+PW = "Kumo-no-ue 2024"          # dr.sato's own password
+IT_PW = "Initial-Pass 0001"     # set by IT for dr.new: must be changed at first login
+FAST = ScryptParams(n=2 ** 10)  # tests only; the default cost is tested in tests/infra
+
+
+class Clock:
+    """The injected clock (monotonic seconds) the session and the guard both read."""
+
+    def __init__(self, t: float = 1000.0) -> None:
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+
+@pytest.fixture
+def store(tmp_path) -> UserStore:
+    s = UserStore(tmp_path / "users.json", scrypt=FAST)
+    add_user(s, "dr.sato", PW, "Sato Ichiro", "SATO^ICHIRO", must_change_password=False)
+    add_user(s, "dr.new", IT_PW, "Kato Jiro", "KATO^JIRO")
+    return s
+
+
+@pytest.fixture
+def audit_log(tmp_path) -> AuditLog:
+    return AuditLog(tmp_path / "audit.jsonl")

@@ -82,7 +82,7 @@ def run_gui(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             return 2
         cfg = config.centre
-        session = login(default_store(), user_hint=args.user or "")
+        session = login(default_store())  # the station account; --user names the centre account
         if session is None:
             return 1
         secret = _centre_secret(cfg, None)

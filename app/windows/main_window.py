@@ -6,6 +6,7 @@ import logging
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QLabel,
@@ -42,7 +43,8 @@ class MainWindow(QMainWindow):
         self.session = session   # app.session.Session of the logged-in reader (None in bare tests)
         self.outbox = outbox     # worklist.outbox.Outbox the signed reports go to
         self.setWindowTitle(f"Yomi — {centre.name} — {reader}")
-        self.resize(1500, 900)
+        avail = QApplication.primaryScreen().availableGeometry()
+        self.resize(min(1500, avail.width()), min(900, avail.height()))
 
         self.mpr = MprWidget(self)
         self.setCentralWidget(self.mpr)

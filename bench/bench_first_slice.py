@@ -60,18 +60,14 @@ def main(runs: int = 5) -> None:
                 win.show()
                 app.processEvents()
                 marks: dict[str, float] = {}
-                start = win._start_loader
+                shown = win._on_partial
 
-                def recording(loader, marks=marks, start=start, win=win):
-                    def first(_v):
-                        if "first" not in marks:
-                            app.processEvents()  # let _on_partial render it
-                            marks["first"] = time.perf_counter()
-                    loader.partial.connect(first)
-                    loader.loaded.connect(lambda *_: marks.setdefault("full", time.perf_counter()))
-                    start(loader)
+                def first_shown(loader, volume, marks=marks, shown=shown):
+                    shown(loader, volume)  # builds the views and renders them (synchronous)
+                    marks.setdefault("first", time.perf_counter())
+                    marks.setdefault("shown", win.volume is volume)
 
-                win._start_loader = recording
+                win._on_partial = first_shown  # _start_loader connects whatever this names
                 t0 = time.perf_counter()
                 win.open_item(win.worklist.items[0])
                 while win.loader is not None:
@@ -84,6 +80,7 @@ def main(runs: int = 5) -> None:
                 win.close()
                 inner.close()
             print(f"curl WADO-RS series (64 slices, 33.7 MB): median {statistics.median(curl) * 1000:.0f} ms")
+            print("first partial really displayed:", marks.get("shown"))
             print(f"reading window, first slice on screen:   median {statistics.median(firsts) * 1000:.0f} ms")
             print(f"reading window, full series on screen:   median {statistics.median(fulls) * 1000:.0f} ms")
         finally:

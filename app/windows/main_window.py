@@ -175,16 +175,16 @@ class MainWindow(QMainWindow):
         if self.loader is not None:
             self.loader.cancel()
 
-    def _on_progress(self, done: int, total: int, what: str) -> None:
-        if self.sender() is not self.loader:
+    def _on_progress(self, loader, done: int, total: int, what: str) -> None:
+        if loader is not self.loader:
             return
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
         self.progress.setFormat(f"{what} %v/%m")
 
-    def _on_partial(self, volume) -> None:
+    def _on_partial(self, loader, volume) -> None:
         """First slices of a study still arriving: show them, keep the reader's view after."""
-        if self.sender() is not self.loader:
+        if loader is not self.loader:
             return
         same = self.volume is not None and self.volume.identity.series_uid == volume.identity.series_uid \
             and self._partial_for == self.loader.study_uid
@@ -195,8 +195,8 @@ class MainWindow(QMainWindow):
             self.mpr.axial.setFocus()
         self.status(f"Study {volume.identity.study_uid}: {volume.shape[0]} slices on screen, more arriving…")
 
-    def _on_loaded(self, groups, volume, problems) -> None:
-        if self.sender() is not self.loader:
+    def _on_loaded(self, loader, groups, volume, problems) -> None:
+        if loader is not self.loader:
             return
         keep = self._partial_for == self.loader.study_uid and self.volume is not None \
             and self.volume.identity.series_uid == volume.identity.series_uid
@@ -227,8 +227,8 @@ class MainWindow(QMainWindow):
             msg += " — " + "; ".join(volume.warnings)
         self.status(msg)
 
-    def _on_failed(self, message: str) -> None:
-        if self.sender() is not self.loader:
+    def _on_failed(self, loader, message: str) -> None:
+        if loader is not self.loader:
             return
         self.loader = None
         self.progress.hide()

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 from PySide6.QtCore import QObject, Signal
 
@@ -16,17 +15,22 @@ log = logging.getLogger(__name__)
 class StudyLoader(QObject):
     """One study load; emits `loaded(groups, volume, problems)` or `failed(message)`.
 
+    Every signal carries the loader first, so the window can tell a current load from one
+    it has already replaced (a cancelled load may still deliver queued signals).
+
     While instances arrive it also emits `partial(volume)`: the largest series built from
     what has arrived so far (the centre sends the slices nearest the middle first), so the
-    reader sees the first images long before the series is complete. Partial builds are
-    spaced by `partial_interval_s` so that they cost a bounded share of the load.
+    reader sees the first images long before the series is complete. Partial builds happen
+    at 1, 8, 64... instances: each rebuild decodes what has arrived, so growing the step
+    geometrically keeps all partial builds together under a seventh of the final one, and
+    leaves the GUI thread free to draw the first images (both need the interpreter lock).
     """
 
-    progress = Signal(int, int, str)
-    partial = Signal(object)
-    loaded = Signal(object, object, object)
-    failed = Signal(str)
-    partial_interval_s = 0.4
+    progress = Signal(object, int, int, str)
+    partial = Signal(object, object)
+    loaded = Signal(object, object, object, object)
+    failed = Signal(object, str)
+    partial_growth = 8
 
     def __init__(self, centre, study_uid: str, series_key: str | None = None, groups=None) -> None:
         super().__init__()
@@ -35,6 +39,7 @@ class StudyLoader(QObject):
         self.series_key = series_key
         self.groups = groups  # reuse already retrieved series when switching series
         self._cancel = threading.Event()
+        self._expected = 0  # instances the centre announced
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -50,20 +55,20 @@ class StudyLoader(QObject):
 
     def _step(self, what: str):
         def report(done: int, total: int) -> bool:
-            self.progress.emit(done, total, what)
+            self._expected = total
+            self.progress.emit(self, done, total, what)
             return not self._cancel.is_set()
         return report
 
     def _receive(self) -> list:
         datasets: list = []
-        last = 0.0
+        next_partial = 1
         for ds in self.centre.retrieve(self.study_uid, self._step("retrieving")):
             datasets.append(ds)
-            now = time.monotonic()
-            if now - last >= self.partial_interval_s:
-                last = now
-                self._emit_partial(datasets)
-                last = time.monotonic()  # the interval counts from the end of the build
+            if len(datasets) == next_partial:
+                if len(datasets) < self._expected:  # the last one is the full build, not a partial
+                    self._emit_partial(datasets)
+                next_partial *= self.partial_growth
         return datasets
 
     def _emit_partial(self, datasets: list) -> None:
@@ -71,7 +76,7 @@ class StudyLoader(QObject):
             groups, _ = group_datasets(datasets)
             images = [g for g in groups if g.info().slices]
             if images:
-                self.partial.emit(build_volume(max(images, key=lambda g: g.info().slices)))
+                self.partial.emit(self, build_volume(max(images, key=lambda g: g.info().slices)))
         except VolumeError as exc:  # an incomplete series may not build yet; the full one will
             log.debug("partial volume of study %s not shown: %s", self.study_uid, exc)
 
@@ -88,13 +93,13 @@ class StudyLoader(QObject):
             group = next((g for g in images if g.key == self.series_key), images[0])
             volume = build_volume(group, self._step("building volume"))
         except (Cancelled, VolumeCancelled):
-            self.failed.emit("cancelled")
+            self.failed.emit(self, "cancelled")
             return
         except (CentreError, VolumeError) as exc:
-            self.failed.emit(str(exc))
+            self.failed.emit(self, str(exc))
             return
         except Exception as exc:  # the window must survive any bad study; say which one
             log.exception("loading study %s failed", self.study_uid)
-            self.failed.emit(f"study {self.study_uid}: unexpected error ({type(exc).__name__})")
+            self.failed.emit(self, f"study {self.study_uid}: unexpected error ({type(exc).__name__})")
             return
-        self.loaded.emit(images, volume, problems)
+        self.loaded.emit(self, images, volume, problems)

@@ -62,8 +62,8 @@ def test_assigned_worklist_first_slices_early_then_exact_volume_then_cache(qtbot
     start = win._start_loader
 
     def recording_start(loader):  # listen before the loader's thread can emit anything
-        loader.partial.connect(lambda v: seen.append(("partial", v.shape[0])))
-        loader.loaded.connect(lambda g, v, p: seen.append(("loaded", v.shape[0])))
+        loader.partial.connect(lambda _l, v: seen.append(("partial", v.shape[0])))
+        loader.loaded.connect(lambda _l, g, v, p: seen.append(("loaded", v.shape[0])))
         start(loader)
 
     win._start_loader = recording_start

@@ -5,14 +5,10 @@ from pathlib import Path
 
 import pytest
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-
-
 @pytest.fixture(scope="session")
-def data_dir() -> Path:
-    if not DATA.is_dir():
-        pytest.skip(f"shared test data not found at {DATA} (see shared/data/README.md)")
-    return DATA
+def data_dir(shared_data: Path) -> Path:
+    """The real data folder (tests/conftest.py skips when it is absent)."""
+    return shared_data
 
 
 @pytest.fixture(scope="session")

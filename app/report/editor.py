@@ -139,6 +139,7 @@ class ReportEditor(QWidget):
             box = QGroupBox(section.label[lang])
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)  # combos use the dock's width
+            form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # a long label goes above its field, not beside it
             for f in section.fields:
                 b = make_binding(f, lang, self._commit_field)
                 self.bindings[f.id] = b
@@ -161,6 +162,7 @@ class ReportEditor(QWidget):
             chain.append(self.nodule_list)
             form = QFormLayout()
             form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+            form.setRowWrapPolicy(QFormLayout.WrapLongRows)
             for f in t.nodule_fields:
                 if f.id in NODULE_FIXED_FIELDS:
                     continue

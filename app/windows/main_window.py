@@ -64,7 +64,10 @@ class MainWindow(QMainWindow):
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self.cancel_load)
+        self.hu_label = QLabel("", self)
+        self.mpr.hovered.connect(self._show_hover)
         self.statusBar().addWidget(self.status_label, 1)
+        self.statusBar().addPermanentWidget(self.hu_label)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
 
@@ -237,6 +240,12 @@ class MainWindow(QMainWindow):
             self.status("Loading cancelled")
         else:
             self.show_error(message)
+
+    def _show_hover(self, point, hu) -> None:
+        """Patient coordinate and HU under the mouse (the stored voxel, not a display value)."""
+        x, y, z = point
+        where = f"x {x:.1f}  y {y:.1f}  z {z:.1f} mm"
+        self.hu_label.setText(f"{where}   {hu:.0f} HU" if hu is not None else where)
 
     def jump_to_instance(self, sop_instance_uid: str) -> bool:
         """Show the slice holding `sop_instance_uid` in the axial view (and the MPR cursor)."""

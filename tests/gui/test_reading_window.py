@@ -235,3 +235,20 @@ def test_worklist_filter_and_column_sort_keep_rows_and_items_together(qtbot, rea
     for r in range(wl.table.rowCount()):  # each row still opens the study it shows
         wl.table.selectRow(r)
         assert wl.current().patient_id == wl.table.item(r, 3).text()
+
+
+def test_hu_under_the_mouse_is_the_stored_voxel(qtbot, reading):
+    win = reading
+    _open(qtbot, win, 1)
+    ax = win.mpr.axial
+    pos = QPoint(ax.width() // 2 + 17, ax.height() // 2 - 23)
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QMouseEvent
+
+    QApplication.sendEvent(ax, QMouseEvent(QMouseEvent.MouseMove, QPointF(pos), QPointF(ax.mapToGlobal(pos)),
+                                           Qt.NoButton, Qt.NoButton, Qt.NoModifier))
+    p = ax.lps_at(pos)
+    i, j, k = np.rint(np.linalg.inv(win.volume.affine) @ np.append(p, 1.0))[:3].astype(int)
+    expected = int(win.volume.voxels[k, j, i])
+    assert win.hu_label.text().endswith(f"{expected} HU")
+    assert f"z {p[2]:.1f} mm" in win.hu_label.text()

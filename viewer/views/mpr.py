@@ -19,6 +19,7 @@ from viewer.views.qt_view import SliceWidget
 class MprWidget(QWidget):
     measurementAdded = Signal(object, str)   # measurement, plane
     viewChanged = Signal()
+    hovered = Signal(object, object)         # LPS point, HU (None outside the volume)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -38,6 +39,7 @@ class MprWidget(QWidget):
             w.rotateRequested.connect(self.rotate)
             w.measurementAdded.connect(lambda m, p=w.plane: self.measurementAdded.emit(m, p))
             w.viewChanged.connect(self._on_view_changed)
+            w.hovered.connect(self.hovered)
         self.volume = None
         self._syncing = False
         self.layout_mode = "mpr"

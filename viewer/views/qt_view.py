@@ -40,6 +40,7 @@ class SliceWidget(QVTKRenderWindowInteractor):
     measurementAdded = Signal(object)         # Length or EllipseRoi
     viewChanged = Signal()
     toolChanged = Signal(str)
+    hovered = Signal(object, object)          # LPS point under the mouse, HU there (None outside)
 
     def __init__(self, plane: str = "axial", parent=None) -> None:
         super().__init__(parent)
@@ -54,6 +55,7 @@ class SliceWidget(QVTKRenderWindowInteractor):
         self.tool = "window"
         self._drag: tuple[str, QPoint, QPoint] | None = None  # (action, start, last)
         self._pending: np.ndarray | None = None
+        self.setMouseTracking(True)  # HU readout under the mouse, without a button held
         self.Initialize()
 
     # ---- helpers ----------------------------------------------------------------------
@@ -114,10 +116,14 @@ class SliceWidget(QVTKRenderWindowInteractor):
         self._drag = (action, pos, pos)
 
     def mouseMoveEvent(self, ev: QMouseEvent) -> None:  # noqa: N802
-        if self._drag is None or self.view.volume is None:
+        if self.view.volume is None:
+            return
+        pos = ev.position().toPoint()
+        if self._drag is None:
+            p = self.lps_at(pos)
+            self.hovered.emit(p, self.view.hu_at(p))
             return
         action, start, last = self._drag
-        pos = ev.position().toPoint()
         dx, dy = pos.x() - last.x(), pos.y() - last.y()
         if action == "window":
             self.view.set_window(self.view.state.window.dragged(dx, dy))

@@ -1,14 +1,18 @@
 """The report's HTML printed to PDF with Qt (QTextDocument + QPdfWriter), Japanese font embedded.
 
-The only module of the report core that uses Qt, and only its GUI-less printing classes: it
+With pdf_text, the only module of the report core that uses Qt, and only its GUI-less classes: it
 creates a QGuiApplication when none exists (headless export runs with QT_QPA_PLATFORM=offscreen).
 Must run on the thread that owns the Qt application.
+
+Qt's ToUnicode maps send some kanji to look-alike radicals (山 -> ⼭); pdf_text corrects them here,
+before the PDF is signed, so the signed bytes carry the right text layer.
 """
 from __future__ import annotations
 
 import logging
 
 from .errors import PdfError
+from .pdf_text import fix_pdf_text_layer, radical_ideographs
 
 __all__ = ["FONT_FAMILY", "html_to_pdf"]
 
@@ -33,7 +37,16 @@ def _ensure_gui_app() -> None:
 
 
 def html_to_pdf(html: str, title: str, *, font_family: str = FONT_FAMILY) -> bytes:
-    """A4 PDF bytes of `html` (already escaped), with `title` as the document title."""
+    """A4 PDF bytes of `html` (already escaped), with `title` as the document title, its text
+    layer corrected (see pdf_text)."""
+    pdf = qt_pdf(html, title, font_family=font_family)
+    pdf, fixed = fix_pdf_text_layer(pdf, radical_ideographs(font_family))
+    log.debug("PDF rendered (%d bytes, %d ToUnicode maps corrected)", len(pdf), fixed)
+    return pdf
+
+
+def qt_pdf(html: str, title: str, *, font_family: str = FONT_FAMILY) -> bytes:
+    """The PDF exactly as Qt writes it (ToUnicode maps uncorrected); html_to_pdf is the one to use."""
     _ensure_gui_app()
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF
     from PySide6.QtGui import QFont, QFontDatabase, QPageLayout, QPageSize, QPdfWriter, QTextDocument
@@ -67,5 +80,4 @@ def html_to_pdf(html: str, title: str, *, font_family: str = FONT_FAMILY) -> byt
     pdf = bytes(data.data())
     if not pdf.startswith(b"%PDF") or b"%%EOF" not in pdf[-1024:]:
         raise PdfError("Qt produced no complete PDF")
-    log.debug("PDF rendered (%d bytes)", len(pdf))
     return pdf

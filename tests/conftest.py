@@ -24,6 +24,20 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_qt_application():
+    """Qt allows one application object per process: make it a QApplication from the start.
+
+    The PDF writer creates a bare QGuiApplication when none exists (as `yomi report export`
+    needs); if a report test did that first, later widget tests in the same run would abort.
+    """
+    if not os.environ.get("DISPLAY"):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    yield QApplication.instance() or QApplication([])
+
+
 @pytest.fixture(autouse=True)
 def _private_data_dir(tmp_path_factory, monkeypatch):
     """Every test gets its own user data dir: no test sees another's drafts or cache."""

@@ -28,7 +28,7 @@ def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Write `data` to `path` via a temp file in the same directory, fsync, rename, fsync dir."""
     path = Path(path)
     directory = path.parent
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(parents=True, exist_ok=True, mode=0o700)  # what Yomi writes is personal data: owner only
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     tmp = Path(tmp_name)
     try:

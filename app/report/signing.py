@@ -53,6 +53,9 @@ def sign(report: Report, signer: Signer, out_dir: Path, p12: Path | None = None,
         raise NotReadyToSign(f"report {report.report_id} is for study {report.identity.study_uid}, "
                              f"not the study on screen {study_on_screen}")
     report.check_ready(signer)
+    finished = _finished_outputs(report, signer, Path(out_dir) / report.report_id)
+    if finished is not None:
+        return finished
     pades_signer = load_p12(p12, p12_password) if p12 is not None else None
     when = (signed_at or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     record = SignatureRecord(signer, when, generate_uid(), generate_uid(), generate_uid(), generate_uid(),
@@ -82,3 +85,44 @@ def sign(report: Report, signer: Signer, out_dir: Path, p12: Path | None = None,
              record.sr_sop_uid, record.encapsulated_sop_uid, "PAdES" if record.pdf_signed else "no PDF signature")
     return SignedReport(report, sr_bytes, pdf, enc_bytes, record.sr_sop_uid, record.encapsulated_sop_uid, folder,
                         sr_path, pdf_path, enc_path)
+
+
+_VOLATILE = ("state", "signature", "updated_at")
+
+
+def _finished_outputs(report: Report, signer: Signer, folder: Path) -> SignedReport | None:
+    """The outputs of an earlier `sign` of this very draft whose process died before the draft
+    turned SIGNED (e.g. killed between writing report.json and queuing the outputs).
+
+    Same content and signer: those outputs are the signature (same UIDs, same bytes; they may
+    already be in the outbox), the draft turns SIGNED with their record. Other content or another
+    signer: refused, as signing again would put a second SR under the same report id.
+    None when no complete outputs exist (a half-written folder is signed afresh, new UIDs).
+    """
+    done = folder / REPORT_JSON
+    if not done.exists():
+        return None
+    try:
+        data = json.loads(done.read_text(encoding="utf-8"))
+        stored = Report.from_dict(data, template=report.template)
+    except (OSError, ValueError, KeyError, TypeError, ReportError) as exc:
+        raise ReportError(f"report {report.report_id}: signed outputs in {folder} unreadable "
+                          f"({exc.__class__.__name__})") from exc
+    record = stored.signature
+    mine = {k: v for k, v in json.loads(json.dumps(report.to_dict())).items() if k not in _VOLATILE}
+    theirs = {k: v for k, v in data.items() if k not in _VOLATILE}
+    if record is None or mine != theirs or record.signer != signer:
+        raise ReportError(f"report {report.report_id} already has signed outputs in {folder} "
+                          "for other content or another signer")
+    paths = (folder / f"sr-{record.sr_sop_uid}.dcm", folder / f"report-{record.encapsulated_sop_uid}.pdf",
+             folder / f"pdf-{record.encapsulated_sop_uid}.dcm")
+    try:
+        sr_bytes, pdf, enc_bytes = (p.read_bytes() for p in paths)
+    except OSError as exc:
+        raise ReportError(f"report {report.report_id}: signed output {Path(exc.filename or '').name} "
+                          f"missing in {folder}") from exc
+    report.mark_signed(record)
+    log.info("report %s: outputs of an interrupted signing found complete (SR %s, PDF %s); not signed again",
+             report.report_id, record.sr_sop_uid, record.encapsulated_sop_uid)
+    return SignedReport(report, sr_bytes, pdf, enc_bytes, record.sr_sop_uid, record.encapsulated_sop_uid, folder,
+                        *paths)

@@ -9,8 +9,10 @@ image (a real image's faulty ReferencedStudySequence would otherwise be inherite
 """
 from __future__ import annotations
 
+import functools
 import io
 import logging
+import warnings
 from datetime import datetime
 
 import highdicom as hd
@@ -136,6 +138,19 @@ def _predecessor(report: Report) -> list[Dataset] | None:
     return [ds]
 
 
+def _no_names_in_warnings(fn):
+    """highdicom warns about a one-component person name quoting the name itself (e.g. a
+    pseudonymised 'Lung_Dx-A0001'); warnings reach stderr and logs, personal data must not."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=r"The string .* is unlikely to represent the intended "
+                                    r"person name", category=UserWarning)
+            return fn(*args, **kwargs)
+    return wrapper
+
+
+@_no_names_in_warnings
 def build_sr(report: Report, record: SignatureRecord, narrative: str) -> hd.sr.Comprehensive3DSR:
     """The VERIFIED, COMPLETE SR of a report about to be signed with `record`."""
     try:

@@ -40,7 +40,7 @@ __all__ = [
     "AuditLog", "AuditError", "VerifyResult", "Record",
     "default_log", "to_dicom_xml", "interprocess_lock",
     "login", "logout", "session_locked", "session_unlocked", "query", "study_opened",
-    "transferred", "exported", "security_alert", "audit_log_used",
+    "transferred", "exported", "security_alert", "audit_log_used", "centre_refused",
 ]
 
 log = logging.getLogger(__name__)
@@ -499,6 +499,24 @@ def security_alert(user: str, alert: Code, subject: str, description: str, *,
     obj = ParticipantObject(subject, 2, 13, C.URI, details=(("Alert Description", description),))
     return _emit(AuditEvent(C.SECURITY_ALERT, Action.EXECUTE, outcome, (_me(user),), (obj,),
                             event_types=(alert,)), log)
+
+
+def centre_refused(user: str, url: str, error: Exception, *, log: AuditLog | None = None) -> AuditEvent | None:
+    """Record a centre failure that matters to security; None for the others (unreachable, 5xx).
+
+    TLS verification failed: Security Alert, Node Authentication. Access refused (e.g. a
+    study not assigned to this reader, security.md row 4): Security Alert, Use of
+    Restricted Function. Credentials refused: a failed User Authentication.
+    """
+    from worklist.centre import Forbidden, TLSFailure, Unauthorised
+
+    if isinstance(error, TLSFailure):
+        return security_alert(user, C.NODE_AUTHENTICATION, url, "TLS verification failed", log=log)
+    if isinstance(error, Forbidden):
+        return security_alert(user, C.USE_OF_RESTRICTED_FUNCTION, url, "centre refused access", log=log)
+    if isinstance(error, Unauthorised):
+        return login(user, False, log=log, reason="centre refused the credentials")
+    return None
 
 
 def audit_log_used(user: str, used: AuditLog, *, log: AuditLog | None = None) -> AuditEvent:

@@ -80,6 +80,10 @@ def run(args: argparse.Namespace) -> int:
         finally:
             centre.close()
     except (ConfigError, CentreError) as exc:
+        if isinstance(exc, CentreError):
+            from app import audit
+
+            audit.centre_refused(getattr(args, "user", None) or "(centre check)", exc.url or "centre", exc)
         print(f"centre check: {exc}", file=sys.stderr)
         return 1
     print("centre check: all checks passed", flush=True)

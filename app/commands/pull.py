@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     import re
     from pathlib import Path
 
+    from app import audit
     from app.config import ConfigError, get_secret, open_centre
     from app.paths import data_dir
     from worklist.centre import CentreError
@@ -35,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
         print("pull: STUDY_UID must be a DICOM UID (digits and dots, at most 64)", file=sys.stderr)
         return 2
     out = Path(args.out)
-    written = 0
+    written, sops, patient_id, cfg = 0, [], "", None
     try:
         cfg = load_centre_config(args).centre
         centre = open_centre(cfg, get_secret(cfg), data_dir())
@@ -52,14 +53,25 @@ def run(args: argparse.Namespace) -> int:
                 tmp.write_bytes(data)
                 os.replace(tmp, out / f"{name}.dcm")
                 written += 1
+                sops.append(item.planned.sop_uid)
+                patient_id = patient_id or str(item.dataset.get("PatientID", ""))
         finally:
             centre.close()
     except (ConfigError, CentreError) as exc:
+        if cfg is not None:
+            if isinstance(exc, CentreError):
+                audit.centre_refused(cfg.user, exc.url or cfg.dicomweb_url, exc)
+            if written:
+                audit.transferred(cfg.user, args.study_uid, patient_id, peer=cfg.dicomweb_url, sent=False,
+                                  sop_uids=sops, ok=False, reason="interrupted")
         print(f"pull: {exc} ({written} files written to {out})", file=sys.stderr)
         return 1
     except OSError as exc:
         print(f"pull: cannot write to {out} ({exc.strerror})", file=sys.stderr)
         return 1
+    # the files leave the protected cache for a folder of the user's choice: an export
+    audit.transferred(cfg.user, args.study_uid, patient_id, peer=cfg.dicomweb_url, sent=False, sop_uids=sops)
+    audit.exported(cfg.user, args.study_uid, patient_id, media="local folder (yomi pull)", sop_uids=sops)
     print(f"pull: {written} instances of study {args.study_uid} written to {out}")
     return 0
 

@@ -114,6 +114,11 @@ class MainWindow(QMainWindow):
         refresh.setShortcut(QKeySequence("F5"))
         refresh.triggered.connect(self.refresh_worklist)
         self.addAction(refresh)
+        give_back = QAction("Give back study", self)
+        give_back.setShortcut(QKeySequence("Ctrl+Shift+G"))
+        give_back.triggered.connect(self.give_back)
+        tb.addAction(give_back)
+        self.addAction(give_back)  # the shortcut works even when the button is in the toolbar's overflow
         focus_list = QAction("Worklist", self)
         focus_list.setShortcut(QKeySequence("Ctrl+L"))
         focus_list.triggered.connect(lambda: self.worklist.table.setFocus())
@@ -129,6 +134,7 @@ class MainWindow(QMainWindow):
             items = self.centre.worklist()
         except CentreError as exc:
             audit.query(self.reader, {"worklist": "assigned", "centre": self.centre.name}, ok=False)
+            audit.centre_refused(self.reader, exc.url or self.centre.name, exc)
             self.show_error(f"Worklist unavailable: {exc.reason}")
             return
         self.worklist.set_items(items)
@@ -141,6 +147,7 @@ class MainWindow(QMainWindow):
         try:
             self.centre.claim(item)
         except CentreError as exc:
+            audit.centre_refused(self.reader, exc.url or self.centre.name, exc)
             self.show_error(f"Cannot open study: {exc.reason}")
             return
         self.current = item
@@ -155,6 +162,24 @@ class MainWindow(QMainWindow):
         uids = [i.study_uid for i in self.worklist.items]
         start = uids.index(item.study_uid) + 1 if item.study_uid in uids else 0
         prefetch(uids[start:start + self.prefetch_count])
+
+    def give_back(self) -> None:
+        """Return the study on screen to the centre unread (UPS: CANCELED; local: scheduled)."""
+        item = self.current
+        if item is None:
+            return
+        if not getattr(self, "quiet_errors", False) and QMessageBox.question(
+                self, "Yomi", "Give this study back to the reading centre unread?") != QMessageBox.Yes:
+            return
+        try:
+            self.centre.release(item, completed=False)
+        except CentreError as exc:
+            audit.centre_refused(self.reader, exc.url or self.centre.name, exc)
+            self.show_error(f"Cannot give the study back: {exc.reason}")
+            return
+        self.current = None
+        self.refresh_worklist()
+        self.status(f"Study {item.study_uid} given back")
 
     def _series_chosen(self, index: int) -> None:
         if self.current is None or not self.groups:
@@ -239,6 +264,8 @@ class MainWindow(QMainWindow):
         if message == "cancelled":
             self.status("Loading cancelled")
         else:
+            if isinstance(loader.error, CentreError):
+                audit.centre_refused(self.reader, loader.error.url or self.centre.name, loader.error)
             self.show_error(message)
 
     def _show_hover(self, point, hu) -> None:

@@ -40,6 +40,7 @@ class StudyLoader(QObject):
         self.groups = groups  # reuse already retrieved series when switching series
         self._cancel = threading.Event()
         self._expected = 0  # instances the centre announced
+        self.error: Exception | None = None  # what ended a failed load, for the audit trail
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -96,6 +97,7 @@ class StudyLoader(QObject):
             self.failed.emit(self, "cancelled")
             return
         except (CentreError, VolumeError) as exc:
+            self.error = exc
             self.failed.emit(self, str(exc))
             return
         except Exception as exc:  # the window must survive any bad study; say which one

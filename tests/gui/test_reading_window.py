@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from app.demo import DEMO_READER, prepare_demo
@@ -252,3 +253,17 @@ def test_hu_under_the_mouse_is_the_stored_voxel(qtbot, reading):
     expected = int(win.volume.voxels[k, j, i])
     assert win.hu_label.text().endswith(f"{expected} HU")
     assert f"z {p[2]:.1f} mm" in win.hu_label.text()
+
+
+def test_opening_claims_and_give_back_returns_the_study(qtbot, reading):
+    win = reading
+    _open(qtbot, win, 1)
+    uid = win.current.study_uid
+    status = {e.study_uid: e.status for e in win.centre._load()}
+    assert status[uid] == "IN PROGRESS"
+    win.activateWindow()  # window shortcuts fire only in the active window, as for a reader
+    assert QTest.qWaitForWindowActive(win)
+    qtbot.keyClick(win.mpr.axial, Qt.Key_G, Qt.ControlModifier | Qt.ShiftModifier)
+    status = {e.study_uid: e.status for e in win.centre._load()}
+    assert status[uid] == "SCHEDULED" and win.current is None
+    assert uid in [i.study_uid for i in win.worklist.items]

@@ -115,6 +115,11 @@ def test_centre_check_untrusted_tls(orthanc, orthanc_tls, capsys, monkeypatch) -
     rc = main(["centre", "check", "--server", orthanc_tls.dicomweb_url, "--user", orthanc.user])
     err = capsys.readouterr().err
     assert rc != 0 and "TLS" in err
+    # security.md row 13: a TLS failure is a Security Alert (Node Authentication) in the audit trail
+    from app.audit import default_log
+
+    alerts = [r.event for r in default_log().records() if r.event.event_id.code == "110113"]
+    assert alerts and alerts[-1].event_types[0].code == "110126"
 
 
 @pytest.mark.orthanc
@@ -134,6 +139,11 @@ def test_pull_writes_hashed_names_identical_pixels(loaded, ct_files, tmp_path: P
         uid = str(ds.SOPInstanceUID)
         assert f.stem == hashlib.sha256(uid.encode()).hexdigest()[:40]
         assert np.array_equal(ds.pixel_array, pydicom.dcmread(local[uid]).pixel_array)
+    # The download and the export to a folder are in the audit trail.
+    from app.audit import default_log
+
+    ids = [r.event.event_id.code for r in default_log().records()]
+    assert "110104" in ids and "110106" in ids
     # Run again: everything is already there, nothing is fetched twice.
     rc = main(["pull", loaded.ct_study, "--out", str(out), "--server", loaded.server.dicomweb_url,
                "--user", loaded.server.user])

@@ -125,6 +125,21 @@ class ReportEditor(QWidget):
         self._apply(self.nodule_bindings[field_id], lambda s: s.update_nodule(index, **{field_id: value}))
 
     # -- building --------------------------------------------------------------------------
+    def _form(self, fields, lang: str, bindings: dict, commit, chain: list) -> QFormLayout:
+        """One labelled row per field, bound to `commit`; typed fields join the Tab chain."""
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)  # combos use the dock's width
+        form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # a long label goes above its field, not beside it
+        for f in fields:
+            b = make_binding(f, lang, commit)
+            bindings[f.id] = b
+            form.addRow(_plain(QLabel(f.label[lang] + (" *" if f.required else ""))), b.widget)
+            if not isinstance(b, LabelBinding):
+                chain.append(b.widget)
+                self.undo_keys.watch(b.widget)  # a combo forwards keys to its line edit directly
+                self.undo_keys.watch(b.focus)
+        return form
+
     def _build(self, report: Report) -> None:
         lang = report.language
         t = report.template
@@ -137,17 +152,7 @@ class ReportEditor(QWidget):
         chain: list[QWidget] = []
         for section in t.sections:
             box = QGroupBox(section.label[lang])
-            form = QFormLayout(box)
-            form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)  # combos use the dock's width
-            form.setRowWrapPolicy(QFormLayout.WrapLongRows)  # a long label goes above its field, not beside it
-            for f in section.fields:
-                b = make_binding(f, lang, self._commit_field)
-                self.bindings[f.id] = b
-                form.addRow(_plain(QLabel(f.label[lang] + (" *" if f.required else ""))), b.widget)
-                if not isinstance(b, LabelBinding):
-                    chain.append(b.widget)
-                    self.undo_keys.watch(b.widget)  # a combo forwards keys to its line edit directly
-                    self.undo_keys.watch(b.focus)
+            box.setLayout(self._form(section.fields, lang, self.bindings, self._commit_field, chain))
             outer.addWidget(box)
         if t.nodule_fields:
             box = QGroupBox({"ja": "結節", "en": "Nodules"}[lang] + "  (Ctrl+M)")
@@ -160,20 +165,8 @@ class ReportEditor(QWidget):
             self.undo_keys.watch(self.nodule_list)
             v.addWidget(self.nodule_list)
             chain.append(self.nodule_list)
-            form = QFormLayout()
-            form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
-            form.setRowWrapPolicy(QFormLayout.WrapLongRows)
-            for f in t.nodule_fields:
-                if f.id in NODULE_FIXED_FIELDS:
-                    continue
-                b = make_binding(f, lang, self._commit_nodule)
-                self.nodule_bindings[f.id] = b
-                form.addRow(_plain(QLabel(f.label[lang] + (" *" if f.required else ""))), b.widget)
-                if not isinstance(b, LabelBinding):
-                    chain.append(b.widget)
-                    self.undo_keys.watch(b.widget)  # a combo forwards keys to its line edit directly
-                    self.undo_keys.watch(b.focus)
-            v.addLayout(form)
+            typed = [f for f in t.nodule_fields if f.id not in NODULE_FIXED_FIELDS]
+            v.addLayout(self._form(typed, lang, self.nodule_bindings, self._commit_nodule, chain))
             outer.addWidget(box)
         for scheme in t.schemes:
             box = QGroupBox(SCHEME_NAMES[scheme][lang])

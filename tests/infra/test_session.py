@@ -9,19 +9,10 @@ import pytest
 from app import audit
 from app.audit import C, AuditLog, Outcome
 from app.session import (AccountLocked, AuthenticationFailed, NotLoggedIn, PasswordPolicy, PolicyViolation,
-                         ScryptParams, Session, SessionLocked, SessionState, UserStore, add_user,
+                         Session, SessionLocked, SessionState, UserStore, add_user,
                          default_store)
 
-PW = "Kumo-no-ue 2024"
-FAST = ScryptParams(n=2 ** 10)  # unit tests only; one test below uses the default cost
-
-
-class Clock:
-    def __init__(self, t: float = 1000.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
+from tests.session_support import FAST, PW, Clock
 
 
 @pytest.fixture

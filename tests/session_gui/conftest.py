@@ -14,22 +14,11 @@ if not os.environ.get("DISPLAY"):
                 allow_module_level=True)
 
 from app.audit import AuditLog
-from app.session import ScryptParams, UserStore, add_user
+from app.session import UserStore, add_user
 from tests.gui.conftest import pytest_runtest_makereport, windows  # noqa: F401
+from tests.session_support import FAST, PW, Clock  # noqa: F401  (the tests import them from here)
 
-PW = "Kumo-no-ue 2024"          # dr.sato's own password
 IT_PW = "Initial-Pass 0001"     # set by IT for dr.new: must be changed at first login
-FAST = ScryptParams(n=2 ** 10)  # tests only; the default cost is tested in tests/infra
-
-
-class Clock:
-    """The injected clock (monotonic seconds) the session and the guard both read."""
-
-    def __init__(self, t: float = 1000.0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
 
 
 @pytest.fixture

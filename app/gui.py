@@ -45,7 +45,7 @@ def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtGui import QAction, QKeySequence
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    from app.paths import data_dir
+    from app.paths import data_dir, outbox_dir
     from app.windows.lock_screen import LockGuard
     from app.windows.login_dialog import login
     from app.windows.main_window import MainWindow
@@ -64,6 +64,7 @@ def run_gui(args: argparse.Namespace) -> int:
         if session is None:
             return 1
         centre, notice = setup.centre, setup.notice + f" — demo reader 'demo' / {DEMO_PASSWORD}"
+        destination = str(setup.centre.root)
     else:
         from app.commands._connection import load_centre_config
         from app.config import ConfigError, open_centre
@@ -97,9 +98,12 @@ def run_gui(args: argparse.Namespace) -> int:
                            max_bytes=int(cfg.cache_max_gb * 1e9), ttl_seconds=cfg.cache_ttl_hours * 3600)
         cache.purge_expired()
         centre, notice = CachingCentre(inner, cache), f"Connected to {cfg.name}"
+        destination = cfg.dicomweb_url
         idle_s, prefetch = cfg.idle_lock_s, cfg.prefetch
 
-    outbox = Outbox(data_dir() / "outbox")
+    # One outbox per destination: a report signed for one centre (or the demo) is never
+    # delivered to another because the station was started with another configuration.
+    outbox = Outbox(outbox_dir(destination))
     sender = Sender(outbox, centre)
     sender.start()
     window = MainWindow(centre, session.user.user_id, notice, session=session, outbox=outbox)

@@ -26,3 +26,11 @@ def shared_data_dir() -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def outbox_dir(destination: str) -> Path:
+    """The durable outbox for one destination (a centre's DICOMweb URL, or a local centre's
+    folder): a report signed for one is never delivered to another."""
+    import hashlib
+
+    return data_dir() / "outbox" / hashlib.sha256(destination.encode("utf-8")).hexdigest()[:16]

@@ -17,7 +17,8 @@ the session re-authenticates. Decisions taken here, in one place:
   the data dir); else the PKCS#12 named by YOMI_SIGNING_P12, whose password is asked with
   the login password; else the PDF goes unsigned, marked so on its face (the SR is still
   VERIFIED by the re-authenticated reader).
-- Outbox: the window's; without one, the panel opens <data dir>/outbox and runs its own
+- Outbox: the window's; without one, the panel opens the outbox of the window's centre
+  (app.paths.outbox_dir) and runs its own
   Sender for the window's centre (stopped when the window goes).
 - When every object of a signed report is confirmed by the centre, the panel calls
   `centre.release(item, completed=True)` off the GUI thread, once: the local centre marks the
@@ -111,9 +112,9 @@ class ReportPanel(QWidget):
         self._own_sender: Sender | None = None
         self.outbox = window.outbox
         if self.outbox is None:
-            from app.paths import data_dir
+            from app.paths import outbox_dir
 
-            self.outbox = Outbox(data_dir() / "outbox")
+            self.outbox = Outbox(outbox_dir(f"centre:{window.centre.name}"))
             self._own_sender = Sender(self.outbox, window.centre)
             self._own_sender.start()
         self._bridge = _OutboxBridge(self)

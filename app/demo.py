@@ -104,7 +104,7 @@ def prepare_demo(root: Path | None = None) -> DemoSetup:
     studies = root / "studies"
     studies.mkdir(parents=True, exist_ok=True)
     now = dt.datetime.now().isoformat(timespec="seconds")
-    queued = {e.study_uid for e in centre._load()}
+    queued = {e.study_uid for e in centre.entries()}
     notes = []
 
     shared = shared_data_dir()

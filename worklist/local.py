@@ -104,6 +104,10 @@ class LocalCentre:
         doc = {"version": QUEUE_VERSION, "items": [asdict(e) for e in entries]}
         write_atomic(self.queue_path, json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8"))
 
+    def entries(self) -> list[QueueEntry]:
+        """The whole queue, every reader's (for set-up and administration, not for the worklist)."""
+        return self._load()
+
     def add_study(self, folder: str, study_uid: str, assigned_to: str, priority: str = "ROUTINE",
                   arrived: str = "") -> None:
         with self._lock:

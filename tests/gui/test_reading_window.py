@@ -259,11 +259,11 @@ def test_opening_claims_and_give_back_returns_the_study(qtbot, reading):
     win = reading
     _open(qtbot, win, 1)
     uid = win.current.study_uid
-    status = {e.study_uid: e.status for e in win.centre._load()}
+    status = {e.study_uid: e.status for e in win.centre.entries()}
     assert status[uid] == "IN PROGRESS"
     win.activateWindow()  # window shortcuts fire only in the active window, as for a reader
     assert QTest.qWaitForWindowActive(win)
     qtbot.keyClick(win.mpr.axial, Qt.Key_G, Qt.ControlModifier | Qt.ShiftModifier)
-    status = {e.study_uid: e.status for e in win.centre._load()}
+    status = {e.study_uid: e.status for e in win.centre.entries()}
     assert status[uid] == "SCHEDULED" and win.current is None
     assert uid in [i.study_uid for i in win.worklist.items]

@@ -139,7 +139,7 @@ def test_measure_fill_by_keyboard_sign_and_deliver_to_demo_centre(qtbot, windows
         qtbot.waitUntil(lambda: panel.report_state(report.report_id) == "sent", timeout=60000)
         assert "sent" in panel.state_label.text()
         qtbot.waitUntil(lambda: any(e.status == "COMPLETED" and e.study_uid == report.identity.study_uid
-                                    for e in demo.centre._load()), timeout=30000)
+                                    for e in demo.centre.entries()), timeout=30000)
         received = {p.name: p for p in demo.centre.received()}
         assert len(received) == 2
         by_uid = {pydicom.dcmread(p, stop_before_pixels=True).SOPInstanceUID: p for p in received.values()}

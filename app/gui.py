@@ -54,7 +54,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Yomi")
     idle_s = 300.0
-    prefetch = 0
+    prefetch, poll_s, cache = 0, 0.0, None
     if args.demo:
         from app.demo import prepare_demo
 
@@ -96,18 +96,17 @@ def run_gui(args: argparse.Namespace) -> int:
             return 1
         cache = StudyCache(data_dir() / "cache", session.user.user_id, session.cache_key(),
                            max_bytes=int(cfg.cache_max_gb * 1e9), ttl_seconds=cfg.cache_ttl_hours * 3600)
-        cache.purge_expired()
         centre, notice = CachingCentre(inner, cache), f"Connected to {cfg.name}"
         destination = cfg.dicomweb_url
-        idle_s, prefetch = cfg.idle_lock_s, cfg.prefetch
+        idle_s, prefetch, poll_s = cfg.idle_lock_s, cfg.prefetch, cfg.poll_interval_s
 
     # One outbox per destination: a report signed for one centre (or the demo) is never
     # delivered to another because the station was started with another configuration.
     outbox = Outbox(outbox_dir(destination))
     sender = Sender(outbox, centre)
     sender.start()
-    window = MainWindow(centre, session.user.user_id, notice, session=session, outbox=outbox)
-    window.prefetch_count = prefetch
+    window = MainWindow(centre, session.user.user_id, notice, session=session, outbox=outbox,
+                        prefetch=prefetch, poll_interval_s=poll_s, cache=cache)
     guard = LockGuard(window, session, timeout_s=idle_s)
     guard.loggedOut.connect(window.close)  # "Log out" on the lock screen ends the run
     lock = QAction("Lock screen (Ctrl+Shift+L)", window)

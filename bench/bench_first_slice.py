@@ -21,7 +21,8 @@ sys.path.insert(0, str(REPO))
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.config import CentreConfig, open_centre  # noqa: E402
-from app.windows.main_window import MainWindow  # noqa: E402
+from app.windows.main_window import MainWindow
+from app.windows.prompts import Unattended  # noqa: E402
 from tests.fixtures.orthanc import start_orthanc  # noqa: E402
 from tests.worklist.conftest import READER, copy_study  # noqa: E402
 from worklist.cache import StudyCache  # noqa: E402
@@ -54,11 +55,12 @@ def main(runs: int = 5) -> None:
                 inner = open_centre(cfg, server.password, tmp / f"state{n}")
                 cache = StudyCache(tmp / f"cache{n}", "r", secrets.token_bytes(32), max_bytes=10**9,
                                    ttl_seconds=3600)  # empty cache each run: every slice from the server
-                win = MainWindow(CachingCentre(inner, cache), "reader")
-                win.quiet_errors = True
+                win = MainWindow(CachingCentre(inner, cache), "reader", prompts=Unattended())
                 win.resize(1400, 800)
                 win.show()
-                app.processEvents()
+                while win.reading.refreshing:  # the worklist first
+                    app.processEvents()
+                    time.sleep(0.001)
                 marks: dict[str, float] = {}
                 shown = win._on_partial
 
@@ -70,7 +72,7 @@ def main(runs: int = 5) -> None:
                 win._on_partial = first_shown  # _start_loader connects whatever this names
                 t0 = time.perf_counter()
                 win.open_item(win.worklist.items[0])
-                while win.loader is not None:
+                while win.is_loading():
                     app.processEvents()
                     time.sleep(0.001)
                 app.processEvents()

@@ -1,7 +1,14 @@
-"""Shared test set-up: where the real data is, a private user data dir, artefacts folder."""
+"""Shared test set-up: where the real data is, a private user data dir, artefacts folder,
+and the guard that fails any test in which the GUI makes an HTTP request on its own thread.
+
+Imports no Qt: the Qt-free packages' tests run in a venv without PySide6 (tests/run.sh).
+"""
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -24,18 +31,66 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+HAS_QT = importlib.util.find_spec("PySide6") is not None
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _one_qt_application():
     """Qt allows one application object per process: make it a QApplication from the start.
 
     The PDF writer creates a bare QGuiApplication when none exists (as `yomi report export`
     needs); if a report test did that first, later widget tests in the same run would abort.
+    Without PySide6 (the Qt-free run) there is nothing to create.
     """
+    if not HAS_QT:
+        yield None
+        return
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtWidgets import QApplication
 
     yield QApplication.instance() or QApplication([])
+
+
+# Code that runs on the GUI thread: a request made with one of these on the main thread's
+# stack is a request made by the GUI (the test's own set-up and checks may use HTTP freely).
+_GUI_CODE = tuple(str(REPO / p) for p in ("app/windows", "app/gui.py", "app/report/editor.py",
+                                            "app/report/field_widgets.py", "viewer/views"))
+_gui_http: list[str] = []
+
+
+def _guard_http() -> None:
+    import requests.adapters
+
+    send = requests.adapters.HTTPAdapter.send
+    if getattr(send, "_yomi_guard", False):
+        return
+
+    def guarded(self, request, *args, **kwargs):
+        if threading.current_thread() is threading.main_thread():
+            frame = sys._getframe(1)
+            while frame is not None:
+                if frame.f_code.co_filename.startswith(_GUI_CODE):
+                    _gui_http.append(f"{request.method} {request.url} from {frame.f_code.co_filename}:"
+                                     f"{frame.f_lineno} ({frame.f_code.co_name})")
+                    break
+                frame = frame.f_back
+        return send(self, request, *args, **kwargs)
+
+    guarded._yomi_guard = True  # type: ignore[attr-defined]
+    requests.adapters.HTTPAdapter.send = guarded
+
+
+@pytest.fixture(autouse=True)
+def _no_http_on_the_gui_thread():
+    """Every HTTP request of the station goes through requests' adapter; one sent from the
+    main (GUI) thread with GUI code on the stack fails the test that caused it."""
+    _guard_http()
+    _gui_http.clear()
+    yield
+    found = list(_gui_http)
+    _gui_http.clear()
+    assert not found, "HTTP request on the GUI thread: " + "; ".join(found[:3])
 
 
 @pytest.fixture(autouse=True)

@@ -24,15 +24,15 @@ import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
-from pydicom.uid import UID
+from pydicom.uid import UID, ImplicitVRLittleEndian, MediaStorageDirectoryStorage, RTDoseStorage, SegmentationStorage
 
 log = logging.getLogger(__name__)
 
-DICOMDIR_SOP_CLASS = "1.2.840.10008.1.3.10"
+DICOMDIR_SOP_CLASS = MediaStorageDirectoryStorage
 # Objects that carry Pixel Data but are not grey-scale images a reader scrolls through.
 NOT_READING_IMAGES = {
-    "1.2.840.10008.5.1.4.1.1.66.4": "segmentation (SEG)",
-    "1.2.840.10008.5.1.4.1.1.481.2": "RT dose grid",
+    SegmentationStorage: "segmentation (SEG)",
+    RTDoseStorage: "RT dose grid",
 }
 # Refuse absurd sizes before allocating anything (a crafted header must not exhaust memory).
 MAX_SIDE = 16384
@@ -210,7 +210,7 @@ def _frames_of(ds: Dataset, name: str, source: Any) -> list[FrameHeader]:
     sop_class = str(ds.get("SOPClassUID", ""))
     if sop_class in NOT_READING_IMAGES:
         raise _Skip(f"{NOT_READING_IMAGES[sop_class]}: not an image for reading")
-    ts = str(getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID", "")) or "1.2.840.10008.1.2"
+    ts = str(getattr(ds, "file_meta", Dataset()).get("TransferSyntaxUID", "")) or ImplicitVRLittleEndian
     rows, columns = ds.get("Rows"), ds.get("Columns")
     if not isinstance(rows, int) or not isinstance(columns, int) or rows < 1 or columns < 1:
         raise ValueError("Rows/Columns missing or invalid")
@@ -317,7 +317,7 @@ class _Skip(Exception):
 
 def _native_truncation(path: Path, ds: Dataset) -> str | None:
     """For uncompressed pixel data, whether the file is shorter than its header promises."""
-    ts = UID(str(ds.file_meta.get("TransferSyntaxUID", "1.2.840.10008.1.2")))
+    ts = UID(str(ds.file_meta.get("TransferSyntaxUID", ImplicitVRLittleEndian)))
     if ts.is_compressed or ts.is_deflated:   # sizes in the file say nothing about decoded sizes
         return None
     elem = ds.get_item(0x7FE00010, keep_deferred=True)

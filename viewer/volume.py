@@ -52,12 +52,14 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from pydicom.dataset import Dataset
 
+from common.slice_position import slice_position
 from viewer.dicom_files import (
     FileProblem,
     FrameHeader,
@@ -72,6 +74,7 @@ from viewer.dicom_files import (
     read_file_headers,
 )
 from viewer.geometry import StackPlan, Slot, normal_of, plan_stack, shift_slice
+from viewer.sampling import NoVoxelData
 
 __all__ = [
     "FILL_HU", "FileProblem", "Identity", "SeriesGroup", "SeriesInfo", "UnsupportedTransferSyntax",
@@ -207,16 +210,44 @@ class Volume:
         xyz = np.asarray(xyz, dtype=float)
         return (xyz - self.affine[:3, 3]) @ np.linalg.inv(self.affine[:3, :3]).T
 
-    def hu_at(self, ijk: Any) -> float:
-        """Value of the voxel nearest to (i, j, k); refuses points outside or on a gap slice."""
-        i, j, k = (int(round(float(c))) for c in ijk)
+    @cached_property
+    def min_value(self) -> float:
+        """The lowest stored value (the views' background). A full pass over the voxels:
+        the loader computes it on its own thread, so the GUI thread only reads it."""
+        return float(np.min(self.voxels)) if self.voxels.size else -1024.0
+
+    def contains(self, ijk: Any) -> np.ndarray:
+        """Which (..., 3) fractional (i, j, k) have their nearest voxel inside the volume."""
+        idx = np.rint(np.asarray(ijk, dtype=float)).astype(np.int64)
         nk, nj, ni = self.voxels.shape
-        if not (0 <= i < ni and 0 <= j < nj and 0 <= k < nk):
-            raise VolumeError(f"volume {self.key or self.identity.series_uid}: ({i}, {j}, {k}) is outside")
-        if self.slice_kinds[k] == "gap":
-            raise VolumeError(f"volume {self.key or self.identity.series_uid}: slice {k} is a blank "
-                              "gap filler (missing slices), no data there")
-        return float(self.voxels[k, j, i])
+        return np.all((idx >= 0) & (idx < np.array([ni, nj, nk])), axis=-1)
+
+    def values_at(self, ijk: Any) -> np.ndarray:
+        """Stored values of the voxels nearest to (..., 3) fractional (i, j, k): the one sampling rule.
+
+        Refuses the whole request (`NoVoxelData`) if any point's nearest voxel lies on a slice
+        that was not acquired (gap filler or interpolated) or outside the volume, so that no
+        statistic ever mixes invented values with measured ones.
+        """
+        name = self.key or self.identity.series_uid
+        idx = np.rint(np.asarray(ijk, dtype=float)).astype(np.int64)
+        if idx.shape[-1:] != (3,):
+            raise ValueError("values_at expects (..., 3) voxel indices (i, j, k)")
+        flat = idx.reshape(-1, 3)
+        nk, nj, ni = self.voxels.shape
+        ks = flat[:, 2]
+        on_stack = np.unique(ks[(ks >= 0) & (ks < nk)])
+        # the slice reason first: "slice 12 is a gap filler" says more than "outside"
+        for k in on_stack:
+            if self.slice_kinds[k] != "acquired":
+                raise NoVoxelData.for_slice(self.slice_kinds[k], int(k), name)
+        if not self.contains(flat).all():
+            raise NoVoxelData.outside(name)
+        return self.voxels[flat[:, 2], flat[:, 1], flat[:, 0]].reshape(idx.shape[:-1])
+
+    def hu_at(self, ijk: Any) -> float:
+        """Value of the voxel nearest to (i, j, k); `NoVoxelData` outside or on a slice not acquired."""
+        return float(self.values_at(np.asarray(ijk, dtype=float).reshape(1, 3))[0])
 
 
 # ---------------------------------------------------------------- grouping
@@ -240,8 +271,8 @@ def _describe(key: tuple) -> str:
 
 
 def _position(fr: FrameHeader) -> float:
-    _, _, n = normal_of(fr.iop)  # type: ignore[arg-type]
-    return float(np.asarray(fr.ipp) @ n)
+    # the same number retrieval orders slices by (common.slice_position)
+    return slice_position(fr.ipp, fr.iop)  # type: ignore[arg-type]
 
 
 def _stacks(frames: list[FrameHeader]) -> list[tuple[list[FrameHeader], str]]:

@@ -12,8 +12,9 @@ encrypted with a fresh random 96-bit nonce, and names on disk reveal nothing:
 A file that fails authentication (wrong key, altered, torn) is treated as absent and
 removed; the log names only its hashed file name.
 
-Writes are tmp + os.replace without fsync: a torn file after a power cut fails its tag
-and is fetched again, which is all a cache owes.
+Writes are atomic replacements without fsync (common.atomic, durable=False): after a power
+cut a file is its old content or its new one, and one that fails its tag is fetched again,
+which is all a cache owes.
 
 Eviction is by study, least recently used first (last access = mtime of the study's
 ".used" stamp), when the reader's cache passes `max_bytes`; a study not used for
@@ -41,6 +42,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from common.atomic import write_atomic
 
 __all__ = ["StudyCache", "CacheError"]
 
@@ -152,13 +155,7 @@ class StudyCache:
                             study, self.max_bytes)
                 return False
             path.parent.mkdir(exist_ok=True, mode=0o700)
-            tmp = path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            try:
-                os.write(fd, blob)
-            finally:
-                os.close(fd)
-            os.replace(tmp, path)
+            write_atomic(path, blob, durable=False)
             self._sizes[study] = self._sizes.get(study, 0) + len(blob) - old
             self._stamp(path.parent)
         return True

@@ -12,7 +12,7 @@ import logging
 import threading
 from pathlib import Path
 
-from worklist.atomic_io import write_atomic
+from common.atomic import write_atomic
 from worklist.centre import BadData
 
 __all__ = ["ClaimStore"]

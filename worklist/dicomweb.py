@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import logging
 import ssl
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,8 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ReadTimeoutError
+from urllib3.util.retry import Retry
 
 from worklist.centre import (
     BadData,
@@ -28,6 +29,7 @@ from worklist.centre import (
     Unauthorised,
     Unreachable,
 )
+from worklist.dicom_json import dataset_from_json
 from worklist.multipart import Part, build_related, iter_parts
 
 __all__ = ["ClientSettings", "DicomWebClient", "StowResult", "query_string"]
@@ -41,8 +43,10 @@ ACCEPT_FRAMES = 'multipart/related; type="application/octet-stream"; transfer-sy
 # (the second one meets IN PROGRESS and fails), and STOW is retried by the durable outbox,
 # which owns the exactly-once rule.
 _RETRY_METHODS = frozenset({"GET", "HEAD"})
-_RETRY_STATUS = frozenset({502, 503, 504})
+_RETRY_STATUS = frozenset({429, 502, 503, 504})
 _MAX_BACKOFF_S = 8.0
+# A server's Retry-After is honoured up to this: a reader waits for the answer.
+_MAX_RETRY_AFTER_S = 10
 # QIDO values go out as typed where a URL allows it: Orthanc 1.10 does not percent-decode
 # them (PLATFORM-NOTES). '^' is not allowed raw in a URL and urllib3 always encodes it, so
 # callers that match a person name put the '?' wildcard in its place and filter exactly
@@ -95,6 +99,52 @@ def _safe_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+class _IdempotentRetry(Retry):
+    """urllib3's Retry (counts, backoff, Retry-After), narrowed to what may be repeated here.
+
+    Stock Retry repeats any method after a connect error; here a method outside
+    `allowed_methods` (a STOW POST, a UPS state PUT) is never sent twice by urllib3, so the
+    outbox, which owns exactly-once delivery, sees every attempt. A read timeout is not
+    repeated either: it has already made the reader wait the full read timeout.
+    """
+
+    def increment(self, method: str | None = None, url: str | None = None, *args: Any, **kwargs: Any) -> "Retry":
+        error = kwargs.get("error", args[1] if len(args) > 1 else None)
+        if isinstance(error, ReadTimeoutError):
+            raise error
+        if method is not None and not self._is_method_retryable(method):
+            # exhausted at once: the error (or the response) goes back to our caller
+            return Retry.increment(self.new(total=0), method, url, *args, **kwargs)
+        log.info("retrying %s after %s", _safe_url(url or ""), type(error).__name__ if error else "a busy answer")
+        return super().increment(method, url, *args, **kwargs)
+
+
+def _retry(settings: "ClientSettings") -> Retry:
+    n = max(0, settings.retries)
+    return _IdempotentRetry(
+        total=n, connect=n, read=n, status=n,
+        other=0,                 # TLS and other errors do not heal by repeating
+        redirect=0, raise_on_redirect=False,   # redirects are answered, not followed
+        allowed_methods=_RETRY_METHODS, status_forcelist=_RETRY_STATUS,
+        raise_on_status=False,   # the last 5xx answer comes back and becomes ServerError
+        respect_retry_after_header=True, retry_after_max=_MAX_RETRY_AFTER_S,
+        backoff_factor=settings.backoff, backoff_max=_MAX_BACKOFF_S,
+    )
+
+
+class _DropQuery(logging.Filter):
+    """urllib3 logs retried and pooled URLs with their query, which may carry names: cut it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(a.split("?", 1)[0] if isinstance(a, str) and "?" in a else a
+                                for a in record.args)
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_DropQuery())
+
+
 def _tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
     # A configured bundle replaces the system store: a centre's private CA is then the only
     # trust anchor for it. Verification and hostname checks are on and cannot be turned off.
@@ -108,9 +158,9 @@ def _tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
 class _TLSAdapter(HTTPAdapter):
     """Uses our SSL context for every connection, whatever `verify` a caller passes."""
 
-    def __init__(self, ctx: ssl.SSLContext, pool_size: int) -> None:
+    def __init__(self, ctx: ssl.SSLContext, pool_size: int, retry: Retry) -> None:
         self._ctx = ctx
-        super().__init__(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+        super().__init__(pool_connections=1, pool_maxsize=pool_size, max_retries=retry)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["ssl_context"] = self._ctx
@@ -153,9 +203,14 @@ class DicomWebClient:
         s = requests.Session()
         # No .netrc, no environment CA bundle: trust and credentials come from the config only.
         s.trust_env = False
-        adapter = _TLSAdapter(_tls_context(settings.ca_bundle), max(1, settings.pool_size))
+        # One pool of `pool_size` connections per centre, shared by every thread of the
+        # worklist and retrieval pools (requests' session is safe for that use: no cookies,
+        # one adapter, urllib3's pool is locked); repeats are urllib3's (see _IdempotentRetry).
+        retry = _retry(settings)
+        adapter = _TLSAdapter(_tls_context(settings.ca_bundle), max(1, settings.pool_size), retry)
         s.mount("https://", adapter)
-        s.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=max(1, settings.pool_size)))
+        s.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=max(1, settings.pool_size),
+                                       max_retries=retry))
         if settings.auth == "basic" and settings.user:
             s.auth = (settings.user, settings.secret)
         elif settings.auth == "bearer" and settings.secret:
@@ -183,42 +238,28 @@ class DicomWebClient:
     def request(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
                 headers: Mapping[str, str] | None = None, data: Any = None, stream: bool = False,
                 ok: Iterable[int] = (200,), study_uid: str = "") -> requests.Response:
-        """Send one request; statuses in `ok` come back, every other outcome raises typed."""
-        url = self.url(path, query)
-        method = method.upper()
-        allowed = set(ok)
-        attempts = 1 + (max(0, self.settings.retries) if method in _RETRY_METHODS else 0)
-        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
-        for attempt in range(attempts):
-            last = attempt == attempts - 1
-            try:
-                resp = self._session.request(method, url, headers=dict(headers or {}), data=data,
-                                             stream=stream, timeout=timeout, allow_redirects=False)
-            except requests.exceptions.SSLError as exc:
-                raise TLSFailure(f"TLS with {_safe_url(url)} refused: {_tls_reason(exc)}",
-                                 url=_safe_url(url), study_uid=study_uid) from None
-            except requests.exceptions.ReadTimeout:
-                raise Unreachable(f"{_safe_url(url)} gave no answer within {self.settings.read_timeout:g} s",
-                                  url=_safe_url(url), study_uid=study_uid) from None
-            except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-                if last:
-                    raise Unreachable(f"cannot reach {_safe_url(url)} ({type(exc).__name__})",
-                                      url=_safe_url(url), study_uid=study_uid) from None
-                self._pause(attempt, url, type(exc).__name__)
-                continue
-            if resp.status_code in allowed:
-                return resp
-            if resp.status_code in _RETRY_STATUS and not last:
-                resp.close()
-                self._pause(attempt, url, str(resp.status_code))
-                continue
-            raise self._error(resp, url, study_uid)
-        raise AssertionError("unreachable")  # the loop always returns or raises
+        """Send one request; statuses in `ok` come back, every other outcome raises typed.
 
-    def _pause(self, attempt: int, url: str, why: str) -> None:
-        delay = min(_MAX_BACKOFF_S, self.settings.backoff * (2 ** attempt))
-        log.info("retrying %s after %s in %.2f s", _safe_url(url), why, delay)
-        time.sleep(delay)
+        GET/HEAD are repeated by urllib3 after a connect error, a broken answer or a
+        429/502/503/504 (honouring Retry-After); nothing else is repeated here.
+        """
+        url = self.url(path, query)
+        timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        try:
+            resp = self._session.request(method.upper(), url, headers=dict(headers or {}), data=data,
+                                         stream=stream, timeout=timeout, allow_redirects=False)
+        except requests.exceptions.SSLError as exc:
+            raise TLSFailure(f"TLS with {_safe_url(url)} refused: {_tls_reason(exc)}",
+                             url=_safe_url(url), study_uid=study_uid) from None
+        except requests.exceptions.ReadTimeout:
+            raise Unreachable(f"{_safe_url(url)} gave no answer within {self.settings.read_timeout:g} s",
+                              url=_safe_url(url), study_uid=study_uid) from None
+        except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            raise Unreachable(f"cannot reach {_safe_url(url)} ({type(exc).__name__})",
+                              url=_safe_url(url), study_uid=study_uid) from None
+        if resp.status_code in set(ok):
+            return resp
+        raise self._error(resp, url, study_uid)
 
     @staticmethod
     def _error(resp: requests.Response, url: str, study_uid: str) -> CentreError:
@@ -341,26 +382,22 @@ class DicomWebClient:
         return result
 
 
-def _values(ds: Mapping[str, Any], tag: str) -> list[Any]:
-    el = ds.get(tag) if isinstance(ds, Mapping) else None
-    return list(el.get("Value", [])) if isinstance(el, Mapping) else []
+def _reason(code: Any) -> str:
+    return f"0x{int(code):04X}" if isinstance(code, int) else str(code)
 
 
 def _stow_result(status: int, body: Any) -> StowResult:
     result = StowResult(status)
     if isinstance(body, list):  # some servers wrap the dataset in a list
         body = body[0] if body else {}
-    if not isinstance(body, Mapping):
-        raise BadData("STOW-RS answer is not a DICOM JSON dataset")
-    for item in _values(body, "00081198"):
-        uid = next(iter(_values(item, "00081155")), "")
-        code = next(iter(_values(item, "00081197")), "")
-        result.failed[str(uid)] = f"0x{int(code):04X}" if isinstance(code, int) else str(code)
-    for item in _values(body, "00081199"):
-        uid = str(next(iter(_values(item, "00081155")), ""))
-        warn = next(iter(_values(item, "00081196")), None)
-        if warn is not None:
-            result.warnings[uid] = f"0x{int(warn):04X}" if isinstance(warn, int) else str(warn)
+    ds = dataset_from_json(body, what="STOW-RS answer", keep=("00081198", "00081199"))
+    for item in ds.get("FailedSOPSequence") or []:
+        result.failed[str(item.get("ReferencedSOPInstanceUID", ""))] = _reason(item.get("FailureReason", ""))
+    for item in ds.get("ReferencedSOPSequence") or []:
+        uid = str(item.get("ReferencedSOPInstanceUID", ""))
+        warning = item.get("WarningReason")
+        if warning is not None:
+            result.warnings[uid] = _reason(warning)
         if uid and uid not in result.failed:
             result.stored.append(uid)
     return result
@@ -375,9 +412,3 @@ def sop_uid_of(data: bytes) -> str:
         return str(ds.SOPInstanceUID)
     except Exception as exc:  # pydicom raises many kinds on garbage
         raise BadData(f"not a DICOM instance ({type(exc).__name__})") from None
-
-
-def dicom_json_value(ds: Mapping[str, Any], tag: str, default: Any = "") -> Any:
-    """First value of a tag in a DICOM JSON dataset, or default."""
-    values = _values(ds, tag)
-    return values[0] if values else default

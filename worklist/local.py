@@ -29,7 +29,7 @@ from pathlib import Path
 import pydicom
 from pydicom.errors import InvalidDicomError
 
-from worklist.atomic_io import write_atomic
+from common.atomic import write_atomic
 from worklist.centre import (
     BadData,
     Cancelled,

@@ -29,10 +29,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from common.backoff import Backoff
 from worklist.centre import Centre, CentreError, ServerError, Unreachable
 
 __all__ = [
@@ -41,6 +42,9 @@ __all__ = [
     "Outbox",
     "OutboxError",
     "Backoff",
+    "DueItem",
+    "Delivery",
+    "DeliveryOutcome",
     "Sender",
     "Subscription",
 ]
@@ -93,6 +97,31 @@ class ItemStatus:
     next_attempt: datetime | None  # None once sent or dead-lettered
     reason: str
     updated: datetime
+
+
+@dataclass(frozen=True)
+class DueItem:
+    """An item `Outbox.claim_due` has marked 'sending': what the Sender puts on the wire."""
+
+    sop_uid: str
+    data: bytes = field(repr=False)
+    attempts: int = 1  # including the one about to be made
+
+
+class Delivery(enum.Enum):
+    """What became of one delivery attempt."""
+
+    SENT = "sent"        # the centre confirmed the UID
+    RETRY = "retry"      # transient failure: queued again after a backoff
+    FAILED = "failed"    # refused or unconfirmed: dead-lettered until retry_failed()
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    sop_uid: str
+    delivery: Delivery
+    reason: str = ""                 # one line, no personal data
+    retry_in_s: float | None = None  # for RETRY
 
 
 Listener = Callable[[ItemStatus], None]
@@ -306,10 +335,31 @@ class Outbox:
                 if not self._pending:
                     return
 
-    # --- used by Sender ----------------------------------------------------------------
+    # --- delivery: the interface a Sender drives ------------------------------------------
 
-    def _recover_interrupted(self) -> int:
-        """Items left 'sending' by a killed process go back to the queue, due now."""
+    def now(self) -> float:
+        """The outbox's clock (epoch seconds; injectable so tests can drive backoff times)."""
+        return self._clock()
+
+    def wake(self) -> None:
+        """Wake a thread blocked in wait_for_change (e.g. to let a Sender see it must stop)."""
+        self._changed.set()
+
+    def wait_for_change(self, timeout: float) -> bool:
+        """Block up to `timeout` s until an item changes (enqueue, retry, mark) or wake();
+        True if something did. A change made while nobody waits is not lost: the next call
+        returns at once. Callers look at the queue after this returns, never before."""
+        changed = self._changed.wait(max(0.0, timeout))
+        self._changed.clear()
+        return changed
+
+    def recover_interrupted(self) -> int:
+        """Items left 'sending' by a killed process go back to the queue, due now; returns how many.
+
+        Call once, before the first claim_due of a new process: an item 'sending' in the
+        store is then one whose answer nobody recorded, so it is sent again (at-least-once
+        to the wire; the centre holds one copy per UID).
+        """
         now = self._clock()
         with self._lock:
             uids = [r[0] for r in self._db.execute(
@@ -322,8 +372,8 @@ class Outbox:
         self._dispatch()
         return len(uids)
 
-    def _claim_due(self) -> tuple[str, bytes, int] | None:
-        """Mark the oldest due item 'sending' (durably) and return (uid, bytes, attempts)."""
+    def claim_due(self) -> DueItem | None:
+        """Mark the oldest due item 'sending' (durably, before it goes on the wire) and return it."""
         now = self._clock()
         with self._lock:
             row = self._db.execute(
@@ -336,15 +386,37 @@ class Outbox:
                              (ItemState.SENDING.value, now, row[0]))
             self._snapshot([row[0]])
         self._dispatch()
-        return row[0], row[1], row[2] + 1
+        return DueItem(row[0], bytes(row[1]), row[2] + 1)
 
-    def _next_due_in(self) -> float | None:
+    def next_due_in(self) -> float | None:
+        """Seconds until the next queued item is due (0 if one is due now); None if none is queued."""
         with self._lock:
             row = self._db.execute("SELECT MIN(next_attempt) FROM items WHERE state=?",
                                    (ItemState.QUEUED.value,)).fetchone()
         if row is None or row[0] is None:
             return None
         return max(0.0, row[0] - self._clock())
+
+    def mark_sent(self, sop_uid: str) -> None:
+        """The centre confirmed this UID: never sent again."""
+        self._mark(sop_uid, ItemState.SENT)
+
+    def mark_retry(self, sop_uid: str, reason: str, delay_s: float) -> None:
+        """A transient failure: queued again, due in `delay_s`, with the reason shown meanwhile."""
+        self._mark(sop_uid, ItemState.QUEUED, reason, self._clock() + max(0.0, delay_s))
+
+    def mark_failed(self, sop_uid: str, reason: str) -> None:
+        """Refused or unconfirmed: dead-lettered with its reason until retry_failed()."""
+        self._mark(sop_uid, ItemState.FAILED, reason)
+
+    def record(self, outcome: "DeliveryOutcome") -> None:
+        """Store the outcome of one attempt (the mark_* call it stands for)."""
+        if outcome.delivery is Delivery.SENT:
+            self.mark_sent(outcome.sop_uid)
+        elif outcome.delivery is Delivery.RETRY:
+            self.mark_retry(outcome.sop_uid, outcome.reason, outcome.retry_in_s or 0.0)
+        else:
+            self.mark_failed(outcome.sop_uid, outcome.reason)
 
     def _mark(self, sop_uid: str, state: ItemState, reason: str = "", next_attempt: float | None = None) -> None:
         now = self._clock()
@@ -356,21 +428,6 @@ class Outbox:
         self._dispatch()
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """Capped exponential backoff with jitter: delay(n) = min(cap, base * factor**(n-1)) * U(1-j, 1)."""
-
-    base_s: float = 2.0
-    factor: float = 2.0
-    cap_s: float = 300.0
-    jitter: float = 0.2
-
-    def delay(self, attempts: int, rng: random.Random | None = None) -> float:
-        raw = min(self.cap_s, self.base_s * self.factor ** max(0, attempts - 1))
-        r = (rng or random).random()
-        return raw * (1.0 - self.jitter * r)
-
-
 class Sender:
     """Background thread that delivers queued items with `centre.submit([bytes])`.
 
@@ -378,7 +435,8 @@ class Sender:
     retried without limit: the item stays visible as queued with its attempts and reason.
     Other failures dead-letter the item with the centre's one-line reason. `stop()` wakes
     the thread at once; a submit already on the wire finishes first (its answer is recorded,
-    so a confirmed item is never sent again needlessly).
+    so a confirmed item is never sent again needlessly). Uses only the Outbox's public
+    delivery interface.
     """
 
     def __init__(self, outbox: Outbox, centre: Centre, *, backoff: Backoff = Backoff(),
@@ -394,14 +452,14 @@ class Sender:
     def start(self) -> None:
         if self._thread is not None:
             raise OutboxError("sender already started")
-        self.outbox._recover_interrupted()
+        self.outbox.recover_interrupted()
         self._thread = threading.Thread(target=self._run, name="yomi-outbox-sender", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 10.0) -> bool:
         """Ask the thread to end and wait up to `timeout` s; True if it has ended."""
         self._stop.set()
-        self.outbox._changed.set()
+        self.outbox.wake()
         if self._thread is None:
             return True
         self._thread.join(timeout)
@@ -413,47 +471,45 @@ class Sender:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.outbox._changed.clear()  # before looking, so an enqueue from now on wakes us
             try:
-                worked = self.send_one()
+                worked = self.send_one() is not None
             except Exception:  # a store failure must not kill delivery for good
                 log.exception("outbox: sender loop error; retrying after the poll interval")
                 worked = False
-            if worked:
+            if worked or self._stop.is_set():
                 continue
-            due = self.outbox._next_due_in()
+            due = self.outbox.next_due_in()
             wait = self.poll_s if due is None else min(self.poll_s, due)
             if wait > 0:
-                self.outbox._changed.wait(wait)
+                self.outbox.wait_for_change(wait)
 
-    def send_one(self) -> bool:
-        """Deliver one due item, if any; returns False when nothing was due."""
-        claimed = self.outbox._claim_due()
-        if claimed is None:
-            return False
-        sop_uid, data, attempts = claimed
+    def send_one(self) -> DeliveryOutcome | None:
+        """Deliver one due item, if any, and record the outcome; None when nothing was due."""
+        due = self.outbox.claim_due()
+        if due is None:
+            return None
+        outcome = self._attempt(due)
+        self.outbox.record(outcome)
+        return outcome
+
+    def _attempt(self, due: DueItem) -> DeliveryOutcome:
+        uid = due.sop_uid
         try:
-            accepted = self.centre.submit([data])
+            accepted = self.centre.submit([due.data])
         except RETRYABLE as exc:
             reason = exc.reason if isinstance(exc, CentreError) else f"network error ({type(exc).__name__})"
-            delay = self.backoff.delay(attempts, self._rng)
-            log.warning("outbox: item %s attempt %d failed (%s); next in %.1f s", sop_uid, attempts, reason, delay)
-            self.outbox._mark(sop_uid, ItemState.QUEUED, reason, self.outbox._clock() + delay)
-            return True
+            delay = self.backoff.delay(due.attempts, self._rng)
+            log.warning("outbox: item %s attempt %d failed (%s); next in %.1f s", uid, due.attempts, reason, delay)
+            return DeliveryOutcome(uid, Delivery.RETRY, reason, delay)
         except CentreError as exc:
             log.error("outbox: item %s refused by the centre (%s: %s); kept as failed",
-                      sop_uid, type(exc).__name__, exc.reason)
-            self.outbox._mark(sop_uid, ItemState.FAILED, exc.reason)
-            return True
+                      uid, type(exc).__name__, exc.reason)
+            return DeliveryOutcome(uid, Delivery.FAILED, exc.reason)
         except Exception as exc:  # unknown error: keep the item, do not guess it is transient
-            log.exception("outbox: item %s: unexpected error from the centre", sop_uid)
-            self.outbox._mark(sop_uid, ItemState.FAILED, f"unexpected error ({type(exc).__name__})")
-            return True
-        if sop_uid in (accepted or []):
-            log.info("outbox: item %s confirmed by the centre", sop_uid)
-            self.outbox._mark(sop_uid, ItemState.SENT)
-        else:
-            reason = "the centre did not confirm storing the instance"
-            log.error("outbox: item %s not in the centre's confirmation; kept as failed", sop_uid)
-            self.outbox._mark(sop_uid, ItemState.FAILED, reason)
-        return True
+            log.exception("outbox: item %s: unexpected error from the centre", uid)
+            return DeliveryOutcome(uid, Delivery.FAILED, f"unexpected error ({type(exc).__name__})")
+        if uid in (accepted or []):
+            log.info("outbox: item %s confirmed by the centre", uid)
+            return DeliveryOutcome(uid, Delivery.SENT)
+        log.error("outbox: item %s not in the centre's confirmation; kept as failed", uid)
+        return DeliveryOutcome(uid, Delivery.FAILED, "the centre did not confirm storing the instance")

@@ -21,8 +21,10 @@ from dataclasses import dataclass
 
 import pydicom
 
+from common.slice_position import slice_position
 from worklist.centre import BadData, Cancelled, Progress, Unreachable
-from worklist.dicomweb import DicomWebClient, dicom_json_value
+from worklist.dicom_json import dataset_from_json, integer, text
+from worklist.dicomweb import DicomWebClient
 
 __all__ = ["PlannedInstance", "Retrieved", "plan_study", "order_nearest", "iter_retrieved", "retrieve_study"]
 
@@ -46,22 +48,19 @@ class Retrieved:
     dataset: pydicom.Dataset
 
 
-def _position(meta: dict) -> float:
-    ipp = meta.get("00200032", {}).get("Value")
-    iop = meta.get("00200037", {}).get("Value")
-    try:
-        if ipp and iop and len(ipp) == 3 and len(iop) == 6:
-            r = [float(v) for v in iop[:3]]
-            c = [float(v) for v in iop[3:]]
-            normal = (r[1] * c[2] - r[2] * c[1], r[2] * c[0] - r[0] * c[2], r[0] * c[1] - r[1] * c[0])
-            return sum(float(p) * n for p, n in zip(ipp, normal))
-    except (TypeError, ValueError):
-        pass
-    number = dicom_json_value(meta, "00200013", 0)
-    try:
-        return float(number)
-    except (TypeError, ValueError):
-        return 0.0
+# What the plan reads of each instance's metadata: SOP UID, position, orientation, number.
+_PLAN_TAGS = ("00080018", "00200032", "00200037", "00200013")
+
+
+def _position(meta: pydicom.Dataset) -> float:
+    """Along the slice normal (as the volume sorts); the instance number without geometry."""
+    ipp, iop = meta.get("ImagePositionPatient"), meta.get("ImageOrientationPatient")
+    if ipp and iop:
+        try:
+            return slice_position(ipp, iop)
+        except (TypeError, ValueError):
+            pass
+    return float(integer(meta, "InstanceNumber", 0))
 
 
 def order_nearest(instances: list[PlannedInstance], focus: int | None) -> list[PlannedInstance]:
@@ -77,16 +76,20 @@ def order_nearest(instances: list[PlannedInstance], focus: int | None) -> list[P
 def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None) -> list[PlannedInstance]:
     """Every instance of the study, series by series, each series nearest-to-focus first."""
     plan: list[PlannedInstance] = []
-    series_list = client.search_series(study_uid, includefield=["00201209"])
+    series_list = [dataset_from_json(se, what=f"a series of study {study_uid}", keep=("0020000E", "00201209"),
+                                     study_uid=study_uid)
+                   for se in client.search_series(study_uid, includefield=["00201209"])]
     # Big image series first: they are what the reader waits for; SR and scouts after.
-    series_list.sort(key=lambda s: -int(dicom_json_value(s, "00201209", 0) or 0))
+    series_list.sort(key=lambda se: -integer(se, "NumberOfSeriesRelatedInstances"))
     for series in series_list:
-        series_uid = str(dicom_json_value(series, "0020000E"))
+        series_uid = text(series, "SeriesInstanceUID")
         if not series_uid:
             raise BadData(f"a series of study {study_uid} has no Series Instance UID", study_uid=study_uid)
         items = []
-        for meta in client.series_metadata(study_uid, series_uid):
-            sop = str(dicom_json_value(meta, "00080018"))
+        for raw in client.series_metadata(study_uid, series_uid):
+            meta = dataset_from_json(raw, what=f"metadata of series {series_uid}", keep=_PLAN_TAGS,
+                                     study_uid=study_uid)
+            sop = text(meta, "SOPInstanceUID")
             if not sop:
                 raise BadData(f"an instance of study {study_uid} has no SOP Instance UID", study_uid=study_uid)
             items.append(PlannedInstance(study_uid, series_uid, sop, _position(meta)))

@@ -17,13 +17,15 @@ import json
 import logging
 from dataclasses import dataclass
 
+from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
+from common.dicom_dates import dt_to_iso
+from common.person_name import pn_groups, pn_text, same_person_name
 from worklist.centre import BadData, Forbidden, Priority, Status, WorkItem
 from worklist.claims import ClaimStore
-from worklist.dicomweb import DICOM_JSON, DicomWebClient, dicom_json_value
-from worklist.names import pn_from_json
-from worklist.qido_worklist import same_person_name
+from worklist.dicom_json import dataset_from_json, text
+from worklist.dicomweb import DICOM_JSON, DicomWebClient
 
 __all__ = ["UpsSettings", "UpsWorklist", "workitem_to_item"]
 
@@ -42,66 +44,54 @@ class UpsSettings:
     limit: int = 500
 
 
-def _dt_iso(value: str) -> str:
-    """DICOM DT (YYYYMMDDHHMMSS...) to ISO 8601, enough to sort on."""
-    v = value.strip()
-    if len(v) < 8 or not v[:8].isdigit():
-        return ""
-    out = f"{v[0:4]}-{v[4:6]}-{v[6:8]}"
-    if len(v) >= 12 and v[8:12].isdigit():
-        out += f"T{v[8:10]}:{v[10:12]}"
-        if len(v) >= 14 and v[12:14].isdigit():
-            out += f":{v[12:14]}"
-    return out
-
-
 def _priority(value: str) -> Priority:
     # UPS has no STAT: HIGH is the urgent level, so it heads the list (ups-rs.md).
     v = value.strip().upper()
     return {"HIGH": Priority.STAT, "STAT": Priority.STAT, "LOW": Priority.LOW}.get(v, Priority.ROUTINE)
 
 
-def _performers(wi: dict) -> list[tuple[str, str]]:
+def _performers(wi: Dataset) -> list[tuple[str, str]]:
+    """(alphabetic name, code value) of each Scheduled Human Performer."""
     out = []
-    for perf in (wi.get("00404034") or {}).get("Value") or []:
-        if not isinstance(perf, dict):
-            continue
-        name = pn_from_json(perf.get("00404037")).split("=")[0]
+    for perf in wi.get("ScheduledHumanPerformersSequence") or []:
+        name = pn_groups(perf.get("HumanPerformerName"))[0]
         code = ""
-        for c in (perf.get("00404009") or {}).get("Value") or []:
-            code = str(dicom_json_value(c, "00080100")) or code
+        for c in perf.get("HumanPerformerCodeSequence") or []:
+            code = text(c, "CodeValue") or code
         out.append((name, code))
     return out
 
 
-def _study_uid(wi: dict) -> str:
-    for seq in ("0040A370", "00404021"):  # Referenced Request, Input Information
-        for item in (wi.get(seq) or {}).get("Value") or []:
-            uid = str(dicom_json_value(item, "0020000D"))
+def _study_uid(wi: Dataset) -> str:
+    for seq in ("ReferencedRequestSequence", "InputInformationSequence"):
+        for item in wi.get(seq) or []:
+            uid = text(item, "StudyInstanceUID")
             if uid:
                 return uid
-    return str(dicom_json_value(wi, "0020000D"))
+    return text(wi, "StudyInstanceUID")
 
 
-def workitem_to_item(wi: dict) -> WorkItem:
-    uid = str(dicom_json_value(wi, "00080018"))
-    state = str(dicom_json_value(wi, "00741000")).strip().upper()
+def workitem_to_item(wi: Dataset | dict) -> WorkItem:
+    """A UPS workitem (Dataset, or its DICOM JSON) as a worklist row."""
+    if not isinstance(wi, Dataset):
+        wi = dataset_from_json(wi, what="a UPS workitem")
+    uid = text(wi, "SOPInstanceUID")
     try:
-        status = Status(state)
+        status = Status(text(wi, "ProcedureStepState").strip().upper())
     except ValueError:
         raise BadData(f"workitem {uid} has an unknown state") from None
     performers = _performers(wi)
     return WorkItem(
         study_uid=_study_uid(wi),
-        patient_id=str(dicom_json_value(wi, "00100020")),
-        patient_name=pn_from_json(wi.get("00100010")),
-        patient_birth_date=str(dicom_json_value(wi, "00100030")),
-        patient_sex=str(dicom_json_value(wi, "00100040")),
-        study_description=str(dicom_json_value(wi, "00741204")),
-        accession_number=str(dicom_json_value(wi, "00080050")),
-        priority=_priority(str(dicom_json_value(wi, "00741200"))),
+        patient_id=text(wi, "PatientID"),
+        patient_name=pn_text(wi.get("PatientName")),
+        patient_birth_date=text(wi, "PatientBirthDate"),
+        patient_sex=text(wi, "PatientSex"),
+        study_description=text(wi, "ProcedureStepLabel"),
+        accession_number=text(wi, "AccessionNumber"),
+        priority=_priority(text(wi, "ScheduledProcedureStepPriority")),
         status=status,
-        arrived=_dt_iso(str(dicom_json_value(wi, "00404005"))),
+        arrived=dt_to_iso(text(wi, "ScheduledProcedureStepStartDateTime")),
         assigned_to=performers[0][0] if performers else "",
         workitem_uid=uid,
     )
@@ -115,7 +105,7 @@ class UpsWorklist:
         self.settings = settings
         self.claims = claims
 
-    def _mine(self, wi: dict) -> bool:
+    def _mine(self, wi: Dataset) -> bool:
         for name, code in _performers(wi):
             if same_person_name(name, self.settings.reader_name):
                 return True
@@ -123,7 +113,10 @@ class UpsWorklist:
                 return True
         return False
 
-    def _search(self) -> list[dict]:
+    def _search(self) -> list[Dataset]:
+        return [dataset_from_json(wi, what="a UPS workitem") for wi in self._search_json() if isinstance(wi, dict)]
+
+    def _search_json(self) -> list[dict]:
         base = {"includefield": "all"}
         if self.settings.reader_name:
             try:
@@ -137,7 +130,7 @@ class UpsWorklist:
         claimed = self.claims.all()
         items = []
         for wi in self._search():
-            if not isinstance(wi, dict) or not self._mine(wi):
+            if not self._mine(wi):
                 continue
             item = workitem_to_item(wi)
             if item.status == Status.SCHEDULED:
@@ -155,9 +148,11 @@ class UpsWorklist:
         return f"workitems/{workitem_uid}/state"
 
     def _put_state(self, workitem_uid: str, transaction_uid: str, state: Status) -> int:
-        payload = {"00081195": {"vr": "UI", "Value": [transaction_uid]},
-                   "00741000": {"vr": "CS", "Value": [state.value]}}
-        resp = self.client.request("PUT", self._state_path(workitem_uid), data=json.dumps(payload).encode(),
+        payload = Dataset()
+        payload.TransactionUID = transaction_uid
+        payload.ProcedureStepState = state.value
+        resp = self.client.request("PUT", self._state_path(workitem_uid),
+                                   data=json.dumps(payload.to_json_dict()).encode(),
                                    headers={"Content-Type": DICOM_JSON, "Accept": DICOM_JSON},
                                    ok=(200, 400, 409))
         resp.close()

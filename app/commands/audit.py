@@ -6,6 +6,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the CLI imports the audit package only when the command runs
+    from app.audit import Record
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -18,13 +22,18 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     s.add_argument("--log", metavar="FILE", help="audit log to read (default: the station's)")
 
 
-def _line(rec: "object") -> str:
-    ev = rec.event  # type: ignore[attr-defined]
+def _line(rec: Record) -> str:
+    """One record as a line for IT: identifiers only (user IDs, Patient ID, study UID)."""
+    from app.audit import ObjectRole, ObjectType
+
+    ev = rec.event
     users = ",".join(p.user_id for p in ev.participants if p.user_is_requestor)
     types = "/".join(t.meaning for t in ev.event_types)
-    objs = " ".join(f"{o.id_type.meaning}={o.object_id}" for o in ev.objects if o.type_code != 2 or o.type_role == 3)
+    # patients, studies and query models; not the URIs of alerts and of the audit log itself
+    objs = " ".join(f"{o.id_type.meaning}={o.object_id}" for o in ev.objects
+                    if o.type_code is not ObjectType.SYSTEM_OBJECT or o.type_role is ObjectRole.REPORT)
     label = ev.event_id.meaning + (f" ({types})" if types else "")
-    return (f"{rec.seq:>6} {ev.date_time.isoformat(timespec='seconds')} {label} "  # type: ignore[attr-defined]
+    return (f"{rec.seq:>6} {ev.date_time.isoformat(timespec='seconds')} {label} "
             f"action={ev.action.value} outcome={int(ev.outcome)} user={users} {objs}").rstrip()
 
 

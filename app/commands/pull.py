@@ -22,11 +22,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import hashlib
-    import os
     import re
     from pathlib import Path
 
     from app import audit
+    from common.atomic import write_atomic
     from app.config import ConfigError, get_secret, open_centre
     from app.paths import data_dir
     from worklist.centre import CentreError
@@ -49,9 +49,8 @@ def run(args: argparse.Namespace) -> int:
                 data = item.data
                 if data[128:132] == b"DICM":
                     data = bytes(128) + data[128:]
-                tmp = out / f".{name}.part"
-                tmp.write_bytes(data)
-                os.replace(tmp, out / f"{name}.dcm")
+                # a pull broken off leaves whole files only; each can be fetched again, so no fsync
+                write_atomic(out / f"{name}.dcm", data, durable=False)
                 written += 1
                 sops.append(item.planned.sop_uid)
                 patient_id = patient_id or str(item.dataset.get("PatientID", ""))

@@ -1,14 +1,14 @@
 """Who and what a report is about, and who signs it: plain, immutable data.
 
 Personal fields are kept out of repr() so a report or identity that ends up in a log line or
-an exception shows UIDs only.
+an exception shows UIDs only. How a name is shown is common.person_name's (localized_name).
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["StudyIdentity", "Signer", "person_name_parts", "display_name"]
+__all__ = ["StudyIdentity", "Signer"]
 
 
 @dataclass(frozen=True)
@@ -50,20 +50,3 @@ class Signer:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Signer":
         return cls(str(data["name"]), str(data["id"]), str(data["organisation"]))
-
-
-def person_name_parts(pn: str) -> tuple[str, str, str]:
-    """The alphabetic, ideographic and phonetic groups of a DICOM PN, each as 'Family Given'."""
-    groups = (pn.split("=") + ["", ""])[:3]
-    return tuple(" ".join(p for p in g.split("^")[:2] if p).strip() for g in groups)  # type: ignore[return-value]
-
-
-def display_name(pn: str, lang: str) -> str:
-    """A patient name as a Japanese requester reads it: 漢字（かな） in ja, romaji first in en."""
-    alpha, ideo, phon = person_name_parts(pn)
-    if lang == "ja":
-        main = ideo or alpha or phon
-        return f"{main}（{phon}）" if phon and main != phon else main
-    main = alpha or ideo or phon
-    extra = ideo if ideo and ideo != main else ""
-    return f"{main} ({extra})" if extra else main

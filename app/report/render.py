@@ -8,9 +8,11 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from common.dicom_dates import format_da
+from common.person_name import localized_name
+
 from .categories import SCHEME_NAMES, SchemeResult, category_label
 from .finding import Finding
-from .identity import display_name
 from .model import Report
 from .templates import Field
 
@@ -54,10 +56,6 @@ def _L(key: str, lang: str) -> str:
     return LABELS[key][lang]
 
 
-def _date(da: str) -> str:
-    return f"{da[:4]}-{da[4:6]}-{da[6:8]}" if len(da) == 8 and da.isdigit() else da
-
-
 def _value(f: Field, value: Any, lang: str) -> str:
     if f.type == "choice":
         opt = f.option(str(value))
@@ -73,11 +71,11 @@ def _header(report: Report, lang: str) -> list[tuple[str, str]]:
     ident = report.identity
     sex = _SEX.get(ident.patient_sex, {}).get(lang, ident.patient_sex)
     return [
-        (_L("patient", lang), display_name(ident.patient_name, lang)),
+        (_L("patient", lang), localized_name(ident.patient_name, lang)),
         (_L("patient_id", lang), ident.patient_id),
-        (_L("birth", lang), _date(ident.patient_birth_date)),
+        (_L("birth", lang), format_da(ident.patient_birth_date)),
         (_L("sex", lang), sex),
-        (_L("study_date", lang), _date(ident.study_date)),
+        (_L("study_date", lang), format_da(ident.study_date)),
         (_L("accession", lang), ident.accession_number),
         (_L("study_uid", lang), ident.study_uid),
     ]
@@ -146,7 +144,7 @@ def _status_lines(report: Report, lang: str, pdf_signed: bool | None) -> list[st
     if sig is None:
         lines.append(_L("draft", lang))
     else:
-        lines.append(f"{_L('signed_by', lang)}: {display_name(sig.signer.name, lang)} ({sig.signer.id}), "
+        lines.append(f"{_L('signed_by', lang)}: {localized_name(sig.signer.name, lang)} ({sig.signer.id}), "
                      f"{sig.signer.organisation}, {sig.signed_at}")
         signed = sig.pdf_signed if pdf_signed is None else pdf_signed
         lines.append(_L("digitally_signed" if signed else "not_digitally_signed", lang))

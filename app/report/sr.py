@@ -13,7 +13,6 @@ import functools
 import io
 import logging
 import warnings
-from datetime import datetime
 
 import highdicom as hd
 import numpy as np
@@ -21,6 +20,8 @@ import pydicom
 from highdicom.sr import CodedConcept
 from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
+
+from common.dicom_dates import dicom_datetime  # re-exported: encapsulated.py imports it from here
 
 from . import sr_codes as C
 from .categories import SCHEME_NAMES, category_label
@@ -35,13 +36,6 @@ log = logging.getLogger(__name__)
 COMPREHENSIVE_3D_SR = "1.2.840.10008.5.1.4.1.1.88.34"
 SR_SERIES_NUMBER = 9001
 _LANG = {"ja": ("ja-JP", "Japanese (Japan)"), "en": ("en-US", "English (United States)")}
-
-
-def dicom_datetime(iso: str) -> tuple[str, str, str]:
-    """(DA, TM, offset) of an ISO 8601 time with offset, e.g. ('20240105', '100000', '+0000')."""
-    t = datetime.fromisoformat(iso)
-    off = t.strftime("%z") or "+0000"
-    return t.strftime("%Y%m%d"), t.strftime("%H%M%S"), off
 
 
 def _evidence(report: Report) -> list[Dataset]:

@@ -11,13 +11,16 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QProgressBar,
     QPushButton,
     QToolBar,
 )
 
-from app import audit
+from app.reading import events as ev
+from app.reading.controller import ReadingController
+from app.reading.study_load import LoadCancelled, Loaded
+from app.windows.gui_post import GuiPost
+from app.windows.prompts import Dialogs, Prompts
 from app.windows.study_loader import StudyLoader
 from app.windows.worklist_panel import WorklistPanel
 from viewer.tools.window_level import PRESETS
@@ -28,7 +31,7 @@ log = logging.getLogger(__name__)
 
 
 class MainWindow(QMainWindow):
-    """The shell: it wires models to widgets and holds no reading or reporting logic.
+    """The shell: it shows the reading workflow's state (app/reading) and forwards input.
 
     `studyOpened(volume, item)` fires when a study is on screen; report tools listen to it
     and to `mpr.measurementAdded`, and call `jump_to_instance` to show a referenced slice.
@@ -36,21 +39,35 @@ class MainWindow(QMainWindow):
 
     studyOpened = Signal(object, object)  # Volume, WorkItem
 
-    def __init__(self, centre, reader: str, notice: str = "", *, session=None, outbox=None) -> None:
+    def __init__(self, centre, reader: str, notice: str = "", *, session=None, outbox=None,
+                 prompts: Prompts | None = None, prefetch: int = 0, poll_interval_s: float = 0.0,
+                 cache=None) -> None:
         super().__init__()
         self.centre = centre
         self.reader = reader
         self.session = session   # app.session.Session of the logged-in reader (None in bare tests)
+        self.prompts: Prompts = prompts or Dialogs()
+        self._own_sender = None
+        if outbox is None:  # a bare window (tests): the outbox of its centre, and its own sender
+            from app.reading.delivery import open_outbox
+
+            outbox, self._own_sender = open_outbox(centre)
         self.outbox = outbox     # worklist.outbox.Outbox the signed reports go to
         self.setWindowTitle(f"Yomi — {centre.name} — {reader}")
         avail = QApplication.primaryScreen().availableGeometry()
         self.resize(min(1500, avail.width()), min(900, avail.height()))
 
+        self._post = GuiPost(self)
+        self.reading = ReadingController(
+            centre, reader, post=self._post.post, audit_log=session.audit_log if session else None,
+            outbox=outbox, prefetch=prefetch, poll_interval_s=poll_interval_s, cache=cache)
+        self.reading.subscribe(self._on_event)
+
         self.mpr = MprWidget(self)
         self.setCentralWidget(self.mpr)
         self.worklist = WorklistPanel(self)
         self.worklist.openRequested.connect(self.open_item)
-        dock = QDockWidget("Worklist", self)
+        dock = QDockWidget(self.tr("Worklist"), self)
         dock.setObjectName("worklist")
         dock.setWidget(self.worklist)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
@@ -61,7 +78,7 @@ class MainWindow(QMainWindow):
         self.progress = QProgressBar(self)
         self.progress.setMaximumWidth(240)
         self.progress.hide()
-        self.cancel_button = QPushButton("Cancel", self)
+        self.cancel_button = QPushButton(self.tr("Cancel"), self)
         self.cancel_button.hide()
         self.cancel_button.clicked.connect(self.cancel_load)
         self.hu_label = QLabel("", self)
@@ -72,14 +89,21 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.cancel_button)
 
         self.loader: StudyLoader | None = None
+        self._opening: WorkItem | None = None     # claim asked, not answered yet
         self._partial_for: str | None = None  # study whose first slices are on screen
-        self.prefetch_count = 0  # studies to fetch ahead (set from the centre's configuration)
-        self.current: WorkItem | None = None
         self.volume = None
         self.groups = []
         self.refresh_worklist()
         from app.windows.report_panel import install_report_panel
         install_report_panel(self)
+
+    @property
+    def current(self) -> WorkItem | None:
+        return self.reading.current
+
+    def is_loading(self) -> bool:
+        """A study is being claimed or loaded."""
+        return self._opening is not None or self.loader is not None
 
     # ---- building -------------------------------------------------------------------
     def _toolbar(self) -> None:
@@ -119,6 +143,11 @@ class MainWindow(QMainWindow):
         give_back.triggered.connect(self.give_back)
         tb.addAction(give_back)
         self.addAction(give_back)  # the shortcut works even when the button is in the toolbar's overflow
+        next_study = QAction(self.tr("Next study"), self)
+        next_study.setShortcut(QKeySequence("Ctrl+Shift+N"))
+        next_study.triggered.connect(self.next_study)
+        tb.addAction(next_study)
+        self.addAction(next_study)
         focus_list = QAction("Worklist", self)
         focus_list.setShortcut(QKeySequence("Ctrl+L"))
         focus_list.triggered.connect(lambda: self.worklist.table.setFocus())
@@ -130,56 +159,61 @@ class MainWindow(QMainWindow):
 
     # ---- worklist -------------------------------------------------------------------
     def refresh_worklist(self) -> None:
-        try:
-            items = self.centre.worklist()
-        except CentreError as exc:
-            audit.query(self.reader, {"worklist": "assigned", "centre": self.centre.name}, ok=False)
-            audit.centre_refused(self.reader, exc.url or self.centre.name, exc)
-            self.show_error(f"Worklist unavailable: {exc.reason}")
-            return
-        self.worklist.set_items(items)
-        audit.query(self.reader, {"worklist": "assigned", "centre": self.centre.name})
-        self.status(f"{len(items)} studies assigned to {self.reader}")
+        self.reading.refresh()
 
     def open_item(self, item: WorkItem) -> None:
         if self.loader is not None:
             self.loader.cancel()
-        try:
-            self.centre.claim(item)
-        except CentreError as exc:
-            audit.centre_refused(self.reader, exc.url or self.centre.name, exc)
-            self.show_error(f"Cannot open study: {exc.reason}")
-            return
-        self.current = item
-        self._start_loader(StudyLoader(self.centre, item.study_uid))
-        self._prefetch_after(item)
-
-    def _prefetch_after(self, item: WorkItem) -> None:
-        """Ask a caching centre to fetch the next studies of the list while this one is read."""
-        prefetch = getattr(self.centre, "prefetch", None)
-        if not self.prefetch_count or prefetch is None:
-            return
-        uids = [i.study_uid for i in self.worklist.items]
-        start = uids.index(item.study_uid) + 1 if item.study_uid in uids else 0
-        prefetch(uids[start:start + self.prefetch_count])
+            self.loader = None
+        self._opening = item
+        self._busy(self.tr("Opening study {0}…").format(item.study_uid))
+        self.reading.open(item)
 
     def give_back(self) -> None:
         """Return the study on screen to the centre unread (UPS: CANCELED; local: scheduled)."""
-        item = self.current
+        if self.current is None:
+            return
+        if not self.prompts.confirm(self, self.tr("Give this study back to the reading centre unread?")):
+            return
+        self.reading.give_back()
+
+    def next_study(self) -> None:
+        item = self.reading.next_item()
         if item is None:
+            self.status(self.tr("No other study on the worklist"))
             return
-        if not getattr(self, "quiet_errors", False) and QMessageBox.question(
-                self, "Yomi", "Give this study back to the reading centre unread?") != QMessageBox.Yes:
-            return
-        try:
-            self.centre.release(item, completed=False)
-        except CentreError as exc:
-            audit.centre_refused(self.reader, exc.url or self.centre.name, exc)
-            self.show_error(f"Cannot give the study back: {exc.reason}")
-            return
-        self.current = None
-        self.refresh_worklist()
-        self.status(f"Study {item.study_uid} given back")
+        self.worklist.select_study(item.study_uid)
+        self.open_item(item)
+
+    def _on_event(self, event: ev.ReadingEvent) -> None:
+        """What the reading workflow reports, shown (this runs on the GUI thread)."""
+        if isinstance(event, ev.RefreshStarted):
+            if not self.is_loading():
+                self._busy(self.tr("Refreshing the worklist…"))
+        elif isinstance(event, ev.WorklistUpdated):
+            self.worklist.apply(event.items, added=event.added, removed=event.removed, changed=event.changed)
+            self._idle_unless_loading()
+            self.status(self.tr("{0} studies assigned to {1}").format(len(event.items), self.reader))
+        elif isinstance(event, ev.WorklistFailed):
+            self._idle_unless_loading()
+            self.show_error(self.tr("Worklist unavailable: {0}").format(_reason(event.error)))
+        elif isinstance(event, ev.RefreshCancelled):
+            self._idle_unless_loading()
+            self.status(self.tr("Worklist refresh cancelled"))
+        elif isinstance(event, ev.StudyClaimed):
+            if self._opening is None or self._opening.study_uid != event.item.study_uid:
+                return  # cancelled, or another study asked for since
+            self._opening = None
+            self._start_loader(StudyLoader(self.centre, event.item.study_uid))
+        elif isinstance(event, ev.OpenFailed):
+            if self._opening is not None and self._opening.study_uid == event.item.study_uid:
+                self._opening = None
+                self._idle_unless_loading()
+                self.show_error(self.tr("Cannot open study: {0}").format(_reason(event.error)))
+        elif isinstance(event, ev.StudyGivenBack):
+            self.status(self.tr("Study {0} given back").format(event.item.study_uid))
+        elif isinstance(event, ev.GiveBackFailed):
+            self.show_error(self.tr("Cannot give the study back: {0}").format(_reason(event.error)))
 
     def _series_chosen(self, index: int) -> None:
         if self.current is None or not self.groups:
@@ -193,15 +227,33 @@ class MainWindow(QMainWindow):
         loader.partial.connect(self._on_partial)
         loader.loaded.connect(self._on_loaded)
         loader.failed.connect(self._on_failed)
+        self._busy(self.tr("Loading study {0}…").format(loader.study_uid))
+        self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.progress.show()
-        self.cancel_button.show()
-        self.status(f"Loading study {loader.study_uid}…")
         loader.start()
 
+    def _busy(self, text: str) -> None:
+        self.progress.setRange(0, 0)  # busy until the first progress report
+        self.progress.show()
+        self.cancel_button.show()
+        self.status(text)
+
+    def _idle_unless_loading(self) -> None:
+        if not self.is_loading() and not self.reading.refreshing:
+            self.progress.hide()
+            self.cancel_button.hide()
+
     def cancel_load(self) -> None:
-        if self.loader is not None:
-            self.loader.cancel()
+        """Cancel: the study being opened or loaded, else the worklist refresh."""
+        if self._opening is not None or self.loader is not None:
+            self._opening = None
+            if self.loader is not None:
+                self.loader.cancel()
+            else:
+                self.status(self.tr("Loading cancelled"))
+                self._idle_unless_loading()
+        elif self.reading.refreshing:
+            self.reading.cancel_refresh()
 
     def _on_progress(self, loader, done: int, total: int, what: str) -> None:
         if loader is not self.loader:
@@ -221,17 +273,18 @@ class MainWindow(QMainWindow):
         self.mpr.set_volume(volume, keep_view=same)
         if not same:
             self.mpr.axial.setFocus()
-        self.status(f"Study {volume.identity.study_uid}: {volume.shape[0]} slices on screen, more arriving…")
+        self.status(self.tr("Study {0}: {1} slices on screen, more arriving…").format(
+            volume.identity.study_uid, volume.shape[0]))
 
-    def _on_loaded(self, loader, groups, volume, problems) -> None:
+    def _on_loaded(self, loader, result: Loaded) -> None:
         if loader is not self.loader:
             return
+        groups, volume, problems = result.groups, result.volume, result.problems
         keep = self._partial_for == self.loader.study_uid and self.volume is not None \
             and self.volume.identity.series_uid == volume.identity.series_uid
         self._partial_for = None
         self.loader = None
-        self.progress.hide()
-        self.cancel_button.hide()
+        self._idle_unless_loading()
         self.groups = groups
         self.volume = volume
         self.series_box.clear()
@@ -246,33 +299,40 @@ class MainWindow(QMainWindow):
             self.mpr.axial.setFocus()
         self.studyOpened.emit(volume, self.current)
         ident = volume.identity
-        audit.study_opened(self.reader, ident.study_uid, ident.patient_id,
-                           sop_uids=[u for u in volume.sop_instance_uids if u])
-        msg = f"Study {volume.identity.study_uid}: series {volume.identity.series_uid}, {volume.shape[0]} slices"
+        self.reading.study_on_screen(ident.study_uid, ident.patient_id, [u for u in volume.sop_instance_uids if u])
+        msg = self.tr("Study {0}: series {1}, {2} slices").format(ident.study_uid, ident.series_uid, volume.shape[0])
         if problems:
-            msg += f"; {len(problems)} file(s) skipped: " + "; ".join(f"{p.path}: {p.reason}" for p in problems[:3])
+            msg += "; " + self.tr("{0} file(s) skipped: ").format(len(problems)) \
+                + "; ".join(f"{p.path}: {p.reason}" for p in problems[:3])
         if volume.warnings:
             msg += " — " + "; ".join(volume.warnings)
         self.status(msg)
 
-    def _on_failed(self, loader, message: str) -> None:
+    def _on_failed(self, loader, error: Exception) -> None:
         if loader is not self.loader:
             return
         self.loader = None
-        self.progress.hide()
-        self.cancel_button.hide()
-        if message == "cancelled":
-            self.status("Loading cancelled")
-        else:
-            if isinstance(loader.error, CentreError):
-                audit.centre_refused(self.reader, loader.error.url or self.centre.name, loader.error)
-            self.show_error(message)
+        self._idle_unless_loading()
+        if isinstance(error, LoadCancelled):
+            self.status(self.tr("Loading cancelled"))
+            return
+        if isinstance(error, CentreError):
+            self.reading.report_centre_error(error)
+        self.show_error(str(error))
 
-    def _show_hover(self, point, hu) -> None:
-        """Patient coordinate and HU under the mouse (the stored voxel, not a display value)."""
-        x, y, z = point
+    def _show_hover(self, reading) -> None:
+        """Patient coordinate and value under the mouse (the stored voxel, not a display value),
+        or why there is none (viewer.sampling.VoxelReading)."""
+        x, y, z = reading.point
         where = f"x {x:.1f}  y {y:.1f}  z {z:.1f} mm"
-        self.hu_label.setText(f"{where}   {hu:.0f} HU" if hu is not None else where)
+        if reading.refusal is not None:
+            self.hu_label.setText(f"{where} — no value: {reading.refusal.reason}")
+        else:
+            self.hu_label.setText(f"{where}   {reading.value:.0f} {reading.unit}")
+
+    def measured_lengths(self) -> list:
+        """Every length measurement drawn in any view, oldest first."""
+        return [m for w in self.mpr.views.values() for m in w.view.lengths]
 
     def jump_to_instance(self, sop_instance_uid: str) -> bool:
         """Show the slice holding `sop_instance_uid` in the axial view (and the MPR cursor)."""
@@ -290,12 +350,18 @@ class MainWindow(QMainWindow):
 
     def show_error(self, text: str) -> None:
         self.status(text)
-        if not getattr(self, "quiet_errors", False):
-            QMessageBox.warning(self, "Yomi", text)
+        self.prompts.warn(self, text)
 
-    def closeEvent(self, ev) -> None:  # noqa: N802
+    def closeEvent(self, event) -> None:  # noqa: N802
         if self.loader is not None:
             self.loader.cancel()
-        for w in self.mpr.views.values():
-            w.GetRenderWindow().Finalize()
-        super().closeEvent(ev)
+        self.reading.close()
+        if self._own_sender is not None:
+            self._own_sender.stop()
+            self._own_sender = None
+        self.mpr.close_views()
+        super().closeEvent(event)
+
+
+def _reason(error: Exception) -> str:
+    return error.reason if isinstance(error, CentreError) else str(error)

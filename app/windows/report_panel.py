@@ -7,33 +7,22 @@ the session re-authenticates. Decisions taken here, in one place:
 - Draft: opening a study restores the newest draft (or signed report) of that study from the
   DraftStore (crash recovery); else a new lung-screening draft. The template box switches an
   empty draft to another template.
-- Signing runs on the GUI thread (the PDF writer uses Qt). The panel says "signed" only after
-  `Outbox.enqueue` returned, i.e. the SR and the encapsulated PDF are durable in the outbox.
+- Signing: the password is asked here; who signs and with which certificate is decided in
+  app/reading. Re-authentication, signing and queueing still run on the GUI thread (the PDF
+  is printed by Qt on the thread that owns the application; the rest is not split off yet).
+  The panel says "signed" only after the outbox committed the SR and the encapsulated PDF.
 - Without a Session (bare windows: tests, and `yomi --demo` as app/gui.py starts it today)
   there is no one to re-authenticate: the report is signed under the window's reader name
   and a Security Alert (Use of Restricted Function) records that it was signed without
   re-authentication.
-- Certificate: for the demo reader on the local demo centre, the demo PKI (created once in
-  the data dir); else the PKCS#12 named by YOMI_SIGNING_P12, whose password is asked with
-  the login password; else the PDF goes unsigned, marked so on its face (the SR is still
-  VERIFIED by the re-authenticated reader).
-- Outbox: the window's; without one, the panel opens the outbox of the window's centre
-  (app.paths.outbox_dir) and runs its own
-  Sender for the window's centre (stopped when the window goes).
-- When every object of a signed report is confirmed by the centre, the panel calls
-  `centre.release(item, completed=True)` off the GUI thread, once: the local centre marks the
-  study completed; UPS-RS completes the procedure step; the QIDO worklist only drops the local
-  claim (the stored SR is what tells everyone the study is read). A failure is shown, and
-  the study is released again the next time its status arrives.
+- Certificate: chosen by app/reading/certificates.py; the panel only asks its password.
+- Delivery: the window's reading workflow tracks each report (app/reading/delivery.py) and
+  releases the study once every object is stored; the panel shows the typed state.
 """
 from __future__ import annotations
 
 import logging
-import os
-import threading
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -61,14 +50,17 @@ from app.report.model import Report
 from app.report.render import render_html
 from app.report.signing import SignedReport, sign
 from app.report.templates import list_templates, load_template
-from worklist.outbox import ItemState, ItemStatus, Outbox, OutboxError, Sender
+from app.reading.certificates import CertificateChoice, choose_certificate
+from app.reading.delivery import DeliveryState, ReportDelivery
+from app.reading.events import CompletionFailed, DeliveryChanged, ReadingEvent, StudyCompleted
+from worklist.centre import CentreError
+from worklist.outbox import OutboxError
 
 __all__ = ["DEFAULT_TEMPLATE", "ReportPanel", "identity_from_volume", "install_report_panel"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TEMPLATE = "lung-screening-ldct"
-P12_ENV = "YOMI_SIGNING_P12"
 
 
 def identity_from_volume(ident: Any) -> StudyIdentity:
@@ -79,48 +71,39 @@ def identity_from_volume(ident: Any) -> StudyIdentity:
                          study_description=ident.study_description)
 
 
-@dataclass(frozen=True)
-class Certificate:
-    p12: Path | None
-    password: bytes | None
-    label: str
+class ReportHost(Protocol):
+    """What the report panel needs from the reading window (app/windows/main_window.py)."""
 
+    centre: Any
+    reader: str
+    session: Any            # app.session.Session, or None in a bare window
+    reading: Any            # app.reading.controller.ReadingController
+    volume: Any             # viewer.volume.Volume on screen, or None
+    studyOpened: Any        # Signal(volume, item)
 
-class _OutboxBridge(QObject):
-    """Outbox listeners run on the sender's thread; this hops them to the GUI thread."""
-
-    status = Signal(object)          # ItemStatus
-    released = Signal(str, str)      # report id, outcome message
+    @property
+    def current(self) -> Any: ...
+    def measured_lengths(self) -> list: ...
+    def jump_to_instance(self, sop_instance_uid: str) -> bool: ...
+    def status(self, text: str) -> None: ...
 
 
 class ReportPanel(QWidget):
     signedReport = Signal(str)       # report id, once signed and queued
 
-    def __init__(self, window: Any) -> None:
+    def __init__(self, window: ReportHost) -> None:
         super().__init__(window)
         self.window_ = window
         self.store = DraftStore.default()
         self.store.restore()  # after a crash: drop half-written temp files
         self.session: EditSession | None = None
         self.study_uid: str | None = None
-        self.organisation = getattr(window.centre, "name", "") or "Yomi"
+        self.organisation = window.centre.name or "Yomi"
         self._used_lengths: set[int] = set()
         self._unqueued: SignedReport | None = None
-        self._items: dict[str, Any] = {}       # report id -> WorkItem to release when sent
-        self._released: set[str] = set()
-        self._status: dict[str, dict[str, ItemStatus]] = {}
-        self._own_sender: Sender | None = None
-        self.outbox = window.outbox
-        if self.outbox is None:
-            from app.paths import outbox_dir
-
-            self.outbox = Outbox(outbox_dir(f"centre:{window.centre.name}"))
-            self._own_sender = Sender(self.outbox, window.centre)
-            self._own_sender.start()
-        self._bridge = _OutboxBridge(self)
-        self._bridge.status.connect(self._on_status, Qt.QueuedConnection)
-        self._bridge.released.connect(self._on_released, Qt.QueuedConnection)
-        self._subscription = self.outbox.subscribe(self._bridge.status.emit)
+        self._item: Any = None              # the WorkItem of the study the report is for
+        self.delivery_tracker = window.reading.delivery
+        self._subscription = window.reading.subscribe(self._on_event)
         self._build()
 
     # -- layout ----------------------------------------------------------------------------
@@ -191,7 +174,7 @@ class ReportPanel(QWidget):
         """studyOpened: the reader's draft of this study, or a new one."""
         identity = identity_from_volume(volume.identity)
         if item is not None:
-            self._current_item = item
+            self._item = item
         if self.session is not None and self.study_uid == identity.study_uid:
             return  # another series of the same study: same report
         self.study_uid = identity.study_uid
@@ -220,7 +203,7 @@ class ReportPanel(QWidget):
         self.language_box.setCurrentIndex(max(0, self.language_box.findData(report.language)))
         self.editor.set_session(self.session)
         if report.is_signed:
-            self._status[report.report_id] = {s.sop_uid: s for s in self.outbox.status(report.report_id)}
+            self.delivery_tracker.load(report.report_id)
         self._render()
 
     def _template_chosen(self, index: int) -> None:
@@ -247,14 +230,14 @@ class ReportPanel(QWidget):
     def add_nodule_from_measurement(self) -> None:
         """Ctrl+M: the newest length (and its perpendicular partner) becomes a nodule."""
         win = self.window_
-        volume = getattr(win, "volume", None)
+        volume = win.volume
         if self.session is None or volume is None:
             self.status("open a study first")
             return
         if self.report.is_signed:
             self.status("the report is signed; start an addendum to add a nodule")
             return
-        lengths = [m for w in win.mpr.views.values() for m in w.view.lengths]
+        lengths = win.measured_lengths()
         try:
             pick = pick_axes(lengths, volume, exclude=self._used_lengths)
             short = None
@@ -313,52 +296,42 @@ class ReportPanel(QWidget):
             self.password_dialog = None
             dlg.deleteLater()
 
-    def certificate(self) -> Certificate | None:
-        """The reader's signing certificate; None when the reader cancelled a password prompt."""
+    def certificate(self) -> CertificateChoice | None:
+        """The reader's signing certificate; None when the reader cancelled its password prompt."""
         from app.demo import DEMO_READER
         from worklist.local import LocalCentre
 
         win = self.window_
-        if isinstance(win.centre, LocalCentre) and win.reader == DEMO_READER:
-            from app.report.demo_pki import ensure_demo_pki
-
-            pki = ensure_demo_pki()
-            return Certificate(pki.p12, pki.password, "DEMO certificate")
-        path = os.environ.get(P12_ENV, "")
-        if path:
-            pw, ok = QInputDialog.getText(self, "Yomi", "証明書のパスワード / Certificate password",
+        choice = choose_certificate(demo_reader=isinstance(win.centre, LocalCentre) and win.reader == DEMO_READER)
+        if choice.needs_password:
+            pw, ok = QInputDialog.getText(self, "Yomi", self.tr("証明書のパスワード / Certificate password"),
                                           QLineEdit.Password)
             if not ok:
                 return None
-            return Certificate(Path(path), pw.encode("utf-8"), Path(path).name)
-        return Certificate(None, None, "no certificate: PDF not digitally signed")
+            choice = choice.with_password(pw)
+        return choice
 
     def _signer(self) -> Signer | None:
         """Re-authenticate and name the signer; None if the reader cancelled or failed."""
-        from app import audit
+        from app.reading.signer import authenticate_signer, needs_reauthentication
         from app.session import SessionError
 
         win = self.window_
-        session = win.session
-        if session is None:
-            audit.security_alert(win.reader, audit.C.USE_OF_RESTRICTED_FUNCTION, f"report:{self.report.report_id}",
-                                 "report signed without re-authentication: no reader session")
-            log.warning("report %s signed without re-authentication (no session)", self.report.report_id)
-            return Signer(win.reader, win.reader, self.organisation)
-        password = self.ask_password()
-        if password is None:
-            self.status("signing cancelled")
-            return None
+        password = None
+        if needs_reauthentication(win.session):
+            password = self.ask_password()
+            if password is None:
+                self.status("signing cancelled")
+                return None
         try:
-            session.reauthenticate(password)
+            return authenticate_signer(win.session, win.reader, self.organisation, password,
+                                       report_id=self.report.report_id)
         except SessionError as exc:
             self.status(f"not signed: {exc}")
             return None
-        user = session.user
-        return Signer(user.dicom_name, user.user_id, self.organisation)
 
     def sign(self) -> None:
-        """Ctrl+Shift+S: re-authenticate, sign (GUI thread), enqueue; only then say signed."""
+        """Ctrl+Shift+S: re-authenticate, sign, enqueue; only then say signed."""
         report = self.report
         if report is None:
             return
@@ -372,7 +345,7 @@ class ReportPanel(QWidget):
         if problems:
             self.status("not ready to sign: " + "; ".join(problems))
             return
-        volume = getattr(self.window_, "volume", None)
+        volume = self.window_.volume
         on_screen = volume.identity.study_uid if volume is not None else ""
         signer = self._signer()
         if signer is None:
@@ -388,14 +361,16 @@ class ReportPanel(QWidget):
         except ReportError as exc:
             self.status(f"not signed: {exc}")
             return
-        self._items[report.report_id] = getattr(self, "_current_item", None) or self.window_.current
         self._enqueue(signed)
 
     def _enqueue(self, signed: SignedReport) -> None:
         rid = signed.report.report_id
+        item = self._item or self.window_.current
         try:
-            self.outbox.enqueue(rid, [(signed.sr_sop_uid, signed.sr),
-                                      (signed.encapsulated_sop_uid, signed.encapsulated_pdf)])
+            self.delivery_tracker.enqueue(
+                rid, [(signed.sr_sop_uid, signed.sr), (signed.encapsulated_sop_uid, signed.encapsulated_pdf)],
+                item=item if item is not None and item.study_uid == signed.report.identity.study_uid else None,
+                patient_id=signed.report.identity.patient_id)
         except OutboxError as exc:
             self._unqueued = signed
             self.status(f"signed outputs are in {signed.folder} but NOT queued for sending: {exc}. "
@@ -403,7 +378,6 @@ class ReportPanel(QWidget):
             self._render()
             return
         self._unqueued = None
-        self._status[rid] = {s.sop_uid: s for s in self.outbox.status(rid)}
         try:
             self.store.save(signed.report)  # reopening the study shows the signed report
         except ReportError as exc:
@@ -411,7 +385,7 @@ class ReportPanel(QWidget):
         self.editor.refresh()
         self.status(f"signed and queued: SR {signed.sr_sop_uid}, PDF {signed.encapsulated_sop_uid}")
         self.signedReport.emit(rid)
-        self._check_all_sent(rid)
+        self._render()
 
     def start_addendum(self) -> None:
         report = self.report
@@ -422,81 +396,48 @@ class ReportPanel(QWidget):
 
     def retry_failed(self) -> None:
         if self.report is not None:
-            n = self.outbox.retry_failed(self.report.report_id)
+            n = self.delivery_tracker.retry_failed(self.report.report_id)
             self.status(f"{n} item(s) queued again")
 
     # -- delivery status ---------------------------------------------------------------------
-    def _on_status(self, st: ItemStatus) -> None:
-        self._status.setdefault(st.report_id, {})[st.sop_uid] = st
-        self._check_all_sent(st.report_id)
-        self._show_state()
+    def delivery(self, report_id: str) -> ReportDelivery:
+        return self.delivery_tracker.delivery(report_id)
 
-    def report_state(self, report_id: str) -> str:
-        """'queued', 'sending', 'sent', 'failed: reason' for the report's objects together."""
-        items = list(self._status.get(report_id, {}).values())
-        if not items:
-            return ""
-        failed = [s for s in items if s.state is ItemState.FAILED]
-        if failed:
-            return "failed: " + "; ".join(f"{s.sop_uid}: {s.reason}" for s in failed)
-        if all(s.state is ItemState.SENT for s in items):
-            return "sent"
-        if any(s.state is ItemState.SENDING for s in items):
-            return "sending"
-        waiting = [s for s in items if s.reason]
-        return "queued" + (f" (retrying: {waiting[0].reason})" if waiting else "")
+    def _on_event(self, event: ReadingEvent) -> None:
+        if isinstance(event, DeliveryChanged):
+            self._show_state()
+        elif isinstance(event, StudyCompleted):
+            self.status(self.tr("report {0}: study completed at the centre").format(event.report_id))
+        elif isinstance(event, CompletionFailed):
+            reason = event.error.reason if isinstance(event.error, CentreError) else type(event.error).__name__
+            self.status(self.tr("report {0}: delivered, but the study could not be marked completed: {1}")
+                        .format(event.report_id, reason))
+
+    @staticmethod
+    def _state_text(d: ReportDelivery) -> str:
+        if d.state is DeliveryState.FAILED:
+            return f"failed: {d.reason}"
+        if d.state is DeliveryState.RETRYING:
+            return f"queued (retrying: {d.reason})"
+        return d.state.value
 
     def _show_state(self) -> None:
         report = self.report
         if report is None:
             return
+        mine = self.delivery(report.report_id)
         if report.is_signed:
-            st = self.report_state(report.report_id) or "not in the outbox"
+            st = self._state_text(mine) if mine.state is not DeliveryState.NOT_QUEUED else "not in the outbox"
             self.state_label.setText(f"署名済み Signed {report.signature.signed_at} — {st}")
         elif self._unqueued is not None:
             self.state_label.setText("署名処理中: 送信キュー未登録 / outputs written, not queued")
         else:
             kind = "追記 Addendum draft" if report.predecessor else "下書き Draft"
             self.state_label.setText(f"{kind} (autosaved) — report {report.report_id}")
-        others = [f"{rid[:8]}: {self.report_state(rid)}" for rid in self._status if rid != report.report_id]
+        others = [f"{rid[:8]}: {self._state_text(self.delivery(rid))}"
+                  for rid in self.delivery_tracker.reports() if rid != report.report_id]
         self.outbox_label.setText(("Outbox — " + " | ".join(others)) if others else "")
-        self.retry_button.setEnabled(self.report_state(report.report_id).startswith("failed"))
-
-    def _check_all_sent(self, report_id: str) -> None:
-        if report_id in self._released or self.report_state(report_id) != "sent":
-            return
-        item = self._items.get(report_id)
-        if item is None:
-            return  # signed in an earlier run: its study was released then or stays for the reader
-        self._released.add(report_id)
-        centre, bridge = self.window_.centre, self._bridge
-        user = self.window_.session.user.user_id if self.window_.session and self.window_.session.user \
-            else self.window_.reader
-        audit_log = self.window_.session.audit_log if self.window_.session else None
-        sop_uids = list(self._status[report_id])
-        patient_id = self.report.identity.patient_id if self.report and self.report.report_id == report_id else ""
-
-        def release() -> None:  # network: never on the GUI thread
-            from app import audit
-            from worklist.centre import CentreError
-
-            try:
-                audit.transferred(user, item.study_uid, patient_id, peer=getattr(centre, "name", "centre"),
-                                  sent=True, sop_uids=sop_uids, log=audit_log)
-            except Exception:  # the report is delivered; a failing audit write is logged, not fatal
-                log.exception("audit of report %s delivery failed", report_id)
-            try:
-                centre.release(item, completed=True)
-                bridge.released.emit(report_id, "study completed at the centre")
-            except CentreError as exc:
-                bridge.released.emit(report_id, f"delivered, but the study could not be marked completed: {exc.reason}")
-
-        threading.Thread(target=release, name="yomi-report-release", daemon=True).start()
-
-    def _on_released(self, report_id: str, message: str) -> None:
-        if message.startswith("delivered, but"):
-            self._released.discard(report_id)  # try again at the next status
-        self.status(f"report {report_id}: {message}")
+        self.retry_button.setEnabled(mine.state is DeliveryState.FAILED)
 
     # -- messages and teardown ---------------------------------------------------------------
     def status(self, text: str) -> None:
@@ -504,11 +445,8 @@ class ReportPanel(QWidget):
         self.window_.status(text)
 
     def shutdown(self) -> None:
-        """Stop listening and stop the panel's own sender (idempotent); the drafts are on disk."""
+        """Stop listening (idempotent); the drafts are on disk."""
         self._subscription.unsubscribe()
-        if self._own_sender is not None:
-            self._own_sender.stop()
-            self._own_sender = None
 
 
 def install_report_panel(window: Any) -> ReportPanel:

@@ -1,43 +1,97 @@
-"""The reader's worklist: assigned studies, STAT first, with a filter; Enter opens one."""
+"""The reader's worklist: assigned studies, STAT first, with a filter; Enter opens one.
+
+A model/view table: the rows live in `WorklistModel`, which takes the workflow's updates row
+by row (added, removed, changed), so a refresh of 500 studies every minute costs the GUI
+thread only the rows that changed and never moves the reader's selection. Sorting and the
+filter are a proxy over it.
+"""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QHeaderView,
-    QLineEdit,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from collections.abc import Iterable, Sequence
 
-from viewer.views.names import display_name
-from worklist.centre import WorkItem
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
+
+from common.dicom_dates import format_da
+from common.person_name import display_name
+from worklist.centre import Priority, WorkItem
 
 COLUMNS = ("Priority", "Status", "Patient", "ID", "Study date", "Arrived", "Description", "Modality",
            "Body part", "Images")
+SORT_ROLE = Qt.UserRole + 1
+FILTER_ROLE = Qt.UserRole + 2   # what the filter box searches: every column and the full name
+PRIORITY_COLUMN, IMAGES_COLUMN = 0, 9
 
 
 def _row(item: WorkItem) -> tuple[str, ...]:
-    d = item.study_date
-    date = f"{d[:4]}-{d[4:6]}-{d[6:]}" if len(d) == 8 else d
     return (item.priority.name, item.status.value, display_name(item.patient_name), item.patient_id,
-            date, item.arrived.replace("T", " "), item.study_description, "/".join(item.modalities),
-            item.body_part, str(item.number_of_images))
+            format_da(item.study_date), item.arrived.replace("T", " "), item.study_description,
+            "/".join(item.modalities), item.body_part, str(item.number_of_images))
 
 
-class _SortCell(QTableWidgetItem):
-    """A cell that sorts by a key of its own (priority order, image count), not by its text."""
+class WorklistModel(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._items: list[WorkItem] = []
+        self._texts: list[tuple[str, ...]] = []
 
-    def __init__(self, text: str, key) -> None:
-        super().__init__(text)
-        self.key = key
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(self._items)
 
-    def __lt__(self, other) -> bool:  # noqa: D105
-        if isinstance(other, _SortCell):
-            return self.key < other.key
-        return super().__lt__(other)
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: N802
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
+        if orientation == Qt.Horizontal and role == Qt.DisplayRole:
+            return QCoreApplication.translate("WorklistPanel", COLUMNS[section])
+        return None
+
+    def data(self, index: QModelIndex, role=Qt.DisplayRole):
+        if not index.isValid():
+            return None
+        item, c = self._items[index.row()], index.column()
+        if role == Qt.DisplayRole:
+            return self._texts[index.row()][c]
+        if role == SORT_ROLE:
+            if c == PRIORITY_COLUMN:
+                return "|".join(str(k) for k in item.sort_key())
+            if c == IMAGES_COLUMN:
+                return item.number_of_images
+            return self._texts[index.row()][c]
+        if role == Qt.ForegroundRole and c == PRIORITY_COLUMN and item.priority is Priority.STAT:
+            return QColor(Qt.red)
+        if role == Qt.UserRole:
+            return item.study_uid
+        if role == FILTER_ROLE:
+            return " ".join(self._texts[index.row()]) + " " + item.patient_name
+        return None
+
+    def item(self, row: int) -> WorkItem:
+        return self._items[row]
+
+    def apply(self, items: Sequence[WorkItem], added: Iterable[str], removed: Iterable[str],
+              changed: Iterable[str]) -> None:
+        by_uid = {i.study_uid: i for i in items}
+        gone = set(removed)
+        for r in reversed(range(len(self._items))):
+            if self._items[r].study_uid in gone or self._items[r].study_uid not in by_uid:
+                self.beginRemoveRows(QModelIndex(), r, r)
+                del self._items[r], self._texts[r]
+                self.endRemoveRows()
+        rows = {it.study_uid: r for r, it in enumerate(self._items)}
+        for uid in changed:
+            r = rows.get(uid)
+            if r is not None and uid in by_uid:
+                self._items[r], self._texts[r] = by_uid[uid], _row(by_uid[uid])
+                self.dataChanged.emit(self.index(r, 0), self.index(r, len(COLUMNS) - 1))
+        new = [by_uid[u] for u in added if u in by_uid and u not in rows]
+        if new:
+            first = len(self._items)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            self._items.extend(new)
+            self._texts.extend(_row(i) for i in new)
+            self.endInsertRows()
 
 
 class WorklistPanel(QWidget):
@@ -46,16 +100,26 @@ class WorklistPanel(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.filter = QLineEdit(self)
-        self.filter.setPlaceholderText("Filter (name, ID, description)…")
-        self.filter.textChanged.connect(self._apply_filter)
-        self.table = QTableWidget(0, len(COLUMNS), self)
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.filter.setPlaceholderText(self.tr("Filter (name, ID, description)…"))
+        self.model = WorklistModel(self)
+        self.proxy = QSortFilterProxyModel(self)
+        self.proxy.setSourceModel(self.model)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setFilterRole(FILTER_ROLE)
+        self.proxy.setFilterKeyColumn(PRIORITY_COLUMN)
+        self.proxy.setFilterCaseSensitivity(Qt.CaseInsensitive)
+        self.filter.textChanged.connect(lambda text: self.proxy.setFilterFixedString(text.strip()))
+        self.table = QTableView(self)
+        self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.table.setSortingEnabled(False)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        header.setResizeContentsPrecision(64)  # size columns from some rows, not all 500
         self.table.verticalHeader().hide()
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(PRIORITY_COLUMN, Qt.AscendingOrder)
         # activated = Enter or double click (the style decides), exactly once per action
         self.table.activated.connect(lambda _i: self._open_current())
         lay = QVBoxLayout(self)
@@ -64,42 +128,39 @@ class WorklistPanel(QWidget):
         lay.addWidget(self.table)
         self.items: list[WorkItem] = []
 
-    def set_items(self, items: list[WorkItem]) -> None:
-        """Show `items`, STAT first then by arrival; a header click sorts by that column."""
+    def set_items(self, items: Sequence[WorkItem]) -> None:
+        """Show `items` (all rows anew)."""
+        self.apply(items, added=[i.study_uid for i in items],
+                   removed=[self.model.item(r).study_uid for r in range(self.model.rowCount())], changed=())
+
+    def apply(self, items: Sequence[WorkItem], *, added, removed, changed) -> None:
+        """The list is now `items` (STAT first, then by arrival); only those rows are touched."""
+        selected = self.current()
         self.items = sorted(items, key=WorkItem.sort_key)
-        self.table.setSortingEnabled(False)  # rows must stay put while they are filled
-        self.table.setRowCount(len(self.items))
-        for r, item in enumerate(self.items):
-            for c, text in enumerate(_row(item)):
-                key = {0: item.sort_key(), 9: item.number_of_images}.get(c, text)
-                cell = _SortCell(text, key)
-                cell.setData(Qt.UserRole, r)
-                if c == 0 and item.priority.name == "STAT":
-                    cell.setForeground(Qt.red)
-                self.table.setItem(r, c, cell)
-        self.table.setSortingEnabled(True)
-        self.table.sortItems(0, Qt.AscendingOrder)
-        if self.items:
+        self.model.apply(self.items, added, removed, changed)
+        if selected is not None and any(i.study_uid == selected.study_uid for i in self.items):
+            self.select_study(selected.study_uid)
+        elif self.items and self.current() is None:
             self.table.selectRow(0)
-        self._apply_filter(self.filter.text())
+
+    # rows as the reader sees them (sorted, filtered)
+    def row_count(self) -> int:
+        return self.proxy.rowCount()
+
+    def text_at(self, row: int, column: int) -> str:
+        return self.proxy.index(row, column).data()
 
     def _item_at(self, row: int) -> WorkItem | None:
-        cell = self.table.item(row, 0)
-        return self.items[cell.data(Qt.UserRole)] if cell is not None else None
-
-    def _apply_filter(self, text: str) -> None:
-        t = text.strip().lower()
-        for r in range(self.table.rowCount()):
-            item = self._item_at(r)
-            hay = " ".join(_row(item)).lower() + " " + item.patient_name.lower()
-            self.table.setRowHidden(r, bool(t) and t not in hay)
+        index = self.proxy.index(row, 0)
+        return self.model.item(self.proxy.mapToSource(index).row()) if index.isValid() else None
 
     def current(self) -> WorkItem | None:
-        return self._item_at(self.table.currentRow())
+        rows = self.table.selectionModel().selectedRows()
+        return self._item_at(rows[0].row()) if rows else None
 
     def select_study(self, study_uid: str) -> None:
-        for r in range(self.table.rowCount()):
-            if self._item_at(r).study_uid == study_uid:
+        for r in range(self.proxy.rowCount()):
+            if self.proxy.index(r, 0).data(Qt.UserRole) == study_uid:
                 self.table.selectRow(r)
                 return
 

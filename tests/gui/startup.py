@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from app.main import main
 from app.windows.login_dialog import LoginDialog
 from app.windows.main_window import MainWindow
+from app.windows.prompts import Unattended
 
 
 def _visible(kind):
@@ -38,10 +39,10 @@ def run_logged_in(qtbot, argv: list[str], password: str, use: Callable, *, user_
 
     def window():
         win = _visible(MainWindow)
-        if win is None:
+        if win is None or win.reading.refreshing:  # wait for the first worklist too
             QTimer.singleShot(100, window)
             return
-        win.quiet_errors = True
+        win.prompts = Unattended()
         use(win, seen)
 
     QTimer.singleShot(100, log_in)
@@ -50,7 +51,7 @@ def run_logged_in(qtbot, argv: list[str], password: str, use: Callable, *, user_
 
 def when_loaded(win, then: Callable) -> None:
     """Call `then()` once the study being opened is fully on screen."""
-    if win.loader is not None or win.volume is None:
+    if win.is_loading() or win.volume is None:
         QTimer.singleShot(100, lambda: when_loaded(win, then))
         return
     then()

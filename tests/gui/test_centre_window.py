@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.config import CentreConfig, open_centre
 from app.windows.main_window import MainWindow
+from app.windows.prompts import Unattended
 from tests.fixtures.orthanc import orthanc  # noqa: F401  (fixture)
 from tests.worklist.conftest import READER, copy_study
 from viewer.volume import load_volume
@@ -42,11 +43,12 @@ def centre_window(qtbot, windows, orthanc, assigned, tmp_path):  # noqa: F811
     cache = StudyCache(tmp_path / "cache", "reader", secrets.token_bytes(32), max_bytes=10**9, ttl_seconds=3600)
     centre = CachingCentre(inner, cache)
     win = MainWindow(centre, "reader", "test")
-    win.quiet_errors = True
+    win.prompts = Unattended()
     windows.append(win)
     win.resize(1200, 800)
     win.show()
     qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)  # the first worklist is in
     yield win, centre
     centre.close()
 
@@ -63,14 +65,14 @@ def test_assigned_worklist_first_slices_early_then_exact_volume_then_cache(qtbot
 
     def recording_start(loader):  # listen before the loader's thread can emit anything
         loader.partial.connect(lambda _l, v: seen.append(("partial", v.shape[0])))
-        loader.loaded.connect(lambda _l, g, v, p: seen.append(("loaded", v.shape[0])))
+        loader.loaded.connect(lambda _l, r: seen.append(("loaded", r.volume.shape[0])))
         start(loader)
 
     win._start_loader = recording_start
     win.worklist.table.selectRow(uids.index(mine))
     win.worklist.table.setFocus()
     qtbot.keyClick(win.worklist.table, Qt.Key_Return)
-    qtbot.waitUntil(lambda: win.loader is None and win.volume is not None, timeout=60000)
+    qtbot.waitUntil(lambda: not win.is_loading() and win.volume is not None, timeout=60000)
     # The partial builds are throttled; at least the first arrives before the whole series.
     partials = [n for kind, n in seen if kind == "partial"]
     assert partials and partials[0] < 64, seen
@@ -88,7 +90,7 @@ def test_assigned_worklist_first_slices_early_then_exact_volume_then_cache(qtbot
     centre.inner.retrieve_raw = lambda *a, **k: (calls.append(k.get("have")), real(*a, **k))[1]
     try:
         win.open_item(next(i for i in win.worklist.items if i.study_uid == mine))
-        qtbot.waitUntil(lambda: win.loader is None, timeout=60000)
+        qtbot.waitUntil(lambda: not win.is_loading(), timeout=60000)
     finally:
         centre.inner.retrieve_raw = real
     assert calls and len(calls[0]) == 64  # asked the server only for what the cache lacks: nothing
@@ -99,7 +101,7 @@ def test_cache_holds_no_personal_data_in_clear(qtbot, centre_window, assigned):
     win, centre = centre_window
     mine = assigned[0]
     win.open_item(next(i for i in win.worklist.items if i.study_uid == mine))
-    qtbot.waitUntil(lambda: win.loader is None, timeout=60000)
+    qtbot.waitUntil(lambda: not win.is_loading(), timeout=60000)
     blob = b"".join(p.read_bytes() for p in centre.cache.root.rglob("*") if p.is_file())
     for secret_text in (b"Lung_Dx-A0001", mine.encode(), READER.encode()):
         assert secret_text not in blob

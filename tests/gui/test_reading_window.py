@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QApplication
 
 from app.demo import DEMO_READER, prepare_demo
 from app.windows.main_window import MainWindow
+from app.windows.prompts import Unattended
+from app.windows.worklist_panel import COLUMNS
 from viewer.tools.window_level import PRESETS
 
 
@@ -30,12 +32,13 @@ def _grab(widget) -> np.ndarray:
 def reading(qtbot, windows, shared_data, tmp_path):
     setup = prepare_demo(tmp_path / "centre")
     win = MainWindow(setup.centre, DEMO_READER, setup.notice)
-    win.quiet_errors = True
+    win.prompts = Unattended()
     windows.append(win)
     qtbot.addWidget(win)
     win.resize(1200, 800)
     win.show()
     qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)  # the first worklist is in
     return win
 
 
@@ -43,7 +46,7 @@ def _open(qtbot, win, index: int) -> None:
     win.worklist.table.setFocus()
     win.worklist.table.selectRow(index)
     qtbot.keyClick(win.worklist.table, Qt.Key_Return)
-    qtbot.waitUntil(lambda: win.volume is not None and win.loader is None, timeout=60000)
+    qtbot.waitUntil(lambda: win.volume is not None and not win.is_loading(), timeout=60000)
     qtbot.wait(100)
 
 
@@ -223,19 +226,19 @@ def _drag(qtbot, widget, button, start: QPoint, end: QPoint) -> None:
 
 def test_worklist_filter_and_column_sort_keep_rows_and_items_together(qtbot, reading):
     wl = reading.worklist
-    assert wl.table.rowCount() == 2
+    assert wl.row_count() == 2
     qtbot.keyClicks(wl.filter, "phantom")
-    visible = [r for r in range(wl.table.rowCount()) if not wl.table.isRowHidden(r)]
-    assert len(visible) == 1 and wl._item_at(visible[0]).patient_id == "SYNTH-0001"
+    assert wl.row_count() == 1 and wl._item_at(0).patient_id == "SYNTH-0001"
     wl.filter.clear()
-    images = wl.table.columnCount() - 1
+    assert wl.row_count() == 2
+    images = len(COLUMNS) - 1
     qtbot.mouseClick(wl.table.horizontalHeader().viewport(), Qt.LeftButton,
                      pos=QPoint(wl.table.horizontalHeader().sectionViewportPosition(images) + 5, 5))
-    counts = [int(wl.table.item(r, images).text()) for r in range(wl.table.rowCount())]
+    counts = [int(wl.text_at(r, images)) for r in range(wl.row_count())]
     assert counts in (sorted(counts), sorted(counts, reverse=True)) and len(set(counts)) == 2
-    for r in range(wl.table.rowCount()):  # each row still opens the study it shows
+    for r in range(wl.row_count()):  # each row still opens the study it shows
         wl.table.selectRow(r)
-        assert wl.current().patient_id == wl.table.item(r, 3).text()
+        assert wl.current().patient_id == wl.text_at(r, 3)
 
 
 def test_hu_under_the_mouse_is_the_stored_voxel(qtbot, reading):
@@ -264,6 +267,7 @@ def test_opening_claims_and_give_back_returns_the_study(qtbot, reading):
     win.activateWindow()  # window shortcuts fire only in the active window, as for a reader
     assert QTest.qWaitForWindowActive(win)
     qtbot.keyClick(win.mpr.axial, Qt.Key_G, Qt.ControlModifier | Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: win.current is None and not win.reading.refreshing, timeout=30000)
     status = {e.study_uid: e.status for e in win.centre.entries()}
-    assert status[uid] == "SCHEDULED" and win.current is None
+    assert status[uid] == "SCHEDULED"
     assert uid in [i.study_uid for i in win.worklist.items]

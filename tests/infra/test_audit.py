@@ -72,7 +72,7 @@ def test_verify_detects_tampering(tmp_path: Path, damage: str) -> None:
     elif damage == "rehash":  # an editor who also recomputes the record's own hash
         r = json.loads(lines[2])
         r["event"]["objects"][1]["object_id"] = "B0002"
-        r["hash"] = audit._chain_hash(r["seq"], r["prev"], r["event"])
+        r["hash"] = audit.chain_hash(r["seq"], r["prev"], r["event"])
         lines[2] = json.dumps(r, sort_keys=True, separators=(",", ":")) + "\n"
         expected_line = 4
     log.path.write_text("".join(lines), encoding="utf-8")

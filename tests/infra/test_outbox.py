@@ -148,9 +148,9 @@ def test_item_sending_at_crash_is_resent_and_duplicate_counts(tmp_path: Path) ->
         box.enqueue("r1", [(uid, data)])
         # first life: the item goes on the wire, the centre stores it, the process dies
         # before recording the answer (state stays 'sending')
-        claimed = box._claim_due()
-        assert claimed is not None and claimed[0] == uid
-        assert HttpCentre(rx.url).submit([claimed[1]]) == [uid]
+        claimed = box.claim_due()
+        assert claimed is not None and claimed.sop_uid == uid and claimed.attempts == 1
+        assert HttpCentre(rx.url).submit([claimed.data]) == [uid]
         box.close()
         box = Outbox(tmp_path / "ob")
         assert _states(box, "r1") == [ItemState.SENDING]
@@ -175,6 +175,49 @@ def test_backoff_is_capped_and_grows() -> None:
     rng = random.Random(1)
     assert [Backoff(1, 2, 8, 0).delay(n) for n in (1, 2, 3, 4, 5, 30)] == [1, 2, 4, 8, 8, 8]
     assert all(6 <= b.delay(40, rng) <= 8 for _ in range(100))
+
+
+class _ScriptedCentre:
+    """A centre whose submit answers from a script: an exception to raise or UIDs to confirm."""
+
+    def __init__(self, *answers: object) -> None:
+        self.answers = list(answers)
+
+    def submit(self, instances: list[bytes]) -> list[str]:
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        return list(answer)  # type: ignore[call-overload]
+
+
+def test_send_one_returns_the_typed_outcome_it_recorded(tmp_path: Path) -> None:
+    from worklist.centre import BadData, Unreachable
+    from worklist.outbox import Delivery
+
+    box = Outbox(tmp_path / "ob")
+    uid, data = make_instance()
+    box.enqueue("r1", [(uid, data)])
+    sender = Sender(box, _ScriptedCentre(Unreachable("centre down"), BadData("refused (400)"), [uid]),
+                    backoff=Backoff(base_s=5, factor=2, cap_s=5, jitter=0.0))
+    retry = sender.send_one()
+    assert retry is not None and retry.delivery is Delivery.RETRY and retry.retry_in_s == 5
+    assert retry.reason == "centre down" and box.item_status(uid).state == ItemState.QUEUED
+    assert 4.0 < box.next_due_in() <= 5.0 and sender.send_one() is None  # not due yet
+    box.retry_failed("r1")  # nothing failed yet: changes nothing
+    box.mark_retry(uid, "centre down", 0.0)  # due now, as if the backoff had passed
+    failed = sender.send_one()
+    assert failed.delivery is Delivery.FAILED and box.item_status(uid).reason == "refused (400)"
+    assert box.retry_failed("r1") == 1
+    sent = sender.send_one()
+    assert sent.delivery is Delivery.SENT and box.item_status(uid).state == ItemState.SENT
+    assert box.item_status(uid).attempts == 3 and sender.send_one() is None
+
+
+def test_wait_for_change_sees_a_change_made_before_it_waits(tmp_path: Path) -> None:
+    box = Outbox(tmp_path / "ob")
+    box.enqueue("r1", [make_instance()])
+    assert box.wait_for_change(10.0) is True   # the enqueue above, not lost
+    assert box.wait_for_change(0.01) is False  # nothing since
 
 
 def test_concurrent_enqueue_from_threads(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.windows.main_window import MainWindow
+from app.windows.prompts import Unattended
 from tests.gui.test_reading_window import _drag, _open
 
 # The lung-screening template's fields as the reader fills them by keyboard: (field, typed text).
@@ -26,7 +27,7 @@ NODULE_KEYS = [
 
 def make_window(qtbot, windows, centre, reader: str, *, session=None, outbox=None) -> MainWindow:
     win = MainWindow(centre, reader, "", session=session, outbox=outbox)
-    win.quiet_errors = True
+    win.prompts = Unattended()
     windows.append(win)
     qtbot.addWidget(win)
     win.resize(1270, 980)  # fits the CI screen (tests/run.sh: 1280x1024)
@@ -34,6 +35,7 @@ def make_window(qtbot, windows, centre, reader: str, *, session=None, outbox=Non
     qtbot.waitExposed(win)
     win.activateWindow()  # window shortcuts (Ctrl+M, Ctrl+Shift+S) need the active window
     qtbot.waitActive(win)
+    qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)  # the first worklist is in
     return win
 
 

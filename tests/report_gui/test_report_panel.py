@@ -19,6 +19,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
+from app.reading.delivery import DeliveryState
 from app.demo import DEMO_READER, prepare_demo
 from app.report.draft_store import DraftStore
 from app.report.encapsulated import extract_pdf
@@ -136,7 +137,7 @@ def test_measure_fill_by_keyboard_sign_and_deliver_to_demo_centre(qtbot, windows
             {report.signature.sr_sop_uid, report.signature.encapsulated_sop_uid}
 
         # -- the Sender delivers; the panel hears it on the GUI thread and completes the study
-        qtbot.waitUntil(lambda: panel.report_state(report.report_id) == "sent", timeout=60000)
+        qtbot.waitUntil(lambda: panel.delivery(report.report_id).state is DeliveryState.SENT, timeout=60000)
         assert "sent" in panel.state_label.text()
         qtbot.waitUntil(lambda: any(e.status == "COMPLETED" and e.study_uid == report.identity.study_uid
                                     for e in demo.centre.entries()), timeout=30000)

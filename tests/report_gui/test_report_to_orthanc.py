@@ -13,6 +13,7 @@ from pydicom.uid import generate_uid
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
+from app.reading.delivery import DeliveryState
 from tests.gui.test_reading_window import _open
 from tests.report_gui.conftest import PASSWORD
 from tests.report_gui.helpers import (
@@ -75,7 +76,7 @@ def test_sign_in_window_and_deliver_to_orthanc(qtbot, windows, orthanc, shared_d
         qtbot.keyClick(QApplication.focusWidget(), Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
         assert report.is_signed
         assert not report.signature.pdf_signed  # no certificate configured: the PDF says so on its face
-        qtbot.waitUntil(lambda: panel.report_state(report.report_id) == "sent", timeout=60000)
+        qtbot.waitUntil(lambda: panel.delivery(report.report_id).state is DeliveryState.SENT, timeout=60000)
         # the QIDO worklist's release drops the local claim once everything is stored
         qtbot.waitUntil(lambda: claims.get(study) is None, timeout=30000)
 

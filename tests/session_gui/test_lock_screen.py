@@ -18,6 +18,7 @@ from app.demo import DEMO_READER, prepare_demo
 from app.session import Session, SessionState
 from app.windows.lock_screen import BACKGROUND, LOCKED_TITLE, LockGuard
 from app.windows.main_window import MainWindow
+from app.windows.prompts import Unattended
 from tests.session_gui.conftest import PW, Clock
 
 TIMEOUT = 300.0
@@ -50,13 +51,14 @@ def reading(qtbot, windows, shared_data, tmp_path, store, audit_log):
     session.login("dr.sato", PW)
     setup = prepare_demo(tmp_path / "centre")
     win = MainWindow(setup.centre, DEMO_READER, setup.notice, session=session)
-    win.quiet_errors = True
+    win.prompts = Unattended()
     windows.append(win)
     qtbot.addWidget(win)
     win.resize(1200, 800)
     guard = LockGuard(win, session, timeout_s=TIMEOUT, clock=clock)
     win.show()
     qtbot.waitExposed(win)
+    qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)  # the first worklist is in
     return win, guard, session, clock
 
 
@@ -65,7 +67,7 @@ def _open_real_ct(qtbot, win) -> None:
     win.worklist.table.setFocus()
     win.worklist.table.selectRow(row)
     qtbot.keyClick(win.worklist.table, Qt.Key_Return)
-    qtbot.waitUntil(lambda: win.volume is not None and win.loader is None, timeout=60000)
+    qtbot.waitUntil(lambda: win.volume is not None and not win.is_loading(), timeout=60000)
     qtbot.wait(100)
 
 
@@ -143,6 +145,8 @@ def test_idle_lock_hides_patient_data_and_unlock_restores(qtbot, reading, audit_
     qtbot.keyClick(win.worklist.table, Qt.Key_Down)
     qtbot.keyClick(win, Qt.Key_F5)
     qtbot.keyClick(guard.lock_widget.password, Qt.Key_F5)
+    assert not win.reading.refreshing  # a refresh would be in flight now (it runs off the GUI thread)
+    qtbot.wait(300)
     assert ax.view.slice_index() == slice_before
     assert _worklist_queries() == queries
     # nor does the wheel (it scrolls slices when unlocked)

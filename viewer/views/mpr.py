@@ -9,7 +9,7 @@ beside it).
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from viewer.views.planes import PLANES, PlaneAxes
@@ -19,7 +19,7 @@ from viewer.views.qt_view import SliceWidget
 class MprWidget(QWidget):
     measurementAdded = Signal(object, str)   # measurement, plane
     viewChanged = Signal()
-    hovered = Signal(object, object)         # LPS point, HU (None outside the volume)
+    hovered = Signal(object)                 # viewer.sampling.VoxelReading under the mouse
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -42,6 +42,7 @@ class MprWidget(QWidget):
             w.hovered.connect(self.hovered)
         self.volume = None
         self._syncing = False
+        self._closed = False
         self.layout_mode = "mpr"
 
     def set_volume(self, volume, *, keep_view: bool = False) -> None:
@@ -57,7 +58,23 @@ class MprWidget(QWidget):
         finally:
             self._syncing = False
         self._sync_crosshair()
-        self.refresh()
+        # One view per turn of the event loop: three first renders of a new volume at once
+        # would keep the GUI thread from input for their sum.
+        shown = [w for w in self.views.values() if w.isVisible()]
+        if shown:
+            shown[0].refresh()
+        for w in shown[1:]:
+            QTimer.singleShot(0, lambda w=w: self._late_refresh(w))
+
+    def _late_refresh(self, w: SliceWidget) -> None:
+        if not self._closed:  # a finalized render window must not be drawn again
+            w.refresh()
+
+    def close_views(self) -> None:
+        """Release the views' OpenGL windows (the window is closing); nothing draws after."""
+        self._closed = True
+        for w in self.views.values():
+            w.GetRenderWindow().Finalize()
 
     def refresh(self) -> None:
         for w in self.views.values():

@@ -23,13 +23,16 @@ from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor 
 from vtkmodules.vtkInteractionStyle import vtkInteractorStyleUser  # noqa: E402
 from vtkmodules.vtkRenderingCore import vtkRenderer  # noqa: E402
 
+from viewer.tools.tool import Tool  # noqa: E402
 from viewer.tools.window_level import PRESET_KEYS, PRESETS, series_windows  # noqa: E402
+from viewer.views.navigation import SlabMode  # noqa: E402
 from viewer.views.slice_view import SliceView  # noqa: E402
 
-TOOLS = ("window", "pan", "zoom", "length", "ellipse", "crosshair")
-_SLAB_CYCLE = (None, "mip", "minip", "avg")
-_TOOL_KEYS = {Qt.Key_W: "window", Qt.Key_P: "pan", Qt.Key_Z: "zoom", Qt.Key_L: "length",
-              Qt.Key_E: "ellipse", Qt.Key_C: "crosshair"}
+TOOLS = tuple(Tool)
+_SLAB_CYCLE = (None, *SlabMode)
+_TOOL_KEYS = {Qt.Key_W: Tool.WINDOW, Qt.Key_P: Tool.PAN, Qt.Key_Z: Tool.ZOOM, Qt.Key_L: Tool.LENGTH,
+              Qt.Key_E: Tool.ELLIPSE, Qt.Key_C: Tool.CROSSHAIR}
+_ROTATE = "rotate"  # a crosshair drag with Ctrl held: not a tool of its own
 
 
 class SliceWidget(QVTKRenderWindowInteractor):
@@ -39,8 +42,8 @@ class SliceWidget(QVTKRenderWindowInteractor):
     rotateRequested = Signal(str, float)      # plane, angle (rad) about this view's normal
     measurementAdded = Signal(object)         # Length or EllipseRoi
     viewChanged = Signal()
-    toolChanged = Signal(str)
-    hovered = Signal(object, object)          # LPS point under the mouse, HU there (None outside)
+    toolChanged = Signal(object)              # Tool
+    hovered = Signal(object)                  # viewer.sampling.VoxelReading under the mouse
 
     def __init__(self, plane: str = "axial", parent=None) -> None:
         super().__init__(parent)
@@ -52,8 +55,8 @@ class SliceWidget(QVTKRenderWindowInteractor):
         self.GetRenderWindow().GetInteractor().SetInteractorStyle(vtkInteractorStyleUser())
         self.view = SliceView(self.renderer, plane)
         self.view.listeners.append(lambda _v: self.viewChanged.emit())
-        self.tool = "window"
-        self._drag: tuple[str, QPoint, QPoint] | None = None  # (action, start, last)
+        self.tool = Tool.WINDOW
+        self._drag: tuple[Tool | str, QPoint, QPoint] | None = None  # (action, start, last)
         self._pending: np.ndarray | None = None
         self.setMouseTracking(True)  # HU readout under the mouse, without a button held
         self.Initialize()
@@ -72,12 +75,10 @@ class SliceWidget(QVTKRenderWindowInteractor):
             self.view.refit()
         self.GetRenderWindow().Render()
 
-    def set_tool(self, tool: str) -> None:
-        if tool not in TOOLS:
-            raise ValueError(f"unknown tool {tool!r}")
-        self.tool = tool
+    def set_tool(self, tool: Tool | str) -> None:
+        self.tool = Tool.parse(tool)
         self._pending = None
-        self.toolChanged.emit(tool)
+        self.toolChanged.emit(self.tool)
 
     def _display_xy(self, pos: QPoint) -> tuple[float, float]:
         """Qt widget pixel (top-left origin, logical) -> VTK display (bottom-left, device)."""
@@ -100,17 +101,17 @@ class SliceWidget(QVTKRenderWindowInteractor):
         pos = ev.position().toPoint()
         if ev.button() == Qt.LeftButton:
             action = self.tool
-            if action in ("length", "ellipse"):
+            if action.draws:
                 self._pending = self.lps_at(pos)
-            elif action == "crosshair":
+            elif action == Tool.CROSSHAIR:
                 if ev.modifiers() & Qt.ControlModifier:
-                    action = "rotate"
+                    action = _ROTATE
                 else:
                     self.cursorPicked.emit(self.lps_at(pos))
         elif ev.button() == Qt.MiddleButton:
-            action = "pan"
+            action = Tool.PAN
         elif ev.button() == Qt.RightButton:
-            action = "zoom"
+            action = Tool.ZOOM
         else:
             return
         self._drag = (action, pos, pos)
@@ -120,20 +121,19 @@ class SliceWidget(QVTKRenderWindowInteractor):
             return
         pos = ev.position().toPoint()
         if self._drag is None:
-            p = self.lps_at(pos)
-            self.hovered.emit(p, self.view.hu_at(p))
+            self.hovered.emit(self.view.reading_at(self.lps_at(pos)))
             return
         action, start, last = self._drag
         dx, dy = pos.x() - last.x(), pos.y() - last.y()
-        if action == "window":
+        if action == Tool.WINDOW:
             self.view.set_window(self.view.state.window.dragged(dx, dy))
-        elif action == "pan":
+        elif action == Tool.PAN:
             self.view.pan_by_pixels(dx, -dy)
-        elif action == "zoom":
+        elif action == Tool.ZOOM:
             self.view.zoom_by(math.exp(-dy / 100.0))
-        elif action == "crosshair":
+        elif action == Tool.CROSSHAIR:
             self.cursorPicked.emit(self.lps_at(pos))
-        elif action == "rotate":
+        elif action == _ROTATE:
             c = self.view.lps_to_display(self.view.state.cursor)
             a0 = math.atan2(self._display_xy(last)[1] - c[1], self._display_xy(last)[0] - c[0])
             a1 = math.atan2(self._display_xy(pos)[1] - c[1], self._display_xy(pos)[0] - c[0])
@@ -147,10 +147,10 @@ class SliceWidget(QVTKRenderWindowInteractor):
         action, start, _ = self._drag
         self._drag = None
         pos = ev.position().toPoint()
-        if action in ("length", "ellipse") and self._pending is not None:
+        if action in (Tool.LENGTH, Tool.ELLIPSE) and self._pending is not None:
             end = self.lps_at(pos)
             if (pos - start).manhattanLength() >= 3:
-                m = (self.view.add_length(self._pending, end) if action == "length"
+                m = (self.view.add_length(self._pending, end) if action == Tool.LENGTH
                      else self._add_ellipse(self._pending, end))
                 if m is not None:
                     self.measurementAdded.emit(m)
@@ -160,7 +160,7 @@ class SliceWidget(QVTKRenderWindowInteractor):
     def _add_ellipse(self, center, corner):
         try:
             return self.view.add_ellipse(center, corner)
-        except ValueError:
+        except ValueError:  # flat or wholly outside the volume: nothing to measure
             return None
 
     def wheelEvent(self, ev: QWheelEvent) -> None:  # noqa: N802
@@ -211,12 +211,9 @@ class SliceWidget(QVTKRenderWindowInteractor):
         elif key in (Qt.Key_BracketLeft, Qt.Key_BracketRight):
             self.rotateRequested.emit(self.plane, math.radians(5 if key == Qt.Key_BracketRight else -5))
         elif key in (Qt.Key_Delete, Qt.Key_Backspace):
-            if v.lengths or v.ellipses:
-                last = max(v.lengths + v.ellipses, key=lambda m: m.id)
-                (v.lengths if last in v.lengths else v.ellipses).remove(last)
-                v.update()
+            v.remove_last_measurement()
         elif key == Qt.Key_Escape:
-            self.set_tool("window")
+            self.set_tool(Tool.WINDOW)
         else:
             return False
         return True

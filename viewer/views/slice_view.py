@@ -3,17 +3,19 @@
 Qt-free: it draws into any vtkRenderer, so the same code serves the reading window
 (viewer.views.qt_view) and the headless `yomi render` (viewer.views.offscreen).
 
+The view renders a model and holds none of its logic: where the plane is, the camera and
+the coordinate transforms are `viewer.views.navigation.SliceNavigation` (numpy only), the
+corner texts `viewer.views.banner`, the measurements `viewer.tools.measure.Measurements`.
+
 Coordinates. The volume's voxels go to VTK as image data in "data space" (index times
 spacing, identity direction); the volume's rotation R and origin T (from its LPS affine)
 are applied by the reslice axes, so any acquisition orientation displays in radiological
-convention. Each view's world is its plane: world (x, y) = in-plane mm along the view's
-`right` and `up` from a fixed plane origin (the volume centre projected on the plane),
-so the image does not jump as the slice moves or the cursor moves in-plane.
+convention. Each view's world is its plane (see navigation).
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,7 +26,6 @@ from vtkmodules.vtkCommonMath import vtkMatrix4x4
 from vtkmodules.vtkImagingCore import vtkImageReslice
 from vtkmodules.vtkRenderingCore import (
     vtkActor,
-    vtkCoordinate,
     vtkImageActor,
     vtkPolyDataMapper,
     vtkRenderer,
@@ -33,32 +34,28 @@ from vtkmodules.vtkRenderingCore import (
 import vtkmodules.vtkRenderingFreeType  # noqa: F401  (text rendering backend)
 import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  (OpenGL backend)
 
-from viewer.tools.measure import EllipseRoi, Length
+from viewer.sampling import VoxelReading
+from viewer.tools.measure import EllipseRoi, Length, Measurements
 from viewer.tools.window_level import PRESETS, Window, series_windows
+from viewer.views import banner
 from viewer.views.fonts import cjk_font_file
-from viewer.views.names import display_name
-from viewer.views.planes import PlaneAxes, screen_labels, step_along, volume_corners
+from viewer.views.navigation import SlabMode, SliceNavigation, ViewState, Viewport
+from viewer.views.planes import PlaneAxes, screen_labels
 
 if TYPE_CHECKING:
     from viewer.volume import Volume
 
+__all__ = ["SLAB_MODES", "SliceView", "ViewState", "volume_to_vtk"]
+
 log = logging.getLogger(__name__)
 
-SLAB_MODES = ("mip", "minip", "avg")
+SLAB_MODES = tuple(SlabMode)
 _CROSS_COLOURS = {"axial": (0.2, 0.6, 1.0), "coronal": (0.3, 0.9, 0.3), "sagittal": (1.0, 0.75, 0.2)}
-
-
-@dataclass
-class ViewState:
-    """What one view shows; the volume is shared, this is per view (as Slicer separates them)."""
-
-    axes: PlaneAxes
-    cursor: np.ndarray                 # LPS point the plane passes through
-    window: Window
-    slab_mm: float = 0.0               # 0 = thin slice
-    slab_mode: str = "mip"
-    zoom: float = 1.0                  # 1 = fit the plane's extent to the view
-    pan: np.ndarray = field(default_factory=lambda: np.zeros(2))  # world mm offset of the camera
+_LENGTH_COLOUR = (0.2, 1.0, 0.2)
+_ROI_COLOUR = (0.3, 0.8, 1.0)
+_REFUSED_COLOUR = (1.0, 0.45, 0.2)   # as the volume warnings: no value from invented data
+_SLAB_SETTERS = {SlabMode.MIP: "SetSlabModeToMax", SlabMode.MINIP: "SetSlabModeToMin",
+                 SlabMode.AVG: "SetSlabModeToMean"}
 
 
 def volume_to_vtk(volume: "Volume") -> tuple[vtkImageData, np.ndarray, np.ndarray]:
@@ -106,12 +103,11 @@ class SliceView:
         self.renderer = renderer
         self.plane = plane
         self.volume: Volume | None = None
-        self.state: ViewState | None = None
+        self.nav: SliceNavigation | None = None
+        self.measurements = Measurements()
         self.font_size = font_size
         self.show_crosshair = False
         self.crosshair_planes: dict[str, PlaneAxes] = {}
-        self.lengths: list[Length] = []
-        self.ellipses: list[EllipseRoi] = []
         self.listeners: list = []  # callables(view) called after a state change
 
         self._reslice = vtkImageReslice()
@@ -122,8 +118,7 @@ class SliceView:
         self._image.GetMapper().SetInputConnection(self._reslice.GetOutputPort())
         self._image.GetProperty().SetInterpolationTypeToLinear()
         renderer.SetBackground(0, 0, 0)
-        cam = renderer.GetActiveCamera()
-        cam.ParallelProjectionOn()
+        renderer.GetActiveCamera().ParallelProjectionOn()
 
         fs = font_size
         self._labels = {k: _text(fs + 4, (1.0, 1.0, 0.3), bold=True) for k in ("left", "right", "top", "bottom")}
@@ -146,17 +141,17 @@ class SliceView:
         self._banner_right.GetTextProperty().SetVerticalJustificationToTop()
         self._status = _text(fs)
         self._status.SetPosition(0.01, 0.01)
-        self._warning = _text(fs, (1.0, 0.45, 0.2), bold=True)
+        self._warning = _text(fs, _REFUSED_COLOUR, bold=True)
         self._warning.SetPosition(0.99, 0.01)
         self._warning.GetTextProperty().SetJustificationToRight()
         for t in self._text_actors():
             renderer.AddViewProp(t)
         self._overlay_actors: list = []
+        self.overlay_texts: list[str] = []  # the measurement labels drawn now (what the reader sees)
 
         self._img = None
         self._rot = np.eye(3)
         self._origin = np.zeros(3)
-        self._extent_xy = (0.0, 1.0, 0.0, 1.0)
 
     # ---- volume and state -------------------------------------------------------------
     def set_volume(self, volume: "Volume", state: ViewState | None = None) -> None:
@@ -165,17 +160,14 @@ class SliceView:
         self._reslice.SetInputData(self._img)
         if not self.renderer.HasViewProp(self._image):
             self.renderer.AddViewProp(self._image)
-        vmin = float(np.min(volume.voxels)) if volume.voxels.size else -1024.0
-        self._reslice.SetBackgroundLevel(min(vmin, -1024.0))
-        corners = volume_corners(volume.affine, volume.voxels.shape)
-        self._centre = corners.mean(axis=0)
-        self._corners = corners
+        self._reslice.SetBackgroundLevel(min(volume.min_value, -1024.0))
         keep = state is not None  # same study growing (slices still arriving): keep the view
         if state is None:
             own = series_windows(volume.window_presets)
-            win = own[0] if own else PRESETS["mediastinum"]
-            state = ViewState(PlaneAxes.standard(self.plane), self._centre.copy(), win)
-        self.state = state
+            state = ViewState(PlaneAxes.standard(self.plane), np.zeros(3), own[0] if own else PRESETS["mediastinum"])
+        self.nav = SliceNavigation(volume.affine, volume.voxels.shape, state)
+        if not keep:
+            state.cursor = self.nav.centre.copy()
         self._update_geometry()
         if keep:
             self._apply_camera()
@@ -184,131 +176,78 @@ class SliceView:
         self.update()
 
     @property
-    def axes(self) -> PlaneAxes:
-        return self.state.axes
+    def state(self) -> ViewState | None:
+        return self.nav.state if self.nav is not None else None
 
-    def plane_origin(self) -> np.ndarray:
-        return self._centre + self.position_mm() * self.axes.normal
+    @property
+    def axes(self) -> PlaneAxes:
+        return self.nav.axes
+
+    @property
+    def lengths(self) -> list[Length]:
+        return self.measurements.lengths
+
+    @property
+    def ellipses(self) -> list[EllipseRoi]:
+        return self.measurements.ellipses
+
+    @property
+    def pixel_mm(self) -> float:
+        return self.nav.pixel_mm
 
     def _update_geometry(self) -> None:
-        """Reslice axes and output extent for the current plane orientation."""
-        ax = self.axes
-        rel = self._corners - self._centre
-        xs, ys = rel @ ax.right, rel @ ax.up
-        self.pixel_mm = float(min(np.linalg.norm(self.volume.affine[:3, :3], axis=0)[:2].min(),
-                                  step_along(ax.normal, self.volume.affine)))
-        self.pixel_mm = max(self.pixel_mm, 0.2)
-        s = self.pixel_mm
-        nx = int(np.ceil((xs.max() - xs.min()) / s)) + 1
-        ny = int(np.ceil((ys.max() - ys.min()) / s)) + 1
-        self._extent_xy = (float(xs.min()), float(xs.min() + (nx - 1) * s),
-                           float(ys.min()), float(ys.min() + (ny - 1) * s))
-        self._reslice.SetOutputSpacing(s, s, self.step_mm())
-        self._reslice.SetOutputOrigin(self._extent_xy[0], self._extent_xy[2], 0.0)
+        """Reslice output grid for the current plane orientation."""
+        nav = self.nav
+        nx, ny = nav.output_size
+        self._reslice.SetOutputSpacing(nav.pixel_mm, nav.pixel_mm, nav.step_mm())
+        self._reslice.SetOutputOrigin(nav.extent_xy[0], nav.extent_xy[2], 0.0)
         self._reslice.SetOutputExtent(0, nx - 1, 0, ny - 1, 0, 0)
-
-    def step_mm(self) -> float:
-        return step_along(self.axes.normal, self.volume.affine)
 
     def _apply_reslice_axes(self) -> None:
         rt = self._rot.T
         m = vtkMatrix4x4()
         cols = [rt @ self.axes.right, rt @ self.axes.up, rt @ self.axes.normal]
-        origin = rt @ (self.plane_origin() - self._origin)
+        origin = rt @ (self.nav.plane_origin() - self._origin)
         for c in range(3):
             for r in range(3):
                 m.SetElement(r, c, float(cols[c][r]))
             m.SetElement(c, 3, float(origin[c]))
         self._reslice.SetResliceAxes(m)
-        st = self.state
-        if st.slab_mm > 0:
-            n = max(1, int(round(st.slab_mm / self.step_mm())))
-            {"mip": self._reslice.SetSlabModeToMax, "minip": self._reslice.SetSlabModeToMin,
-             "avg": self._reslice.SetSlabModeToMean}[st.slab_mode]()
-            self._reslice.SetSlabNumberOfSlices(n)
-        else:
-            self._reslice.SetSlabNumberOfSlices(1)
+        if self.state.slab_mm > 0:
+            getattr(self._reslice, _SLAB_SETTERS[self.state.slab_mode])()
+        self._reslice.SetSlabNumberOfSlices(self.nav.slab_slices())
 
-    # ---- navigation -------------------------------------------------------------------
+    # ---- navigation (the model's, followed by a redraw) -------------------------------
+    def step_mm(self) -> float:
+        return self.nav.step_mm()
+
+    def plane_origin(self) -> np.ndarray:
+        return self.nav.plane_origin()
+
     def position_mm(self) -> float:
-        """Signed distance of the shown plane from the volume centre along the normal.
-
-        The plane snaps to the slice grid, so an axial view of an axial series always
-        shows an acquired slice, never a blend of two, wherever the cursor was put.
-        """
-        lo, hi = self._normal_range()
-        step = self.step_mm()
-        d = float(np.clip(np.dot(self.state.cursor - self._centre, self.axes.normal), lo, hi))
-        return lo + round((d - lo) / step) * step
+        return self.nav.position_mm()
 
     def snap(self, point: np.ndarray) -> np.ndarray:
-        """`point` moved along this view's normal onto the plane this view would show."""
-        n = self.axes.normal
-        p = np.asarray(point, float)
-        saved, self.state.cursor = self.state.cursor, p
-        try:
-            return p + (self.position_mm() - float(np.dot(p - self._centre, n))) * n
-        finally:
-            self.state.cursor = saved
-
-    def _normal_range(self) -> tuple[float, float]:
-        d = (self._corners - self._centre) @ self.axes.normal
-        return float(d.min()), float(d.max())
-
-    def _index_sign(self) -> float:
-        """+1 if slice numbers grow along the view normal, -1 if against it.
-
-        Slice numbers follow the volume's own voxel axis closest to the normal, so that
-        slice N of an axial view of an axial series is the series' N-th image in
-        position order (what `--slice`, the status line and the report's references use).
-        """
-        cols = self.volume.affine[:3, :3]
-        dirs = cols / np.linalg.norm(cols, axis=0)
-        dots = dirs.T @ self.axes.normal
-        return 1.0 if dots[int(np.argmax(np.abs(dots)))] >= 0 else -1.0
+        return self.nav.snap(point)
 
     def slice_count(self) -> int:
-        lo, hi = self._normal_range()
-        return int(round((hi - lo) / self.step_mm())) + 1
+        return self.nav.slice_count()
 
     def slice_index(self) -> int:
-        """0-based slice number (see _index_sign)."""
-        lo, hi = self._normal_range()
-        d = self.position_mm() - lo if self._index_sign() > 0 else hi - self.position_mm()
-        return int(round(d / self.step_mm()))
+        return self.nav.slice_index()
 
     def set_slice_index(self, k: int) -> None:
-        lo, hi = self._normal_range()
-        k = int(np.clip(k, 0, self.slice_count() - 1))
-        self._move_along_normal(lo + k * self.step_mm() if self._index_sign() > 0 else hi - k * self.step_mm())
-
-    def _move_along_normal(self, d: float) -> None:
-        lo, hi = self._normal_range()
-        d = float(np.clip(d, lo, hi))
-        n = self.axes.normal
-        raw = float(np.dot(self.state.cursor - self._centre, n))
-        self.state.cursor = self.state.cursor + (d - raw) * n
+        self.nav.set_slice_index(k)
         self.update()
 
     def scroll(self, steps: int) -> None:
         """Move `steps` slices; positive = increasing slice number."""
-        self.set_slice_index(self.slice_index() + steps)
+        self.nav.scroll(steps)
+        self.update()
 
     def set_patient_coordinate(self, axis: int, mm: float) -> None:
-        """Move the plane so that it passes through LPS coordinate `axis` = mm."""
-        n = self.axes.normal
-        if abs(n[axis]) < 1e-6:
-            raise ValueError("the plane is parallel to that patient axis")
-        target = self.state.cursor.copy()
-        target[axis] = mm
-        d = float(np.dot(target - self._centre, n))
-        lo, hi = self._normal_range()
-        tol = self.step_mm() / 2
-        if not lo - tol <= d <= hi + tol:
-            ends = sorted(float(self._centre[axis] + x * n[axis]) for x in (lo, hi))
-            raise ValueError(f"{'xyz'[axis]} = {mm:.1f} mm is outside the series "
-                             f"({ends[0]:.1f} to {ends[1]:.1f} mm)")
-        self._move_along_normal(d)
+        self.nav.set_patient_coordinate(axis, mm)
+        self.update()
 
     def set_cursor(self, point: np.ndarray) -> None:
         self.state.cursor = np.asarray(point, float).copy()
@@ -316,6 +255,7 @@ class SliceView:
 
     def set_axes(self, axes: PlaneAxes) -> None:
         self.state.axes = axes
+        self.nav.update_geometry()
         self._update_geometry()
         self.update()
 
@@ -323,59 +263,46 @@ class SliceView:
         self.state.window = window.clamped()
         self.update()
 
-    def set_slab(self, mm: float, mode: str | None = None) -> None:
-        if mode is not None and mode not in SLAB_MODES:
-            raise ValueError(f"slab mode {mode!r}: expected one of {', '.join(SLAB_MODES)}")
-        self.state.slab_mm = max(0.0, float(mm))
-        if mode:
-            self.state.slab_mode = mode
+    def set_slab(self, mm: float, mode: SlabMode | str | None = None) -> None:
+        self.nav.set_slab(mm, mode)
         self.update()
 
+    def on_plane(self, p: np.ndarray) -> bool:
+        return self.nav.on_plane(p)
+
     # ---- camera -----------------------------------------------------------------------
+    def viewport(self) -> Viewport:
+        return Viewport(*self.renderer.GetSize())
+
     def reset_camera(self) -> None:
-        self.state.zoom = 1.0
-        self.state.pan = np.zeros(2)
+        self.nav.reset_camera()
         self._apply_camera()
 
     def zoom_by(self, factor: float) -> None:
-        self.state.zoom = float(np.clip(self.state.zoom * factor, 0.1, 40.0))
+        self.nav.zoom_by(factor)
         self._apply_camera()
         self._notify()
 
     def pan_by_pixels(self, dx: float, dy: float) -> None:
-        mm_per_px = self._mm_per_pixel()
-        self.state.pan = self.state.pan - np.array([dx, dy]) * mm_per_px
+        self.nav.pan_by_pixels(dx, dy, self.viewport())
         self._apply_camera()
         self._notify()
 
-    def _viewport_size(self) -> tuple[int, int]:
-        w, h = self.renderer.GetSize()
-        return max(1, w), max(1, h)
-
-    def _fit_scale(self) -> float:
-        x0, x1, y0, y1 = self._extent_xy
-        w, h = self._viewport_size()
-        half_h = (y1 - y0) / 2 + self.pixel_mm
-        half_w = (x1 - x0) / 2 + self.pixel_mm
-        return max(half_h, half_w * h / w)
-
     def _mm_per_pixel(self) -> float:
-        return 2 * self._fit_scale() / self.state.zoom / self._viewport_size()[1]
+        return self.nav.mm_per_pixel(self.viewport())
 
     def _apply_camera(self) -> None:
-        x0, x1, y0, y1 = self._extent_xy
-        cx, cy = (x0 + x1) / 2 + self.state.pan[0], (y0 + y1) / 2 + self.state.pan[1]
+        cx, cy = self.nav.camera_centre()
         cam = self.renderer.GetActiveCamera()
         cam.SetFocalPoint(cx, cy, 0.0)
         cam.SetPosition(cx, cy, 1000.0)
         cam.SetViewUp(0.0, 1.0, 0.0)
-        cam.SetParallelScale(self._fit_scale() / self.state.zoom)
+        cam.SetParallelScale(self.nav.parallel_scale(self.viewport()))
         self.renderer.ResetCameraClippingRange()
 
     def refit(self) -> None:
         """Call when the viewport size changed: camera fit and text size follow the view."""
-        w, _ = self._viewport_size()
-        size = int(np.clip(w / 30, 9, self.font_size))
+        size = int(np.clip(self.viewport().width / 30, 9, self.font_size))
         for t in self._text_actors():
             t.GetTextProperty().SetFontSize(size + 4 if t in self._labels.values() else size)
         self._apply_camera()
@@ -385,56 +312,41 @@ class SliceView:
 
     # ---- coordinates ------------------------------------------------------------------
     def world_to_lps(self, x: float, y: float) -> np.ndarray:
-        return self.plane_origin() + x * self.axes.right + y * self.axes.up
+        return self.nav.world_to_lps(x, y)
 
     def lps_to_world(self, p: np.ndarray) -> tuple[float, float]:
-        rel = np.asarray(p, float) - self.plane_origin()
-        return float(rel @ self.axes.right), float(rel @ self.axes.up)
+        return self.nav.lps_to_world(p)
 
     def display_to_lps(self, x_px: float, y_px: float) -> np.ndarray:
         """Display pixel (origin bottom-left, as VTK) -> LPS point on the plane."""
-        c = vtkCoordinate()
-        c.SetCoordinateSystemToDisplay()
-        c.SetValue(float(x_px), float(y_px), 0.0)
-        wx, wy, _ = c.GetComputedWorldValue(self.renderer)
-        return self.world_to_lps(wx, wy)
+        return self.nav.display_to_lps(x_px, y_px, self.viewport())
 
     def lps_to_display(self, p: np.ndarray) -> tuple[float, float]:
-        wx, wy = self.lps_to_world(p)
-        c = vtkCoordinate()
-        c.SetCoordinateSystemToWorld()
-        c.SetValue(wx, wy, 0.0)
-        x, y = c.GetComputedDoubleDisplayValue(self.renderer)
-        return float(x), float(y)
+        return self.nav.lps_to_display(p, self.viewport())
 
-    def hu_at(self, p: np.ndarray) -> float | None:
-        inv = np.linalg.inv(self.volume.affine)
-        ijk = np.rint(inv[:3, :3] @ np.asarray(p, float) + inv[:3, 3]).astype(int)
-        nk, nj, ni = self.volume.voxels.shape
-        if 0 <= ijk[0] < ni and 0 <= ijk[1] < nj and 0 <= ijk[2] < nk:
-            return float(self.volume.voxels[ijk[2], ijk[1], ijk[0]])
-        return None
+    def hu_at(self, p: np.ndarray) -> float:
+        """Stored value at LPS `p` (`Volume.hu_at`'s rule; NoVoxelData where there is none)."""
+        return self.volume.hu_at(self.volume.lps_to_index(p))
 
-    def on_plane(self, p: np.ndarray) -> bool:
-        d = float(np.dot(np.asarray(p, float) - self.state.cursor, self.axes.normal))
-        return abs(d) <= max(self.step_mm() / 2, self.state.slab_mm / 2)
+    def reading_at(self, p: np.ndarray) -> VoxelReading:
+        return VoxelReading.at(self.volume, p)
 
     # ---- measurements -----------------------------------------------------------------
     def add_length(self, p1: np.ndarray, p2: np.ndarray) -> Length:
-        m = Length(np.asarray(p1, float), np.asarray(p2, float))
-        self.lengths.append(m)
+        m = self.measurements.add_length(self.volume, p1, p2)
         self.update()
         return m
 
     def add_ellipse(self, center: np.ndarray, corner: np.ndarray) -> EllipseRoi:
-        rel = np.asarray(corner, float) - np.asarray(center, float)
-        a = abs(float(rel @ self.axes.right)) * self.axes.right
-        b = abs(float(rel @ self.axes.up)) * self.axes.up
-        roi = EllipseRoi(np.asarray(center, float), a, b)
-        roi.compute(self.volume.voxels, self.volume.affine)
-        self.ellipses.append(roi)
+        roi = self.measurements.add_ellipse(self.volume, center, corner, self.axes.right, self.axes.up)
         self.update()
         return roi
+
+    def remove_last_measurement(self) -> bool:
+        removed = self.measurements.remove_last()
+        if removed:
+            self.update()
+        return removed
 
     # ---- drawing ----------------------------------------------------------------------
     def _notify(self) -> None:
@@ -457,35 +369,23 @@ class SliceView:
         self._notify()
 
     def _update_text(self) -> None:
-        labels = screen_labels(self.axes)
-        for k, actor in self._labels.items():
-            actor.SetInput(labels[k])
+        for k, text in screen_labels(self.axes).items():
+            self._labels[k].SetInput(text)
         ident = self.volume.identity
-        name = display_name(ident.patient_name, ideographic_ok=cjk_font_file() is not None)
-        sex_birth = " ".join(x for x in (ident.sex, _fmt_date(ident.birth_date)) if x)
-        self._banner_left.SetInput("\n".join(x for x in (name, f"ID {ident.patient_id}", sex_birth) if x))
-        series = f"Se {ident.series_number} {ident.series_description}".strip()
-        self._banner_right.SetInput("\n".join(x for x in (
-            ident.institution, f"{_fmt_date(ident.study_date)} {ident.study_description}".strip(),
-            series, ident.modality) if x))
-        st = self.state
-        w = st.window
-        lines = [f"W {w.width:.0f} L {w.center:.0f}" + (f" ({w.name})" if w.name else "")]
-        if abs(self.axes.normal).max() > 0.999:
-            lines.append(f"{self.plane.capitalize()} {self.slice_index() + 1}/{self.slice_count()}")
-        else:
-            lines.append(f"Oblique {self.plane}")
-        axis = int(np.argmax(np.abs(self.axes.normal)))
-        lines.append(f"{'xyz'[axis]} {self.state.cursor[axis]:.1f} mm  zoom {st.zoom:.2f}")
-        if st.slab_mm > 0:
-            lines.append(f"{st.slab_mode.upper()} slab {st.slab_mm:.1f} mm")
-        self._status.SetInput("\n".join(lines))
-        self._warning.SetInput("\n".join(f"! {w}" for w in self.volume.warnings[:3]))
+        self._banner_left.SetInput(banner.patient_text(ident, ideographic_ok=cjk_font_file() is not None))
+        self._banner_right.SetInput(banner.study_text(ident))
+        self._status.SetInput(banner.status_text(self.plane, self.state, self.slice_index(), self.slice_count(),
+                                                 oblique=self.nav.is_oblique()))
+        # bottom right shares the line with the status at bottom left: keep to half the width
+        chars = max(20, int(self.viewport().width / 2 / (0.6 * self.font_size)))
+        self._warning.SetInput("\n".join(textwrap.fill(line, chars, subsequent_indent="  ")
+                                         for line in banner.warning_text(self.volume.warnings).splitlines()))
 
     def _clear_overlays(self) -> None:
         for a in self._overlay_actors:
             self.renderer.RemoveViewProp(a)
         self._overlay_actors = []
+        self.overlay_texts = []
 
     def _polyline(self, pts_world: list[tuple[float, float]], colour, width: float = 1.5, closed=False) -> None:
         points = vtkPoints()
@@ -513,17 +413,30 @@ class SliceView:
         self.renderer.AddViewProp(actor)
         self._overlay_actors.append(actor)
 
-    def _label_at(self, text: str, world: tuple[float, float], colour) -> None:
+    def _label_at(self, text: str, right_of: tuple[float, float], left_of: tuple[float, float], colour) -> None:
+        """A measurement label beside its shape, on the side with more room, wrapped to fit:
+        a refusal reason is long and must be read whole, even in a narrow MPR view."""
+        vp = self.viewport()
+        x_right = self.nav.world_to_display(*right_of, vp)[0]
+        x_left = self.nav.world_to_display(*left_of, vp)[0]
+        on_right = vp.width - x_right >= x_left
+        room_px = max(vp.width - x_right if on_right else x_left, vp.width / 3)
+        chars = max(12, int(room_px / (0.6 * self.font_size)))
+        text = "\n".join(textwrap.fill(line, chars) for line in text.splitlines())
         t = _text(self.font_size, colour)
+        if not on_right:
+            t.GetTextProperty().SetJustificationToRight()
         t.GetPositionCoordinate().SetCoordinateSystemToWorld()
-        t.SetPosition(world[0], world[1])
+        anchor = right_of if on_right else left_of
+        t.SetPosition(anchor[0], anchor[1])
         t.SetInput(text)
         self.renderer.AddViewProp(t)
         self._overlay_actors.append(t)
+        self.overlay_texts.append(text)
 
     def _update_overlays(self) -> None:
         self._clear_overlays()
-        x0, x1, y0, y1 = self._extent_xy
+        x0, x1, y0, y1 = self.nav.extent_xy
         if self.show_crosshair:
             cx, cy = self.lps_to_world(self.state.cursor)
             for name, other in self.crosshair_planes.items():
@@ -538,19 +451,16 @@ class SliceView:
         for m in self.lengths:
             if self.on_plane(m.p1) and self.on_plane(m.p2):
                 a, b = self.lps_to_world(m.p1), self.lps_to_world(m.p2)
-                self._polyline([a, b], (0.2, 1.0, 0.2), 2.0)
-                self._label_at(m.label(), (b[0] + 2, b[1] + 2), (0.2, 1.0, 0.2))
+                colour = _REFUSED_COLOUR if m.refusal else _LENGTH_COLOUR
+                self._polyline([a, b], colour, 2.0)
+                self._label_at(m.label(), (max(a[0], b[0]) + 2, b[1] + 2), (min(a[0], b[0]) - 2, b[1] + 2), colour)
         for roi in self.ellipses:
             if self.on_plane(roi.center):
                 c = self.lps_to_world(roi.center)
                 ra, rb = np.linalg.norm(roi.axis_a), np.linalg.norm(roi.axis_b)
                 t = np.linspace(0, 2 * np.pi, 65)[:-1]
                 pts = [(c[0] + ra * np.cos(a), c[1] + rb * np.sin(a)) for a in t]
-                self._polyline(pts, (0.3, 0.8, 1.0), 2.0, closed=True)
-                self._label_at(roi.label(), (c[0] + ra + 2, c[1]), (0.3, 0.8, 1.0))
+                colour = _REFUSED_COLOUR if roi.refusal else _ROI_COLOUR
+                self._polyline(pts, colour, 2.0, closed=True)
+                self._label_at(roi.label(), (c[0] + ra + 2, c[1]), (c[0] - ra - 2, c[1]), colour)
         self.renderer.ResetCameraClippingRange()
-
-
-def _fmt_date(d: str) -> str:
-    d = (d or "").strip()
-    return f"{d[:4]}-{d[4:6]}-{d[6:8]}" if len(d) == 8 and d.isdigit() else d

@@ -1,0 +1,113 @@
+"""Loading one study without Qt: retrieve from the centre, split series, build the volume.
+
+Runs on the thread that calls `run()`; tells its `LoadListener` what happens. While
+instances arrive it reports partial volumes: the largest series built from what has arrived
+(the centre sends the slices nearest the middle first), so the reader sees the first images
+long before the series is complete. Partial builds happen at 1, 8, 64... instances: each
+rebuild decodes what has arrived, so growing the step geometrically keeps all partial
+builds together under a seventh of the final one.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from viewer.volume import SeriesGroup, Volume, VolumeCancelled, VolumeError, build_volume, group_datasets
+from worklist.centre import Cancelled, CentreError
+
+log = logging.getLogger(__name__)
+
+
+class LoadCancelled(Exception):
+    """The reader cancelled the load (or opened another study)."""
+
+
+class UnexpectedLoadError(Exception):
+    """A study failed in a way no module foresaw; the message names the study, not the patient."""
+
+
+@dataclass(frozen=True)
+class Loaded:
+    groups: list[SeriesGroup]
+    volume: Volume
+    problems: list[Any]   # viewer.dicom_files.FileProblem: files skipped, with the reason
+
+
+class LoadListener(Protocol):
+    def progress(self, done: int, total: int, what: str) -> None: ...
+    def partial(self, volume: Volume) -> None: ...
+
+
+class StudyLoad:
+    partial_growth = 8
+
+    def __init__(self, centre: Any, study_uid: str, series_key: str | None = None,
+                 groups: list[SeriesGroup] | None = None) -> None:
+        self.centre = centre
+        self.study_uid = study_uid
+        self.series_key = series_key
+        self.groups = groups  # reuse already retrieved series when switching series
+        self._cancel = threading.Event()
+        self._expected = 0
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def run(self, listener: LoadListener) -> Loaded:
+        """Load the study; raises LoadCancelled, CentreError, VolumeError or UnexpectedLoadError."""
+        try:
+            problems: list[Any] = []
+            groups = self.groups
+            if groups is None:
+                groups, problems = group_datasets(self._receive(listener))
+            images = sorted(groups, key=lambda g: -g.info().slices)
+            if not images:
+                raise VolumeError(f"study {self.study_uid} holds no image series that can be shown")
+            group = next((g for g in images if g.key == self.series_key), images[0])
+            volume = build_volume(group, self._step(listener, "building volume"))
+        except (Cancelled, VolumeCancelled):
+            raise LoadCancelled(self.study_uid) from None
+        except (CentreError, VolumeError):
+            raise
+        except Exception as exc:  # the window must survive any bad study; say which one
+            log.exception("loading study %s failed", self.study_uid)
+            raise UnexpectedLoadError(f"study {self.study_uid}: unexpected error ({type(exc).__name__})") from exc
+        if self.cancelled:
+            raise LoadCancelled(self.study_uid)
+        volume.min_value  # a pass over every voxel: here, not on the GUI thread
+        return Loaded(images, volume, problems)
+
+    def _step(self, listener: LoadListener, what: str):
+        def report(done: int, total: int) -> bool:
+            self._expected = total
+            listener.progress(done, total, what)
+            return not self._cancel.is_set()
+        return report
+
+    def _receive(self, listener: LoadListener) -> list:
+        datasets: list = []
+        next_partial = 1
+        for ds in self.centre.retrieve(self.study_uid, self._step(listener, "retrieving")):
+            datasets.append(ds)
+            if len(datasets) == next_partial:
+                if len(datasets) < self._expected:  # the last one is the full build, not a partial
+                    self._partial(listener, datasets)
+                next_partial *= self.partial_growth
+        return datasets
+
+    def _partial(self, listener: LoadListener, datasets: list) -> None:
+        try:
+            groups, _ = group_datasets(datasets)
+            images = [g for g in groups if g.info().slices]
+            if images:
+                volume = build_volume(max(images, key=lambda g: g.info().slices))
+                volume.min_value  # a pass over every voxel: here, not on the GUI thread
+                listener.partial(volume)
+        except VolumeError as exc:  # an incomplete series may not build yet; the full one will
+            log.debug("partial volume of study %s not shown: %s", self.study_uid, exc)

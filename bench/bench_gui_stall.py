@@ -1,0 +1,186 @@
+"""The longest stretch the GUI thread is busy (no event processed) while the reading window
+works against a real Orthanc, measured with a heartbeat timer on the GUI thread.
+
+Scenarios (each in its own window, from its own Orthanc content):
+  1. worklist refresh from a centre slowed to 2 s per response (latency proxy);
+  2. a 1000-slice CT (512 x 512, uncompressed) opening, from Enter to fully on screen;
+  3. a 500-study worklist refreshing with 20 ms added to every response: refresh time
+     (from F5 to the rows on screen) and the longest stall.
+
+A heartbeat QTimer fires every 5 ms; the longest gap between two ticks, minus 5 ms, is the
+longest time the GUI could not paint or take a key. Needs an X display:
+    xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/bench_gui_stall.py [--slices N] [--studies N]
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+import numpy as np  # noqa: E402
+import pydicom  # noqa: E402
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.config import CentreConfig, open_centre  # noqa: E402
+from app.demo import write_series  # noqa: E402
+from app.windows.main_window import MainWindow  # noqa: E402
+from app.windows.prompts import Unattended  # noqa: E402
+from tests.fixtures.latency_proxy import LatencyProxy  # noqa: E402
+from tests.fixtures.orthanc import start_orthanc  # noqa: E402
+from viewer.volume import synthetic_phantom  # noqa: E402
+
+READER = "Bench^Reader"
+HEARTBEAT_MS = 5
+
+
+class Heartbeat:
+    def __init__(self) -> None:
+        self.ticks: list[float] = []
+        self.timer = QTimer()
+        self.timer.setInterval(HEARTBEAT_MS)
+        self.timer.timeout.connect(lambda: self.ticks.append(time.perf_counter()))
+
+    def __enter__(self) -> "Heartbeat":
+        self.ticks = [time.perf_counter()]
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.timer.stop()
+        self.ticks.append(time.perf_counter())
+
+    def longest_ms(self) -> float:
+        gaps = np.diff(np.array(self.ticks))
+        return max(0.0, float(gaps.max()) * 1000 - HEARTBEAT_MS) if len(gaps) else 0.0
+
+
+def pump_until(app, condition, timeout_s: float) -> None:
+    end = time.perf_counter() + timeout_s
+    while not condition():
+        if time.perf_counter() > end:
+            raise TimeoutError("the window did not get there in time")
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def window(url: str, server, state: Path) -> MainWindow:
+    cfg = CentreConfig(name="bench", dicomweb_url=url, user=server.user, reader_dicom_name=READER,
+                       read_timeout=120.0)
+    win = MainWindow(open_centre(cfg, server.password, state), "reader", prompts=Unattended())
+    win.resize(1270, 980)
+    win.show()
+    settle = time.perf_counter() + 1.0  # first paint of the empty views is not what we measure
+    while time.perf_counter() < settle:
+        QApplication.processEvents()
+        time.sleep(0.005)
+    return win
+
+
+def assigned_files(files: list[Path]) -> list[bytes]:
+    out = []
+    for f in files:
+        ds = pydicom.dcmread(f)
+        ds.NameOfPhysiciansReadingStudy = READER
+        buf = io.BytesIO()
+        ds.save_as(buf, enforce_file_format=True)
+        out.append(buf.getvalue())
+    return out
+
+
+def small_studies(n: int) -> list[bytes]:
+    """n one-slice CT studies assigned to the reader (what a worklist row needs)."""
+    from pydicom.uid import generate_uid
+
+    proto = synthetic_phantom((1, 32, 32))
+    with tempfile.TemporaryDirectory() as tmp:
+        write_series(proto, Path(tmp))
+        base = pydicom.dcmread(next(Path(tmp).glob("*.dcm")))
+    out = []
+    for k in range(n):
+        ds = base.copy()
+        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID = generate_uid(), generate_uid(), generate_uid()
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        ds.PatientID = f"BENCH-{k:04d}"
+        ds.NameOfPhysiciansReadingStudy = READER
+        buf = io.BytesIO()
+        ds.save_as(buf, enforce_file_format=True)
+        out.append(buf.getvalue())
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--slices", type=int, default=1000)
+    ap.add_argument("--studies", type=int, default=500)
+    args = ap.parse_args()
+    app = QApplication.instance() or QApplication([])
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        server = start_orthanc(tmp / "orthanc")
+        try:
+            # 1. slow centre: 2 s per response
+            server.upload(small_studies(3))
+            with LatencyProxy(server.dicomweb_url, delay_s=2.0) as proxy:
+                win = window(proxy.url, server, tmp / "s1")
+                with Heartbeat() as hb:
+                    t0 = time.perf_counter()
+                    win.refresh_worklist()
+                    pump_until(app, lambda: not win.reading.refreshing, 120)
+                    took = time.perf_counter() - t0
+                results.append(f"worklist refresh, centre at 2 s per response ({proxy.request_count} requests, "
+                               f"{took:.1f} s): longest GUI stall {hb.longest_ms():.0f} ms")
+                win.close()
+            server.delete_all()
+
+            # 2. a big study opening
+            vol = synthetic_phantom((args.slices, 512, 512), (0.7, 0.7, 1.0))
+            write_series(vol, tmp / "big")
+            del vol
+            files = sorted((tmp / "big").glob("*.dcm"))
+            for i in range(0, len(files), 50):
+                server.upload(assigned_files(files[i:i + 50]))
+            win = window(server.dicomweb_url, server, tmp / "s2")
+            pump_until(app, lambda: not win.reading.refreshing and win.worklist.items, 60)
+            with Heartbeat() as hb:
+                t0 = time.perf_counter()
+                win.open_item(win.worklist.items[0])
+                pump_until(app, lambda: not win.is_loading() and win.volume is not None, 900)
+                took = time.perf_counter() - t0
+            results.append(f"{args.slices}-slice study opening ({took:.1f} s to fully on screen, "
+                           f"{win.volume.shape[0]} slices): longest GUI stall {hb.longest_ms():.0f} ms")
+            win.close()
+            server.delete_all()
+
+            # 3. 500 studies, 20 ms away
+            batch = small_studies(args.studies)
+            for i in range(0, len(batch), 100):
+                server.upload(batch[i:i + 100])
+            with LatencyProxy(server.dicomweb_url, delay_s=0.02) as proxy:
+                win = window(proxy.url, server, tmp / "s3")
+                pump_until(app, lambda: not win.reading.refreshing, 120)
+                times = []
+                with Heartbeat() as hb:
+                    for _ in range(3):
+                        t0 = time.perf_counter()
+                        win.refresh_worklist()
+                        pump_until(app, lambda: not win.reading.refreshing, 120)
+                        times.append(time.perf_counter() - t0)
+                results.append(f"{len(win.worklist.items)}-study worklist, 20 ms per response: refresh "
+                               f"{min(times):.2f}-{max(times):.2f} s (3 runs); longest GUI stall {hb.longest_ms():.0f} ms")
+                win.close()
+        finally:
+            server.stop()
+    for line in results:
+        print(line)
+
+
+if __name__ == "__main__":
+    main()

@@ -94,16 +94,24 @@ class DeliveryTracker:
         self._subscription.unsubscribe()
 
     # -- queueing -----------------------------------------------------------------------
-    def enqueue(self, report_id: str, items: list[tuple[str, bytes]], *, item: WorkItem | None,
-                patient_id: str) -> ReportDelivery:
-        """Durably queue a signed report's objects (raises OutboxError); once all are sent,
-        `item` is released at the centre. Returns only after the outbox committed them."""
+    def store(self, report_id: str, items: list[tuple[str, bytes]]) -> None:
+        """Durably queue a signed report's objects (raises OutboxError); returns only after
+        the outbox committed them. Safe on any thread (a disk write: a worker's job)."""
         self.outbox.enqueue(report_id, items)
+
+    def track(self, report_id: str, *, item: WorkItem | None, patient_id: str) -> ReportDelivery:
+        """Follow a stored report; once all its objects are sent, `item` is released."""
         if item is not None:
             self._to_release[report_id] = _Release(item, patient_id)
         self.load(report_id)
         self._maybe_release(report_id)
         return self.delivery(report_id)
+
+    def enqueue(self, report_id: str, items: list[tuple[str, bytes]], *, item: WorkItem | None,
+                patient_id: str) -> ReportDelivery:
+        """`store` then `track`, on the shell's thread."""
+        self.store(report_id, items)
+        return self.track(report_id, item=item, patient_id=patient_id)
 
     def load(self, report_id: str) -> ReportDelivery:
         """Read a report's status from the outbox (a report signed in an earlier run)."""

@@ -3,6 +3,8 @@ durably to a folder before the report turns SIGNED. The outbox sends them from t
 fixed here, so a re-send is byte-identical (security.md row 19)."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import json
 import logging
 from dataclasses import dataclass
@@ -43,8 +45,12 @@ class SignedReport:
 
 def sign(report: Report, signer: Signer, out_dir: Path, p12: Path | None = None, p12_password: bytes | None = None,
          *, study_on_screen: str | None = None, tsa_url: str | None = None,
-         signed_at: datetime | None = None) -> SignedReport:
+         signed_at: datetime | None = None,
+         render_pdf: Callable[[str, str], bytes] = html_to_pdf) -> SignedReport:
     """Sign `report` for `signer` (already re-authenticated) into out_dir/<report id>/.
+
+    `render_pdf(html, title)` prints the PDF; Qt needs that on the thread that owns the Qt
+    application, so a caller signing on a worker passes a function that runs it there.
 
     Without `p12` the PDF carries no digital signature and says so on its face; the SR is still
     VERIFIED by the named signer. `study_on_screen`, when given, must be the report's study.
@@ -65,7 +71,7 @@ def sign(report: Report, signer: Signer, out_dir: Path, p12: Path | None = None,
                                template=report.template)
     lang = report.language
     sr_bytes = encode(build_sr(preview, record, render_text(preview, lang)))
-    pdf = html_to_pdf(render_html(preview, lang), report.template.title[lang])
+    pdf = render_pdf(render_html(preview, lang), report.template.title[lang])
     if pades_signer is not None:
         pdf = sign_pdf(pdf, pades_signer, reason=f"Report {report.report_id} verified", location=signer.organisation,
                        tsa_url=tsa_url)

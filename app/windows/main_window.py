@@ -57,9 +57,9 @@ class MainWindow(QMainWindow):
         avail = QApplication.primaryScreen().availableGeometry()
         self.resize(min(1500, avail.width()), min(900, avail.height()))
 
-        self._post = GuiPost(self)
+        self.gui_thread = GuiPost(self)
         self.reading = ReadingController(
-            centre, reader, post=self._post.post, audit_log=session.audit_log if session else None,
+            centre, reader, post=self.gui_thread.post, audit_log=session.audit_log if session else None,
             outbox=outbox, prefetch=prefetch, poll_interval_s=poll_interval_s, cache=cache)
         self.reading.subscribe(self._on_event)
 
@@ -83,6 +83,12 @@ class MainWindow(QMainWindow):
         self.cancel_button.clicked.connect(self.cancel_load)
         self.hu_label = QLabel("", self)
         self.mpr.hovered.connect(self._show_hover)
+        for w in (self.progress, self.cancel_button):
+            # their space is kept while hidden: showing them must not resize the views (three
+            # VTK re-renders) at every refresh
+            policy = w.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            w.setSizePolicy(policy)
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.hu_label)
         self.statusBar().addPermanentWidget(self.progress)

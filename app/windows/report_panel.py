@@ -22,6 +22,7 @@ the session re-authenticates. Decisions taken here, in one place:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
@@ -44,7 +45,7 @@ from app.report.draft_store import DraftStore
 from app.report.editing import EditSession
 from app.report.editor import ReportEditor
 from app.report.errors import ReportError
-from app.report.identity import Signer, StudyIdentity
+from app.report.identity import StudyIdentity
 from app.report.measurement_link import finding_from_lengths, pick_axes
 from app.report.model import Report
 from app.report.render import render_html
@@ -78,6 +79,7 @@ class ReportHost(Protocol):
     reader: str
     session: Any            # app.session.Session, or None in a bare window
     reading: Any            # app.reading.controller.ReadingController
+    gui_thread: Any         # app.windows.gui_post.GuiPost
     volume: Any             # viewer.volume.Volume on screen, or None
     studyOpened: Any        # Signal(volume, item)
 
@@ -101,6 +103,7 @@ class ReportPanel(QWidget):
         self.organisation = window.centre.name or "Yomi"
         self._used_lengths: set[int] = set()
         self._unqueued: SignedReport | None = None
+        self._signing = False
         self._item: Any = None              # the WorkItem of the study the report is for
         self.delivery_tracker = window.reading.delivery
         self._subscription = window.reading.subscribe(self._on_event)
@@ -277,7 +280,7 @@ class ReportPanel(QWidget):
         self.preview.verticalScrollBar().setValue(bar)
         problems = [] if report.is_signed else report.problems()
         self.problems_label.setText(("未入力 To do: " + "; ".join(problems)) if problems else "")
-        self.sign_button.setEnabled(not report.is_signed or self._unqueued is not None)
+        self.sign_button.setEnabled(not self._signing and (not report.is_signed or self._unqueued is not None))
         self.addendum_button.setEnabled(report.is_signed)
         self._show_state()
 
@@ -311,32 +314,16 @@ class ReportPanel(QWidget):
             choice = choice.with_password(pw)
         return choice
 
-    def _signer(self) -> Signer | None:
-        """Re-authenticate and name the signer; None if the reader cancelled or failed."""
-        from app.reading.signer import authenticate_signer, needs_reauthentication
-        from app.session import SessionError
-
-        win = self.window_
-        password = None
-        if needs_reauthentication(win.session):
-            password = self.ask_password()
-            if password is None:
-                self.status("signing cancelled")
-                return None
-        try:
-            return authenticate_signer(win.session, win.reader, self.organisation, password,
-                                       report_id=self.report.report_id)
-        except SessionError as exc:
-            self.status(f"not signed: {exc}")
-            return None
-
     def sign(self) -> None:
-        """Ctrl+Shift+S: re-authenticate, sign, enqueue; only then say signed."""
+        """Ctrl+Shift+S: the password (and the certificate's) asked here; re-authentication,
+        signing and queueing on a worker; "signed" shown only once the outbox holds it."""
+        from app.reading.signer import needs_reauthentication
+
         report = self.report
-        if report is None:
+        if report is None or self._signing:
             return
         if self._unqueued is not None:
-            self._enqueue(self._unqueued)
+            self._queue(self._unqueued)
             return
         if report.is_signed:
             self.status("already signed; use Addendum for a correction")
@@ -345,38 +332,72 @@ class ReportPanel(QWidget):
         if problems:
             self.status("not ready to sign: " + "; ".join(problems))
             return
-        volume = self.window_.volume
-        on_screen = volume.identity.study_uid if volume is not None else ""
-        signer = self._signer()
-        if signer is None:
-            return
+        win = self.window_
+        password = None
+        if needs_reauthentication(win.session):
+            password = self.ask_password()
+            if password is None:
+                self.status("signing cancelled")
+                return
         cert = self.certificate()
         if cert is None:
             self.status("signing cancelled")
             return
-        from app.paths import data_dir
+        self._set_signing(True)
+        volume = win.volume
+        job = _SignJob(report, win.session, win.reader, self.organisation, password, cert,
+                       volume.identity.study_uid if volume is not None else "", win.gui_thread,
+                       self.delivery_tracker)
+        win.reading.run(job.run, done=self._signed, failed=self._sign_failed)
 
-        try:
-            signed = sign(report, signer, data_dir() / "signed", cert.p12, cert.password, study_on_screen=on_screen)
-        except ReportError as exc:
+    def _set_signing(self, busy: bool) -> None:
+        """While a worker signs, the report is not to be edited (it turns SIGNED there)."""
+        self._signing = busy
+        self.editor.setEnabled(not busy)
+        self.sign_button.setEnabled(not busy)
+        if busy:
+            self.state_label.setText("署名中 Signing…")
+        else:
+            self._render()
+
+    def _sign_failed(self, exc: Exception) -> None:
+        from app.session import SessionError
+
+        self._set_signing(False)
+        if isinstance(exc, (SessionError, ReportError)):
             self.status(f"not signed: {exc}")
-            return
-        self._enqueue(signed)
+        else:
+            log.error("signing report failed unexpectedly (%s)", type(exc).__name__)
+            self.status(f"not signed: unexpected error ({type(exc).__name__})")
 
-    def _enqueue(self, signed: SignedReport) -> None:
+    def _signed(self, outcome: "_SignOutcome") -> None:
+        self._set_signing(False)
+        if outcome.queue_error is not None:
+            self._not_queued(outcome.signed, outcome.queue_error)
+        else:
+            self._queued(outcome.signed)
+
+    def _queue(self, signed: SignedReport) -> None:
+        """Queue outputs signed earlier whose queueing failed (the reader pressed Sign again)."""
+        try:
+            self.delivery_tracker.store(signed.report.report_id, _objects(signed))
+        except OutboxError as exc:
+            self._not_queued(signed, exc)
+            return
+        self._queued(signed)
+
+    def _not_queued(self, signed: SignedReport, exc: OutboxError) -> None:
+        self._unqueued = signed
+        self.status(f"signed outputs are in {signed.folder} but NOT queued for sending: {exc}. "
+                    "Press Sign to queue them again.")
+        self._render()
+
+    def _queued(self, signed: SignedReport) -> None:
         rid = signed.report.report_id
         item = self._item or self.window_.current
-        try:
-            self.delivery_tracker.enqueue(
-                rid, [(signed.sr_sop_uid, signed.sr), (signed.encapsulated_sop_uid, signed.encapsulated_pdf)],
-                item=item if item is not None and item.study_uid == signed.report.identity.study_uid else None,
-                patient_id=signed.report.identity.patient_id)
-        except OutboxError as exc:
-            self._unqueued = signed
-            self.status(f"signed outputs are in {signed.folder} but NOT queued for sending: {exc}. "
-                        "Press Sign to queue them again.")
-            self._render()
-            return
+        self.delivery_tracker.track(
+            rid, item=item if item is not None and item.study_uid == signed.report.identity.study_uid else None,
+            patient_id=signed.report.identity.patient_id)
         self._unqueued = None
         try:
             self.store.save(signed.report)  # reopening the study shows the signed report
@@ -447,6 +468,47 @@ class ReportPanel(QWidget):
     def shutdown(self) -> None:
         """Stop listening (idempotent); the drafts are on disk."""
         self._subscription.unsubscribe()
+
+
+def _objects(signed: SignedReport) -> list[tuple[str, bytes]]:
+    return [(signed.sr_sop_uid, signed.sr), (signed.encapsulated_sop_uid, signed.encapsulated_pdf)]
+
+
+@dataclass(frozen=True)
+class _SignOutcome:
+    signed: SignedReport
+    queue_error: OutboxError | None
+
+
+@dataclass(frozen=True)
+class _SignJob:
+    """What a worker needs to sign one report; nothing here touches a widget."""
+
+    report: Report
+    session: Any
+    reader: str
+    organisation: str
+    password: str | None
+    cert: CertificateChoice
+    study_on_screen: str
+    gui_thread: Any        # app.windows.gui_post.GuiPost: the PDF is printed on the GUI thread
+    tracker: Any           # app.reading.delivery.DeliveryTracker
+
+    def run(self) -> _SignOutcome:
+        from app.paths import data_dir
+        from app.reading.signer import authenticate_signer
+        from app.report.pdf import html_to_pdf
+
+        signer = authenticate_signer(self.session, self.reader, self.organisation, self.password,
+                                     report_id=self.report.report_id)
+        signed = sign(self.report, signer, data_dir() / "signed", self.cert.p12, self.cert.password,
+                      study_on_screen=self.study_on_screen,
+                      render_pdf=lambda html, title: self.gui_thread.call(lambda: html_to_pdf(html, title)))
+        try:
+            self.tracker.store(signed.report.report_id, _objects(signed))
+        except OutboxError as exc:
+            return _SignOutcome(signed, exc)
+        return _SignOutcome(signed, None)
 
 
 def install_report_panel(window: Any) -> ReportPanel:

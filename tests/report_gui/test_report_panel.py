@@ -127,7 +127,8 @@ def test_measure_fill_by_keyboard_sign_and_deliver_to_demo_centre(qtbot, windows
 
         # -- sign: password asked again, demo PKI, then queued; "signed" only after enqueue
         answer_password(qtbot, panel, PASSWORD)
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
+        with qtbot.waitSignal(panel.signedReport, timeout=60000):  # signed on a worker, then queued
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
         assert report.is_signed
         assert report.signature.signer.id == "sato" and report.signature.pdf_signed
         assert "Signed" in panel.state_label.text()
@@ -284,3 +285,28 @@ def test_preview_shows_the_japanese_patient_name_from_the_images(qtbot, windows,
     panel.language_box.setCurrentIndex(panel.language_box.findData("en"))
     panel.language_box.activated.emit(panel.language_box.currentIndex())
     assert panel.report.language == "en" and "ヤマダ タロウ (山田 太郎)" in panel.preview.toPlainText()
+
+
+def test_wrong_password_leaves_the_draft_unsigned_and_editable(qtbot, windows, demo, outbox, reader_session):
+    """Re-authentication runs on a worker: a wrong password comes back as a typed refusal,
+    the draft stays a draft and editable; the right password then signs it."""
+    win = make_window(qtbot, windows, demo.centre, DEMO_READER, session=reader_session, outbox=outbox)
+    open_study(qtbot, win, REAL_CT)
+    panel = win.report_panel
+    report = panel.report
+    measure_cross(qtbot, win)
+    qtbot.keyClick(win.mpr.axial, Qt.Key_M, Qt.ControlModifier)
+    qtbot.keyClick(win.mpr.axial, Qt.Key_E, Qt.ControlModifier)
+    type_fields(qtbot, win, REPORT_KEYS + [("nodule_list", "")] + NODULE_KEYS)
+    assert report.problems() == []
+
+    answer_password(qtbot, panel, PASSWORD + "-wrong")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: "not signed" in win.status_label.text(), timeout=30000)
+    assert not report.is_signed and outbox.status(report.report_id) == []
+    assert panel.editor.isEnabled() and panel.sign_button.isEnabled()
+
+    answer_password(qtbot, panel, PASSWORD)
+    with qtbot.waitSignal(panel.signedReport, timeout=60000):
+        panel.sign_button.click()
+    assert report.is_signed and len(outbox.status(report.report_id)) == 2

@@ -73,7 +73,8 @@ def test_sign_in_window_and_deliver_to_orthanc(qtbot, windows, orthanc, shared_d
         type_fields(qtbot, win, REPORT_KEYS + [("nodule_list", "")] + NODULE_KEYS)
         assert report.problems() == []
         answer_password(qtbot, panel, PASSWORD)
-        qtbot.keyClick(QApplication.focusWidget(), Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
+        with qtbot.waitSignal(panel.signedReport, timeout=60000):  # signed on a worker, then queued
+            qtbot.keyClick(QApplication.focusWidget(), Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
         assert report.is_signed
         assert not report.signature.pdf_signed  # no certificate configured: the PDF says so on its face
         qtbot.waitUntil(lambda: panel.delivery(report.report_id).state is DeliveryState.SENT, timeout=60000)

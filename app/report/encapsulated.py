@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID
+from pydicom.uid import EncapsulatedPDFStorage, ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID
+
+from common.dicom_dates import dicom_datetime
 
 from .errors import SrError
 from .model import Report, SignatureRecord
-from .sr import dicom_datetime
 
 __all__ = ["ENCAPSULATED_PDF", "build_encapsulated_pdf", "extract_pdf"]
 
-ENCAPSULATED_PDF = "1.2.840.10008.5.1.4.1.1.104.1"
+ENCAPSULATED_PDF = EncapsulatedPDFStorage
 PDF_SERIES_NUMBER = 9002
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from pydicom.uid import generate_uid
+from pydicom.uid import CTImageStorage, generate_uid
 
 from .errors import FieldValueError, RuleInputError
 from .rules.measure import mean_diameter, to_tenth
@@ -15,7 +15,7 @@ from .rules.nodule import NoduleFacts, NoduleKind, NoduleStatus
 
 __all__ = ["Finding", "CT_IMAGE_STORAGE"]
 
-CT_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
+CT_IMAGE_STORAGE = CTImageStorage
 _MM = ("long_mm", "short_mm", "solid_long_mm", "solid_short_mm", "prior_mean_mm")
 _FLAGS = ("juxtapleural_benign", "suspicious_features", "proven_benign", "cancer_not_excludable", "strongly_suspicious")
 Segment = tuple[float, float, float, float]  # (column1, row1, column2, row2) in image pixels

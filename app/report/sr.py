@@ -20,8 +20,9 @@ import pydicom
 from highdicom.sr import CodedConcept
 from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
+from pydicom.uid import CTImageStorage, Comprehensive3DSRStorage
 
-from common.dicom_dates import dicom_datetime  # re-exported: encapsulated.py imports it from here
+from common.dicom_dates import dicom_datetime
 
 from . import sr_codes as C
 from .categories import SCHEME_NAMES, category_label
@@ -30,10 +31,10 @@ from .finding import Finding
 from .model import Report, SignatureRecord
 from .rules import jscts, lungrads
 
-__all__ = ["COMPREHENSIVE_3D_SR", "build_sr", "encode", "dicom_datetime"]
+__all__ = ["COMPREHENSIVE_3D_SR", "build_sr", "encode"]
 
 log = logging.getLogger(__name__)
-COMPREHENSIVE_3D_SR = "1.2.840.10008.5.1.4.1.1.88.34"
+COMPREHENSIVE_3D_SR = Comprehensive3DSRStorage
 SR_SERIES_NUMBER = 9001
 _LANG = {"ja": ("ja-JP", "Japanese (Japan)"), "en": ("en-US", "English (United States)")}
 
@@ -48,7 +49,7 @@ def _evidence(report: Report) -> list[Dataset]:
         ds.StudyInstanceUID = ident.study_uid
         ds.SeriesInstanceUID = series_uid or pydicom.uid.generate_uid()
         ds.SOPInstanceUID = sop_uid or pydicom.uid.generate_uid()
-        ds.SOPClassUID = sop_class or "1.2.840.10008.5.1.4.1.1.2"
+        ds.SOPClassUID = sop_class or CTImageStorage
         ds.PatientID = ident.patient_id
         ds.PatientName = ident.patient_name
         ds.PatientBirthDate = ident.patient_birth_date

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from common.slice_position import slice_normal
+
 # A gap larger than this many median steps is missing data, not uneven spacing.
 GAP_FACTOR = 1.5
 # A slice counts as "on the grid" when within this fraction of a step (plus float noise).
@@ -54,8 +56,7 @@ def normal_of(iop: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     v = np.asarray(iop[3:6], dtype=float)
     u /= np.linalg.norm(u)
     v /= np.linalg.norm(v)
-    n = np.cross(u, v)
-    return u, v, n / np.linalg.norm(n)
+    return u, v, np.asarray(slice_normal(iop))  # the normal the slice positions are measured on
 
 
 def plan_stack(

@@ -25,7 +25,7 @@ import filelock
 
 from app.audit.events import AuditError, AuditEvent
 from app.paths import data_dir
-from worklist.atomic_io import fsync_dir
+from common.atomic import fsync_dir
 
 __all__ = ["GENESIS", "LOCK_TIMEOUT_S", "Record", "ChainBreak", "VerifyResult", "AuditLog",
            "chain_hash", "default_log"]

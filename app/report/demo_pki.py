@@ -20,7 +20,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from worklist.atomic_io import write_atomic
+from common.atomic import write_atomic
 
 __all__ = ["DEMO_ORGANISATION", "DemoPki", "ensure_demo_pki"]
 

@@ -7,7 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from worklist.atomic_io import write_atomic
+from common.atomic import write_atomic
 from .errors import DraftStoreError, ReportError
 from .model import Report
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pydicom.uid import generate_uid
 
-from worklist.atomic_io import write_atomic
+from common.atomic import write_atomic
 from .encapsulated import build_encapsulated_pdf
 from .errors import NotReadyToSign, ReportError
 from .identity import Signer

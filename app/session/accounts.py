@@ -24,7 +24,7 @@ from app.session.errors import PolicyViolation, SessionError
 from app.session.key_derivation import (ScryptParams, b64, master_secret, new_salt, password_verifier,
                                         unb64, verifier_matches)
 from app.session.password_policy import PasswordPolicy
-from worklist.atomic_io import write_atomic
+from common.atomic import write_atomic
 
 __all__ = ["User", "UserStore", "add_user", "default_store", "USER_ID_PATTERN", "LOCK_TIMEOUT_S"]
 

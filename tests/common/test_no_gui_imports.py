@@ -14,7 +14,7 @@ def test_common_imports_no_qt_and_no_vtk() -> None:
         "for m in pkgutil.iter_modules(common.__path__): importlib.import_module('common.' + m.name)\n"
         "import tests.common as t\n"
         "for m in pkgutil.iter_modules(t.__path__): importlib.import_module('tests.common.' + m.name)\n"
-        "import viewer.views.names, viewer.volume, worklist.retrieval, worklist.outbox, app.report.sr\n"
+        "import viewer.views.navigation, viewer.volume, worklist.retrieval, worklist.outbox, app.report.sr\n"
         "bad = sorted(n for n in sys.modules if n.split('.')[0] in ('PySide6', 'vtk', 'vtkmodules'))\n"
         "print(bad)\n"
     )

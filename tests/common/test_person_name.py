@@ -63,9 +63,3 @@ def test_report_form() -> None:
     assert localized_name(JA, "en") == "Yamada Tarou (山田 太郎)"
     assert localized_name("Sato^Jiro", "ja") == "Sato Jiro"
     assert localized_name("=山田^太郎", "en") == "山田 太郎"
-
-
-def test_old_import_names_are_the_same_functions() -> None:
-    from viewer.views.names import display_name as viewer_display_name
-
-    assert viewer_display_name is display_name

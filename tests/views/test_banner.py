@@ -7,7 +7,7 @@ import numpy as np
 import pydicom
 
 from viewer.dicom_files import Identity
-from viewer.views.names import display_name
+from common.person_name import display_name
 from viewer.volume import synthetic_phantom
 
 

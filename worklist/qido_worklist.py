@@ -31,7 +31,6 @@ import concurrent.futures as cf
 import dataclasses
 import io
 import logging
-from collections.abc import Collection
 from dataclasses import dataclass
 
 import pydicom

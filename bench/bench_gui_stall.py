@@ -34,6 +34,7 @@ from app.windows.main_window import MainWindow  # noqa: E402
 from app.windows.prompts import Unattended  # noqa: E402
 from tests.fixtures.latency_proxy import LatencyProxy  # noqa: E402
 from tests.fixtures.orthanc import start_orthanc  # noqa: E402
+from tests.fixtures.synthetic_studies import make_study, upload_parallel  # noqa: E402
 from viewer.volume import synthetic_phantom  # noqa: E402
 
 READER = "Bench^Reader"
@@ -94,27 +95,6 @@ def assigned_files(files: list[Path]) -> list[bytes]:
     return out
 
 
-def small_studies(n: int) -> list[bytes]:
-    """n one-slice CT studies assigned to the reader (what a worklist row needs)."""
-    from pydicom.uid import generate_uid
-
-    proto = synthetic_phantom((1, 32, 32))
-    with tempfile.TemporaryDirectory() as tmp:
-        write_series(proto, Path(tmp))
-        base = pydicom.dcmread(next(Path(tmp).glob("*.dcm")))
-    out = []
-    for k in range(n):
-        ds = base.copy()
-        ds.StudyInstanceUID, ds.SeriesInstanceUID, ds.SOPInstanceUID = generate_uid(), generate_uid(), generate_uid()
-        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
-        ds.PatientID = f"BENCH-{k:04d}"
-        ds.NameOfPhysiciansReadingStudy = READER
-        buf = io.BytesIO()
-        ds.save_as(buf, enforce_file_format=True)
-        out.append(buf.getvalue())
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--slices", type=int, default=1000)
@@ -127,7 +107,7 @@ def main() -> None:
         server = start_orthanc(tmp / "orthanc")
         try:
             # 1. slow centre: 2 s per response
-            server.upload(small_studies(3))
+            upload_parallel(server.base_url, server.auth, [make_study(n, reading=[READER], slices=1) for n in range(3)])
             with LatencyProxy(server.dicomweb_url, delay_s=2.0) as proxy:
                 win = window(proxy.url, server, tmp / "s1")
                 with Heartbeat() as hb:
@@ -160,9 +140,8 @@ def main() -> None:
             server.delete_all()
 
             # 3. 500 studies, 20 ms away
-            batch = small_studies(args.studies)
-            for i in range(0, len(batch), 100):
-                server.upload(batch[i:i + 100])
+            upload_parallel(server.base_url, server.auth,
+                            [make_study(n, reading=[READER], slices=1) for n in range(args.studies)])
             with LatencyProxy(server.dicomweb_url, delay_s=0.02) as proxy:
                 win = window(proxy.url, server, tmp / "s3")
                 pump_until(app, lambda: not win.reading.refreshing, 120)

@@ -107,12 +107,6 @@ class DeliveryTracker:
         self._maybe_release(report_id)
         return self.delivery(report_id)
 
-    def enqueue(self, report_id: str, items: list[tuple[str, bytes]], *, item: WorkItem | None,
-                patient_id: str) -> ReportDelivery:
-        """`store` then `track`, on the shell's thread."""
-        self.store(report_id, items)
-        return self.track(report_id, item=item, patient_id=patient_id)
-
     def load(self, report_id: str) -> ReportDelivery:
         """Read a report's status from the outbox (a report signed in an earlier run)."""
         self._status[report_id] = {s.sop_uid: s for s in self.outbox.status(report_id)}

@@ -7,10 +7,10 @@ the session re-authenticates. Decisions taken here, in one place:
 - Draft: opening a study restores the newest draft (or signed report) of that study from the
   DraftStore (crash recovery); else a new lung-screening draft. The template box switches an
   empty draft to another template.
-- Signing: the password is asked here; who signs and with which certificate is decided in
-  app/reading. Re-authentication, signing and queueing still run on the GUI thread (the PDF
-  is printed by Qt on the thread that owns the application; the rest is not split off yet).
-  The panel says "signed" only after the outbox committed the SR and the encapsulated PDF.
+- Signing: the passwords are asked here; who signs and with which certificate is decided in
+  app/reading. Re-authentication, signing and the outbox commit run on a worker (`_SignJob`);
+  only the PDF print hops back to the GUI thread, which Qt requires. The panel says "signed"
+  only after the outbox committed the SR and the encapsulated PDF.
 - Without a Session (bare windows: tests, and `yomi --demo` as app/gui.py starts it today)
   there is no one to re-authenticate: the report is signed under the window's reader name
   and a Security Alert (Use of Restricted Function) records that it was signed without
@@ -378,13 +378,22 @@ class ReportPanel(QWidget):
             self._queued(outcome.signed)
 
     def _queue(self, signed: SignedReport) -> None:
-        """Queue outputs signed earlier whose queueing failed (the reader pressed Sign again)."""
-        try:
-            self.delivery_tracker.store(signed.report.report_id, _objects(signed))
-        except OutboxError as exc:
+        """Queue outputs signed earlier whose queueing failed (the reader pressed Sign again);
+        the outbox commit runs on a worker, like the first attempt's."""
+        def failed(exc: Exception) -> None:
+            if not isinstance(exc, OutboxError):
+                self._sign_failed(exc)
+                return
+            self._set_signing(False)
             self._not_queued(signed, exc)
-            return
-        self._queued(signed)
+
+        def done(_none: None) -> None:
+            self._set_signing(False)
+            self._queued(signed)
+
+        self._set_signing(True)
+        self.window_.reading.run(lambda: self.delivery_tracker.store(signed.report.report_id, _objects(signed)),
+                                 done=done, failed=failed)
 
     def _not_queued(self, signed: SignedReport, exc: OutboxError) -> None:
         self._unqueued = signed

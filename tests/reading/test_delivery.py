@@ -56,7 +56,8 @@ def test_delivered_report_completes_its_study_once(demo, inbox, tmp_path):
     try:
         item = demo.worklist()[0]
         objects = [make_instance(study_uid=item.study_uid), make_instance(study_uid=item.study_uid)]
-        first = tracker.enqueue("rep-1", objects, item=item, patient_id=item.patient_id)
+        tracker.store("rep-1", objects)
+        first = tracker.track("rep-1", item=item, patient_id=item.patient_id)
         assert first.state in (DeliveryState.QUEUED, DeliveryState.SENDING, DeliveryState.SENT)
         inbox.until(lambda: inbox.of(ev.StudyCompleted))
         assert tracker.delivery("rep-1").state is DeliveryState.SENT
@@ -76,7 +77,8 @@ def test_a_release_the_centre_refuses_is_reported_and_tried_again(demo, inbox, t
     try:
         study = demo.worklist()[0].study_uid
         unknown = WorkItem(study_uid="2.25.424242")  # not on this centre's queue: release refused
-        tracker.enqueue("rep-2", [make_instance(study_uid=study)], item=unknown, patient_id="")
+        tracker.store("rep-2", [make_instance(study_uid=study)])
+        tracker.track("rep-2", item=unknown, patient_id="")
         inbox.until(lambda: inbox.of(ev.CompletionFailed))
         assert isinstance(inbox.of(ev.CompletionFailed)[0].error, NotFound)
         assert tracker.delivery("rep-2").state is DeliveryState.SENT  # the report itself is delivered

@@ -2,8 +2,14 @@
 
 The site file (YOMI_SITE_CONFIG, default /etc/yomi/site.toml) may list `locked` keys that
 neither the user file nor the command line may change. Secrets never come from a file: a
-`password`, `token` or `secret` key is an error; the secret comes from the OS keyring,
-else YOMI_PASSWORD (scripted use), else a prompt on a terminal. No Qt here.
+`password`, `token` or `secret` key (or one ending in `_password`, `_token`, `_secret`) is
+an error; the centre secret comes from the OS keyring, else YOMI_CENTRE_PASSWORD or
+YOMI_PASSWORD (scripted use), else a prompt on a terminal; the OIDC client secret from the
+keyring or YOMI_OIDC_CLIENT_SECRET.
+
+Who the reader is at the centre is not a setting: `bind_account` replaces `user` and
+`reader_dicom_name` with what IT bound to the logged-in station account (site store), and
+says so when a file or the command line asked for something else. No Qt here.
 """
 from __future__ import annotations
 
@@ -17,13 +23,19 @@ from typing import Any
 from urllib.parse import urlsplit
 
 __all__ = ["ConfigError", "CentreConfig", "Config", "load_config", "get_secret", "open_centre",
-           "SITE_CONFIG_DEFAULT", "KEYRING_SERVICE"]
+           "bind_account", "oidc_settings", "oidc_client_secret", "SITE_CONFIG_DEFAULT", "KEYRING_SERVICE",
+           "CENTRE_SECRET_ENV", "OIDC_SECRET_ENV"]
 
 log = logging.getLogger(__name__)
 
 SITE_CONFIG_DEFAULT = Path("/etc/yomi/site.toml")
 KEYRING_SERVICE = "yomi"
 _SECRET_KEYS = frozenset({"password", "passwd", "token", "secret", "api_key"})
+_SECRET_SUFFIXES = ("_password", "_passwd", "_token", "_secret")
+# The centre secret: YOMI_CENTRE_PASSWORD first, since YOMI_PASSWORD is also the station
+# password of `yomi pull` / `yomi report export` (their login).
+CENTRE_SECRET_ENV = ("YOMI_CENTRE_PASSWORD", "YOMI_PASSWORD")
+OIDC_SECRET_ENV = "YOMI_OIDC_CLIENT_SECRET"
 
 
 class ConfigError(Exception):
@@ -58,6 +70,17 @@ class CentreConfig:
     idle_lock_s: float = 300.0          # screen locks after this long without input
     cache_max_gb: float = 20.0          # encrypted study cache bound, per reader
     cache_ttl_hours: float = 72.0       # cached studies are purged this long after last use
+    # Report signing defaults (site): RFC 3161 TSA, CRL files for the revocation check, the
+    # organisation named as signer's (the site's, not the reader's to choose), the PKCS#11
+    # module when an account's card reference names none.
+    tsa_url: str = ""
+    crl_files: tuple[str, ...] = ()
+    report_organisation: str = ""
+    pkcs11_module: str = ""
+    # OpenID Connect at the centre's identity provider (empty issuer: no OIDC sign-in)
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_scopes: tuple[str, ...] = ("openid", "profile", "email")
 
 
 @dataclass(frozen=True)
@@ -104,7 +127,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
 def _check_no_secrets(data: Any, where: str, trail: str = "") -> None:
     if isinstance(data, dict):
         for k, v in data.items():
-            if str(k).lower() in _SECRET_KEYS:
+            if str(k).lower() in _SECRET_KEYS or str(k).lower().endswith(_SECRET_SUFFIXES):
                 raise ConfigError(f"{where}: '{trail}{k}' is not allowed: secrets go in the OS keyring "
                                   "or YOMI_PASSWORD, never in a file")
             _check_no_secrets(v, where, f"{trail}{k}.")
@@ -123,7 +146,8 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 
 def _centre_values(data: dict[str, Any], where: str, allow_locked: bool) -> dict[str, Any]:
-    unknown = set(data) - {"centre", "locked"}
+    # [audit] (where the audit trail is forwarded) is IT's alone: app.audit.forwarding_config reads it
+    unknown = set(data) - {"centre", "locked"} - ({"audit"} if allow_locked else set())
     if unknown:
         raise ConfigError(f"{where}: unknown section or key '{sorted(unknown)[0]}'")
     if "locked" in data and not allow_locked:
@@ -152,6 +176,15 @@ def _validate(c: CentreConfig, where: str) -> None:
         raise ConfigError(f"{where}: pool_size, retries and timeouts must be positive")
     if c.ca_bundle is not None and not c.ca_bundle.is_file():
         raise ConfigError(f"{where}: centre.ca_bundle {c.ca_bundle} is not a file")
+    if c.tsa_url and not c.tsa_url.startswith(("https://", "http://")):
+        raise ConfigError(f"{where}: centre.tsa_url must be an http(s) URL")
+    if c.oidc_issuer:
+        if not c.oidc_issuer.startswith(("https://", "http://")):
+            raise ConfigError(f"{where}: centre.oidc_issuer must be an http(s) URL")
+        if not c.oidc_client_id:
+            raise ConfigError(f"{where}: centre.oidc_issuer is set but centre.oidc_client_id is not")
+        if "openid" not in c.oidc_scopes:
+            raise ConfigError(f"{where}: centre.oidc_scopes must include 'openid'")
 
 
 def load_config(path: Path | None, overrides: dict[str, Any]) -> Config:
@@ -194,8 +227,10 @@ def load_config(path: Path | None, overrides: dict[str, Any]) -> Config:
     return Config(centre, tuple(sources), locked)
 
 
-def get_secret(centre: CentreConfig, *, interactive: bool | None = None) -> str:
-    """The password (basic) or token (bearer) for the centre's user, never from a file."""
+def get_secret(centre: CentreConfig, *, interactive: bool | None = None,
+               env_names: tuple[str, ...] = CENTRE_SECRET_ENV) -> str:
+    """The password (basic) or token (bearer) for the centre's user, never from a file:
+    the OS keyring, else the first of `env_names` set, else the terminal."""
     what = "token" if centre.auth == "bearer" else "password"
     try:
         import keyring
@@ -204,30 +239,77 @@ def get_secret(centre: CentreConfig, *, interactive: bool | None = None) -> str:
         try:
             secret = keyring.get_password(f"{KEYRING_SERVICE}:{centre.dicomweb_url}", centre.user)
         except NoKeyringError:
-            log.info("no OS keyring backend on this machine; trying YOMI_PASSWORD")
+            log.info("no OS keyring backend on this machine; trying %s", "/".join(env_names))
             secret = None
         except KeyringError as exc:
-            log.warning("OS keyring failed (%s); trying YOMI_PASSWORD", type(exc).__name__)
+            log.warning("OS keyring failed (%s); trying %s", type(exc).__name__, "/".join(env_names))
             secret = None
     except ImportError:
         secret = None
     if secret:
         return secret
-    env = os.environ.get("YOMI_PASSWORD")
-    if env:
-        return env
+    for name in env_names:
+        env = os.environ.get(name)
+        if env:
+            return env
     tty = sys.stdin.isatty() if interactive is None else interactive
     if tty:
         import getpass
 
         return getpass.getpass(f"{what} for {centre.user} at {centre.name}: ")
     raise ConfigError(f"no {what} for user {centre.user or '(none)'} at {centre.dicomweb_url}: the OS keyring "
-                      "has none (or no keyring backend exists here), YOMI_PASSWORD is not set and stdin is "
+                      f"has none (or no keyring backend exists here), {' / '.join(env_names)} is not set and stdin is "
                       "not a terminal")
 
 
-def open_centre(centre: CentreConfig, secret: str, state_dir: Path):  # -> DicomWebCentre
-    """The DICOMweb centre this configuration describes; claims are kept under `state_dir`."""
+def bind_account(centre: CentreConfig, user: Any) -> tuple[CentreConfig, list[str]]:
+    """`centre` with the reader's identity at the centre taken from the logged-in account
+    (`app.session.User`, bound by IT in the signed site store): its DICOM name, and its centre
+    user (the station user ID when IT bound none). Returns the notices to show the reader once:
+    one per configured value the account overrode, naming the key and both values (a file
+    value never wins, and never loses silently)."""
+    bound = {"reader_dicom_name": user.dicom_name, "user": user.centre_user or user.user_id}
+    notices = []
+    for key, value in bound.items():
+        configured = getattr(centre, key)
+        if configured and configured != value:
+            notices.append(f"centre.{key} {configured!r} from the configuration is not used: the station account "
+                           f"{user.user_id} is bound to {value!r} by the site")
+            log.warning("config: centre.%s overridden by the account binding of %s", key, user.user_id)
+    return replace(centre, **bound), notices
+
+
+def oidc_client_secret(centre: CentreConfig) -> str:
+    """The OIDC client secret: the OS keyring (service "yomi:oidc:<issuer>", user the client
+    ID), else YOMI_OIDC_CLIENT_SECRET; empty for a public client."""
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+
+        try:
+            secret = keyring.get_password(f"{KEYRING_SERVICE}:oidc:{centre.oidc_issuer}", centre.oidc_client_id)
+        except KeyringError:
+            secret = None
+    except ImportError:
+        secret = None
+    return secret or os.environ.get(OIDC_SECRET_ENV, "")
+
+
+def oidc_settings(centre: CentreConfig):  # -> app.session.oidc.OidcSettings | None
+    """The identity provider's settings, or None when `oidc_issuer` is not configured."""
+    if not centre.oidc_issuer:
+        return None
+    from app.session.oidc import OidcSettings
+
+    return OidcSettings(issuer=centre.oidc_issuer, client_id=centre.oidc_client_id,
+                        client_secret=oidc_client_secret(centre), scopes=centre.oidc_scopes,
+                        ca_bundle=centre.ca_bundle)
+
+
+def open_centre(centre: CentreConfig, secret: str, state_dir: Path, *, auth_handler: Any = None):  # -> DicomWebCentre
+    """The DICOMweb centre this configuration describes; claims are kept under `state_dir`.
+    `auth_handler` (a requests auth, e.g. the OIDC bearer) signs every request instead of
+    user + secret."""
     from worklist.claims import ClaimStore
     from worklist.dicomweb import ClientSettings, DicomWebClient
     from worklist.dicomweb_centre import DicomWebCentre
@@ -239,7 +321,8 @@ def open_centre(centre: CentreConfig, secret: str, state_dir: Path):  # -> Dicom
     client = DicomWebClient(ClientSettings(
         base_url=centre.dicomweb_url, user=centre.user, secret=secret, auth=centre.auth,
         ca_bundle=centre.ca_bundle, connect_timeout=centre.connect_timeout,
-        read_timeout=centre.read_timeout, retries=centre.retries, pool_size=centre.pool_size))
+        read_timeout=centre.read_timeout, retries=centre.retries, pool_size=centre.pool_size,
+        auth_handler=auth_handler))
     claims = ClaimStore(state_dir / "claims.json")
     source: Any = None  # without a reader name the centre can still check, pull and store
     if not (centre.reader_dicom_name or centre.reader_code):

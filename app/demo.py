@@ -25,6 +25,8 @@ from worklist.local import LocalCentre
 log = logging.getLogger(__name__)
 
 DEMO_READER = "demo"
+DEMO_PASSWORD = "Yomi-Reading-2026"  # the demo reader's, printed in the README: public sample data only
+DEMO_LABEL = "DEMO site of yomi --demo: public sample data only, never patient data"
 
 
 @dataclass
@@ -93,6 +95,23 @@ def _first_study_uid(folder: Path) -> str | None:
         except Exception:  # a sample folder may hold non-DICOM files; try the next
             continue
     return None
+
+
+def demo_store(root: Path):
+    """The demo's own accounts, beside the demo centre: a site dir with its own demo key
+    (labelled demo, TOTP off by its site setting) and the demo reader. The station's real
+    site (/etc/yomi) is never touched, so no demo account exists there."""
+    from app.session import SessionError, SiteSettings, SiteStore, UserStore, add_user
+
+    site = SiteStore(root / "demo-site")
+    if not site.is_initialised():
+        site.initialise(SiteSettings(totp_required=False, demo=True, label=DEMO_LABEL), {})
+    store = UserStore(site=site.directory, credentials_dir=root / "demo-credentials")
+    if not store.settings().demo:  # a real site here would be a mix-up, not a demo
+        raise SessionError(f"{site.path} is not a demo site")
+    if store.get(DEMO_READER) is None:
+        add_user(store, DEMO_READER, DEMO_PASSWORD, "Demo Reader", "Reader^Demo", must_change_password=False)
+    return store
 
 
 def prepare_demo(root: Path | None = None) -> DemoSetup:

@@ -3,29 +3,48 @@
 `yomi --demo`: the embedded local centre (app/demo.py) and a demo reader kept in the demo
 centre's own user store, so that no demo account ever exists in the station's real one.
 `yomi --config FILE`: a DICOMweb reading centre; the reader logs in to the station with
-their own account (`yomi user add`), then the centre secret comes from the OS keyring,
-YOMI_PASSWORD, or a password dialog. Studies are cached encrypted with a key only this
-reader's password yields; the next studies of the worklist are prefetched.
+their own account (`yomi user add`). Who the reader is at the centre (DICOM name, centre
+user) and which key signs are the account's, bound by IT (app.config.bind_account); a
+configuration asking otherwise is overridden and the reader told so in the status bar. Where
+`[centre] oidc_issuer` is set the reader then signs in at the identity provider in the
+system browser (app/windows/oidc_wait.py, on a worker), its `sub` must be the account's
+`oidc_subject`, and the centre is called with its bearer token (forgotten at logout);
+otherwise the centre secret comes from the OS keyring, YOMI_CENTRE_PASSWORD/YOMI_PASSWORD,
+or a password dialog. Studies are cached encrypted with a key only this reader's password
+yields; the next studies of the worklist are prefetched.
 """
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-DEMO_PASSWORD = "Yomi-Reading-2026"  # the demo reader's, printed in the README: public sample data only
+from app.demo import DEMO_PASSWORD  # noqa: E402  (re-exported: the demo's public password)
 
 
-def _demo_store(root: Path):
-    from app.session import UserStore, add_user
+def _provider_sign_in(cfg, session, parent):
+    """(LoginResult, bearer auth) from the identity provider, or None after a message (the
+    reader cancelled, or the provider signed in someone else)."""
+    from PySide6.QtWidgets import QMessageBox
 
-    store = UserStore(root / "users.json")
-    if store.get("demo") is None:
-        add_user(store, "demo", DEMO_PASSWORD, "Demo Reader", "Reader^Demo", must_change_password=False)
-    return store
+    from app.config import oidc_settings
+    from app.session.oidc import LoginCancelled, OidcClient
+    from app.session.oidc_binding import account_subject
+    from app.windows.oidc_wait import OidcWaitDialog
+
+    import webbrowser
+
+    user_id = session.user.user_id
+    # looked up at each call: the system browser is whatever webbrowser.open is then
+    client = OidcClient(oidc_settings(cfg), open_browser=lambda url: webbrowser.open(url))
+    dialog = OidcWaitDialog(parent, client, user_id=user_id, oidc_subject=account_subject(session.store, user_id),
+                            audit_log=session.audit_log)
+    outcome = dialog.run()
+    if outcome is None and dialog.error is not None and not isinstance(dialog.error, LoginCancelled):
+        QMessageBox.critical(parent, "Yomi", str(dialog.error))
+    return outcome
 
 
 def _centre_secret(centre_cfg, parent) -> str | None:
@@ -55,19 +74,31 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationName("Yomi")
     idle_s = 300.0
     prefetch, poll_s, cache = 0, 0.0, None
+    provider_login = None  # app.session.oidc.LoginResult when signed in at the centre's provider
     if args.demo:
         from app.demo import prepare_demo
 
         setup = prepare_demo()
-        store = _demo_store(setup.centre.root)
-        session = login(store, user_hint="demo")
+        from app.demo import demo_store
+
+        store = demo_store(setup.centre.root)
+        # The demo's own trail, beside its own accounts: its checkpoints are signed by a demo
+        # key the station's site store does not know, which would fail `yomi audit verify`
+        # of the station's real log.
+        from app.audit import AuditLog
+        from app.session import Session
+
+        demo_log = AuditLog(setup.centre.root / "audit" / "audit.jsonl")
+        session = login(store, user_hint="demo", session_factory=lambda s: Session(s, audit_log=demo_log))
         if session is None:
             return 1
         centre, notice = setup.centre, setup.notice + f" — demo reader 'demo' / {DEMO_PASSWORD}"
+        signing_settings = None
         destination = str(setup.centre.root)
     else:
         from app.commands._connection import load_centre_config
-        from app.config import ConfigError, open_centre
+        from app.config import ConfigError, bind_account, open_centre
+        from app.reading.certificates import SigningSettings
         from app.session import default_store
         from worklist.cache import StudyCache
         from worklist.cached_centre import CachingCentre
@@ -82,21 +113,35 @@ def run_gui(args: argparse.Namespace) -> int:
             print("yomi: start with --demo, or --config FILE (or --server URL) for a reading centre",
                   file=sys.stderr)
             return 2
-        cfg = config.centre
-        session = login(default_store())  # the station account; --user names the centre account
+        session = login(default_store())  # the station account: it says who the reader is at the centre
         if session is None:
             return 1
-        secret = _centre_secret(cfg, None)
-        if secret is None:
-            return 1
+        cfg, overridden = bind_account(config.centre, session.user)
+        auth_handler, secret = None, ""
+        if cfg.oidc_issuer:
+            signed_in = _provider_sign_in(cfg, session, None)
+            if signed_in is None:
+                session.logout()
+                return 1
+            provider_login, auth_handler = signed_in
+        else:
+            secret = _centre_secret(cfg, None)
+            if secret is None:
+                session.logout()
+                return 1
         try:
-            inner = open_centre(cfg, secret, data_dir() / "centre-state")
+            inner = open_centre(cfg, secret, data_dir() / "centre-state", auth_handler=auth_handler)
         except (ConfigError, CentreError) as exc:
             QMessageBox.critical(None, "Yomi", str(exc))
             return 1
         cache = StudyCache(data_dir() / "cache", session.user.user_id, session.cache_key(),
                            max_bytes=int(cfg.cache_max_gb * 1e9), ttl_seconds=cfg.cache_ttl_hours * 3600)
         centre, notice = CachingCentre(inner, cache), f"Connected to {cfg.name}"
+        if overridden:  # told once, never silently: the account's identity wins over the file's
+            notice += " — " + "; ".join(overridden)
+            for line in overridden:
+                print(f"yomi: {line}", file=sys.stderr)
+        signing_settings = SigningSettings.of(cfg)
         destination = cfg.dicomweb_url
         idle_s, prefetch, poll_s = cfg.idle_lock_s, cfg.prefetch, cfg.poll_interval_s
 
@@ -105,8 +150,18 @@ def run_gui(args: argparse.Namespace) -> int:
     outbox = Outbox(outbox_dir(destination))
     sender = Sender(outbox, centre)
     sender.start()
+    from app import audit
+    from app.config import ConfigError as _ConfigError
+    try:  # the audit trail goes to the centre's repository too, on its own thread (site [audit])
+        forwarder = audit.start_forwarding(session.audit_log)
+    except _ConfigError as exc:
+        sender.stop()
+        session.logout()
+        QMessageBox.critical(None, "Yomi", str(exc))
+        return 2
     window = MainWindow(centre, session.user.user_id, notice, session=session, outbox=outbox,
                         prefetch=prefetch, poll_interval_s=poll_s, cache=cache)
+    window.signing_settings = signing_settings  # the report panel signs with the site's defaults
     guard = LockGuard(window, session, timeout_s=idle_s)
     guard.loggedOut.connect(window.close)  # "Log out" on the lock screen ends the run
     lock = QAction("Lock screen (Ctrl+Shift+L)", window)
@@ -121,4 +176,8 @@ def run_gui(args: argparse.Namespace) -> int:
         sender.stop()
         if hasattr(centre, "close"):
             centre.close()
+        if provider_login is not None:
+            provider_login.tokens.forget()
         session.logout()
+        if forwarder is not None:  # what it had not sent yet waits in the log for the next start
+            forwarder.stop()

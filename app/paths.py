@@ -12,6 +12,10 @@ def data_dir() -> Path:
     override = os.environ.get("YOMI_DATA_DIR")
     path = Path(override) if override else Path(platformdirs.user_data_dir("yomi", "yomi"))
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if not override and os.name != "nt" and path.stat().st_mode & 0o077:
+        # made by an older Yomi: what lives here is personal data, owner only (an override may
+        # name a folder Yomi does not own, which it leaves alone)
+        os.chmod(path, 0o700)
     return path
 
 
@@ -26,6 +30,21 @@ def shared_data_dir() -> Path | None:
         if candidate.is_dir():
             return candidate
     return None
+
+
+def drafts_dir(reader_id: str) -> Path:
+    """One reader's sealed drafts (app/report/draft_store.py)."""
+    from app.report.sealed_files import reader_dir_name
+
+    return data_dir() / "drafts" / reader_dir_name(reader_id)
+
+
+def signed_dir(reader_id: str) -> Path:
+    """One reader's sealed signed outputs, one folder per report id (app/report/signing.py),
+    kept until the centre confirms them (app/reading/delivery.py)."""
+    from app.report.sealed_files import reader_dir_name
+
+    return data_dir() / "signed" / reader_dir_name(reader_id)
 
 
 def outbox_dir(destination: str) -> Path:

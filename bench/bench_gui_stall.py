@@ -7,7 +7,7 @@ Scenarios (each in its own window, from its own Orthanc content):
   3. a 500-study worklist refreshing with 20 ms added to every response: refresh time
      (from F5 to the rows on screen) and the longest stall.
 
-A heartbeat QTimer fires every 5 ms; the longest gap between two ticks, minus 5 ms, is the
+The latency proxy runs in a process of its own, as a remote centre would. A heartbeat QTimer fires every 5 ms; the longest gap between two ticks, minus 5 ms, is the
 longest time the GUI could not paint or take a key. Needs an X display:
     xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/bench_gui_stall.py [--slices N] [--studies N]
 """
@@ -32,7 +32,7 @@ from app.config import CentreConfig, open_centre  # noqa: E402
 from app.demo import write_series  # noqa: E402
 from app.windows.main_window import MainWindow  # noqa: E402
 from app.windows.prompts import Unattended  # noqa: E402
-from tests.fixtures.latency_proxy import LatencyProxy  # noqa: E402
+from tests.fixtures.latency_proxy import LatencyProxyProcess  # noqa: E402
 from tests.fixtures.orthanc import start_orthanc  # noqa: E402
 from tests.fixtures.synthetic_studies import make_study, upload_parallel  # noqa: E402
 from viewer.volume import synthetic_phantom  # noqa: E402
@@ -108,7 +108,7 @@ def main() -> None:
         try:
             # 1. slow centre: 2 s per response
             upload_parallel(server.base_url, server.auth, [make_study(n, reading=[READER], slices=1) for n in range(3)])
-            with LatencyProxy(server.dicomweb_url, delay_s=2.0) as proxy:
+            with LatencyProxyProcess(server.dicomweb_url, delay_s=2.0) as proxy:
                 win = window(proxy.url, server, tmp / "s1")
                 with Heartbeat() as hb:
                     t0 = time.perf_counter()
@@ -142,7 +142,7 @@ def main() -> None:
             # 3. 500 studies, 20 ms away
             upload_parallel(server.base_url, server.auth,
                             [make_study(n, reading=[READER], slices=1) for n in range(args.studies)])
-            with LatencyProxy(server.dicomweb_url, delay_s=0.02) as proxy:
+            with LatencyProxyProcess(server.dicomweb_url, delay_s=0.02) as proxy:
                 win = window(proxy.url, server, tmp / "s3")
                 pump_until(app, lambda: not win.reading.refreshing, 120)
                 times = []

@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomic", "fsync_dir"]
+__all__ = ["write_atomic", "fsync_dir", "make_private_dirs", "append_line"]
 
 
 def fsync_dir(directory: Path) -> None:
@@ -20,6 +20,35 @@ def fsync_dir(directory: Path) -> None:
         return
     fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def make_private_dirs(directory: Path | str) -> Path:
+    """Create `directory` and missing parents 0700, fsyncing each new entry's parent so the
+    folder itself survives a power cut (a file fsynced inside a lost folder is lost too)."""
+    directory = Path(directory)
+    missing = []
+    p = directory
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        fsync_dir(d.parent)
+    return directory
+
+
+def append_line(path: Path | str, line: str) -> None:
+    """Append one line durably: one write() with O_APPEND leaves a whole line or none after a
+    crash, and the fsync makes it survive a power cut once this returns (append-only logs)."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        os.write(fd, line.encode("utf-8"))
         os.fsync(fd)
     finally:
         os.close(fd)

@@ -15,7 +15,8 @@ PKGS="python3 python3-venv python3-pip
   libxcb-render-util0 libxcb-xinerama0 libxcb-shape0 libxcb-randr0 libgl1 libegl1 libglx-mesa0
   libosmesa6 libfontconfig1 libdbus-1-3 libxrender1 libxi6 libxtst6 libsm6 libice6 libglib2.0-0
   fonts-noto-cjk
-  orthanc orthanc-dicomweb nginx-light dcmtk dicom3tools poppler-utils"
+  orthanc orthanc-dicomweb orthanc-python nginx-light dcmtk dicom3tools poppler-utils
+  softhsm2 opensc zbar-tools util-linux rsyslog rsyslog-gnutls libxml2-utils"
 
 missing=""
 for p in $PKGS; do

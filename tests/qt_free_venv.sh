@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# A second venv, .venv-qtfree, with Yomi and every dependency except PySide6 and VTK: the
-# Qt-free packages' tests run in it once per CI run, which proves they need neither.
+# A second venv, .venv-qtfree, with Yomi and every dependency (test tools included) except
+# PySide6, VTK and pytest-qt: the Qt-free packages' tests run in it once per CI run, which
+# proves they need neither.
 # Idempotent; the pip cache makes a rerun quick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,13 +12,13 @@ deps=$(.venv-qtfree/bin/python - <<'PYEOF'
 import tomllib
 with open("pyproject.toml", "rb") as f:
     project = tomllib.load(f)["project"]
-skip = ("pyside6", "vtk")
-print("\n".join(d.split("#")[0].strip() for d in project["dependencies"]
-                if not d.lower().startswith(skip)))
+skip = ("pyside6", "vtk", "pytest-qt")
+wanted = project["dependencies"] + project["optional-dependencies"]["test"]
+print("\n".join(d.split("#")[0].strip() for d in wanted if not d.lower().startswith(skip)))
 PYEOF
 )
 # shellcheck disable=SC2086
-.venv-qtfree/bin/python -m pip install -q $deps "pytest>=8"
+.venv-qtfree/bin/python -m pip install -q $deps
 .venv-qtfree/bin/python -m pip install -q --no-deps -e .
 if .venv-qtfree/bin/python -c "import PySide6" 2>/dev/null || .venv-qtfree/bin/python -c "import vtk" 2>/dev/null; then
   echo "qt-free venv: PySide6 or VTK got installed after all"; exit 1

@@ -26,6 +26,8 @@ from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.uid import UID, ImplicitVRLittleEndian, MediaStorageDirectoryStorage, RTDoseStorage, SegmentationStorage
 
+from common.dicom_bounds import DecodeLimits, TooLarge, check_deflated_part10, declared_pixel_bytes
+
 log = logging.getLogger(__name__)
 
 DICOMDIR_SOP_CLASS = MediaStorageDirectoryStorage
@@ -37,6 +39,10 @@ NOT_READING_IMAGES = {
 # Refuse absurd sizes before allocating anything (a crafted header must not exhaust memory).
 MAX_SIDE = 16384
 MAX_FRAMES = 20000
+# Beyond those, the bytes a file may inflate or decode to (and a series' volume) are capped:
+# see common.dicom_bounds. Every reading path (yomi render/inspect, the reading window,
+# retrieval) passes through read_file_headers/dataset_headers and build_volume.
+DEFAULT_LIMITS = DecodeLimits()
 
 
 class VolumeError(Exception):
@@ -49,6 +55,10 @@ class UnsupportedTransferSyntax(VolumeError):
 
 class VolumeCancelled(VolumeError):
     """The caller's progress callback asked to stop."""
+
+
+class VolumeTooLarge(VolumeError):
+    """A series whose voxels would take more memory than the configured cap."""
 
 
 @dataclass(frozen=True)
@@ -200,7 +210,7 @@ def _frame_value(per_frame: Dataset | None, shared: Dataset | None, group: str, 
     return None
 
 
-def _frames_of(ds: Dataset, name: str, source: Any) -> list[FrameHeader]:
+def _frames_of(ds: Dataset, name: str, source: Any, limits: DecodeLimits = DEFAULT_LIMITS) -> list[FrameHeader]:
     """Per-frame headers of an image object; raises ValueError with a one-line reason."""
     raw_frames = ds.get("NumberOfFrames", 1)
     try:
@@ -222,6 +232,10 @@ def _frames_of(ds: Dataset, name: str, source: Any) -> list[FrameHeader]:
         raise _Skip(f"colour image ({photometric or 'unknown photometric'}): not a grey-scale volume")
     if not 1 <= n_frames <= MAX_FRAMES:
         raise ValueError(f"Number of Frames {n_frames} out of range")
+    # before any decoder allocates what the header promises
+    decoded = declared_pixel_bytes(rows, columns, n_frames, samples, ds.get("BitsAllocated"))
+    if decoded > limits.max_file_bytes:
+        raise TooLarge(f"pixel data of {rows}x{columns}x{n_frames} frames", decoded, limits.max_file_bytes)
 
     shared = _item(ds, "SharedFunctionalGroupsSequence")
     per_frame_seq = ds.get("PerFrameFunctionalGroupsSequence")
@@ -338,10 +352,13 @@ def _native_truncation(path: Path, ds: Dataset) -> str | None:
     return None
 
 
-def read_file_headers(path: Path) -> tuple[list[FrameHeader], FileProblem | None]:
+def read_file_headers(path: Path, limits: DecodeLimits = DEFAULT_LIMITS) -> tuple[list[FrameHeader], FileProblem | None]:
     """Frames of one file (header only, pixel data deferred), or the reason it is not usable."""
     name = str(path)
     try:
+        with open(path, "rb") as fp:
+            # pydicom inflates a deflated dataset whole before reading a tag: measure first
+            check_deflated_part10(fp, limits.max_file_bytes, "")
         with warnings.catch_warnings():
             # invalid values (e.g. IS '1A') are reported by our own checks with the file name
             warnings.simplefilter("ignore")
@@ -355,11 +372,14 @@ def read_file_headers(path: Path) -> tuple[list[FrameHeader], FileProblem | None
             truncated = _native_truncation(path, ds)
             if truncated:
                 return [], FileProblem(name, truncated)
-            return _frames_of(ds, path.name, path), None
+            return _frames_of(ds, path.name, path, limits), None
     except InvalidDicomError:
         return [], FileProblem(name, "not a DICOM Part 10 file (no 'DICM' prefix / file meta)")
     except _Skip as exc:
         return [], FileProblem(name, str(exc))
+    except TooLarge as exc:
+        log.warning("refused %s: %s", path.name, exc)
+        return [], FileProblem(name, f"too large: {exc}")
     except ValueError as exc:
         return [], FileProblem(name, f"invalid header: {exc}")
     except Exception as exc:  # truncated or malformed beyond pydicom's tolerance
@@ -367,7 +387,7 @@ def read_file_headers(path: Path) -> tuple[list[FrameHeader], FileProblem | None
         return [], FileProblem(name, f"unreadable DICOM ({type(exc).__name__})")
 
 
-def dataset_headers(ds: Dataset) -> tuple[list[FrameHeader], FileProblem | None]:
+def dataset_headers(ds: Dataset, limits: DecodeLimits = DEFAULT_LIMITS) -> tuple[list[FrameHeader], FileProblem | None]:
     """Frames of a dataset received over the network (pixel data included)."""
     name = f"dataset {ds.get('SOPInstanceUID', '?')}"
     if "PixelData" not in ds:
@@ -376,9 +396,12 @@ def dataset_headers(ds: Dataset) -> tuple[list[FrameHeader], FileProblem | None]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return _frames_of(ds, name, ds), None
+            return _frames_of(ds, name, ds, limits), None
     except _Skip as exc:
         return [], FileProblem(name, str(exc))
+    except TooLarge as exc:
+        log.warning("refused %s: %s", name, exc)
+        return [], FileProblem(name, f"too large: {exc}")
     except ValueError as exc:
         return [], FileProblem(name, f"invalid header: {exc}")
 

@@ -45,6 +45,10 @@ data without the reader knowing):
   and a warning says orientation labels are unknown.
 * Transfer syntaxes without an installed decoder (retired JPEG processes 6/8, 10/12)
   raise `UnsupportedTransferSyntax` naming the file and syntax, before any decoding.
+* Bounds (`DecodeLimits`, default 512 MiB per file, 2 GiB per volume): a file whose
+  deflated dataset or declared pixel data exceeds the file cap is a `FileProblem`
+  ("too large: ..."), never read; a series whose voxels (as allocated: grid slices x rows x
+  columns x 2 or 4 bytes) exceed the series cap raises `VolumeTooLarge` before decoding.
 """
 from __future__ import annotations
 
@@ -59,14 +63,17 @@ from typing import Any
 import numpy as np
 from pydicom.dataset import Dataset
 
+from common.dicom_bounds import DecodeLimits, TooLarge
 from common.slice_position import slice_position
 from viewer.dicom_files import (
+    DEFAULT_LIMITS,
     FileProblem,
     FrameHeader,
     Identity,
     UnsupportedTransferSyntax,
     VolumeCancelled,
     VolumeError,
+    VolumeTooLarge,
     check_decodable,
     dataset_headers,
     decode_frames,
@@ -77,8 +84,9 @@ from viewer.geometry import StackPlan, Slot, normal_of, plan_stack, shift_slice
 from viewer.sampling import NoVoxelData
 
 __all__ = [
-    "FILL_HU", "FileProblem", "Identity", "SeriesGroup", "SeriesInfo", "UnsupportedTransferSyntax",
-    "Volume", "VolumeCancelled", "VolumeError", "build_volume", "group_datasets", "load_volume",
+    "DecodeLimits", "FILL_HU", "FileProblem", "Identity", "SeriesGroup", "SeriesInfo", "UnsupportedTransferSyntax",
+    "Volume", "VolumeCancelled", "VolumeError", "VolumeTooLarge", "build_volume", "group_datasets", "group_frames",
+    "headers_of", "load_volume",
     "phantom_markers", "scan_paths", "synthetic_phantom",
 ]
 
@@ -144,6 +152,10 @@ class SeriesGroup:
             except UnsupportedTransferSyntax as exc:
                 warnings.append(str(exc))
                 break
+        try:
+            _check_volume_size(self.key, layout, DEFAULT_LIMITS)
+        except VolumeTooLarge as exc:
+            warnings.append(str(exc))
         return SeriesInfo(
             series_uid=self.identity.series_uid or first.series_uid,
             description=self.identity.series_description,
@@ -330,12 +342,13 @@ def _group(frames: Iterable[FrameHeader]) -> list[SeriesGroup]:
     return groups
 
 
-def scan_paths(paths: Iterable[Path | str]) -> tuple[list[SeriesGroup], list[FileProblem]]:
+def scan_paths(paths: Iterable[Path | str],
+               limits: DecodeLimits = DEFAULT_LIMITS) -> tuple[list[SeriesGroup], list[FileProblem]]:
     """Series under files/folders (recursed), reading headers only; unusable files with reasons."""
     frames: list[FrameHeader] = []
     problems: list[FileProblem] = []
     for path in iter_files(paths):
-        got, problem = read_file_headers(path)
+        got, problem = read_file_headers(path, limits)
         if problem is not None:
             log.info("skipped %s: %s", path.name, problem.reason)
             problems.append(problem)
@@ -343,16 +356,29 @@ def scan_paths(paths: Iterable[Path | str]) -> tuple[list[SeriesGroup], list[Fil
     return _group(frames), problems
 
 
-def group_datasets(datasets: Iterable[Dataset]) -> tuple[list[SeriesGroup], list[FileProblem]]:
+def group_datasets(datasets: Iterable[Dataset],
+                   limits: DecodeLimits = DEFAULT_LIMITS) -> tuple[list[SeriesGroup], list[FileProblem]]:
     """Series from datasets already in memory (e.g. WADO-RS), pixel data included."""
     frames: list[FrameHeader] = []
     problems: list[FileProblem] = []
     for ds in datasets:
-        got, problem = dataset_headers(ds)
+        got, problem = headers_of(ds, limits)
         if problem is not None:
             problems.append(problem)
         frames.extend(got)
     return _group(frames), problems
+
+
+def headers_of(ds: Dataset, limits: DecodeLimits = DEFAULT_LIMITS) -> tuple[list[FrameHeader], FileProblem | None]:
+    """The frame headers of one dataset received over the network, or why it is left out:
+    read once per dataset as it arrives, then grouped as often as needed (`group_frames`)."""
+    return dataset_headers(ds, limits)
+
+
+def group_frames(frames: Iterable[FrameHeader]) -> list[SeriesGroup]:
+    """Series from frame headers already read (`headers_of`): what `group_datasets` does
+    after reading them, without reading them again."""
+    return _group(frames)
 
 
 # ---------------------------------------------------------------- layout and build
@@ -430,12 +456,26 @@ def _stack_values(frames: list[FrameHeader], progress: Progress | None, key: str
     return out
 
 
-def build_volume(group: SeriesGroup, progress: Progress | None = None) -> Volume:
+def _check_volume_size(key: str, layout: _Layout, limits: DecodeLimits) -> None:
+    """VolumeTooLarge if the arrays build_volume allocates would pass the series cap."""
+    frames = layout.frames
+    integral = all(float(f.slope).is_integer() and float(f.intercept).is_integer() for f in frames)
+    itemsize = 2 if integral else 4
+    slices = max(len(frames), len(layout.plan.slots))
+    size = slices * frames[0].rows * frames[0].columns * itemsize
+    if size > limits.max_series_bytes:
+        what = f"series {key}: a volume of {slices}x{frames[0].rows}x{frames[0].columns}"
+        raise VolumeTooLarge(str(TooLarge(what, size, limits.max_series_bytes)))
+
+
+def build_volume(group: SeriesGroup, progress: Progress | None = None,
+                 limits: DecodeLimits = DEFAULT_LIMITS) -> Volume:
     """Decode a group's pixels into a regular volume; `progress(done, total)` -> False cancels."""
     layout = _layout(group)
     frames, plan = layout.frames, layout.plan
     if len({(f.rows, f.columns) for f in frames}) != 1:
         raise VolumeError(f"series {group.key}: slices of different sizes")
+    _check_volume_size(group.key, layout, limits)
     for fr in frames:
         check_decodable(fr)
     stack = _stack_values(frames, progress, group.key)
@@ -491,9 +531,9 @@ def _slot_pixels(slot: Slot, stack: np.ndarray, fill: float) -> np.ndarray:
 
 
 def load_volume(path: Path | str, series_uid: str | None = None,
-                progress: Progress | None = None) -> Volume:
+                progress: Progress | None = None, limits: DecodeLimits = DEFAULT_LIMITS) -> Volume:
     """Scan a file or folder, pick a series (by UID or key; default the most slices), build it."""
-    groups, problems = scan_paths([path])
+    groups, problems = scan_paths([path], limits)
     if not groups:
         reason = problems[0].reason if len(problems) == 1 else f"{len(problems)} files unusable"
         raise VolumeError(f"{path}: no image series found ({reason})")
@@ -505,7 +545,7 @@ def load_volume(path: Path | str, series_uid: str | None = None,
         group = chosen[0]
     else:
         group = max(groups, key=lambda g: len(g.frames))
-    return build_volume(group, progress)
+    return build_volume(group, progress, limits)
 
 
 def synthetic_phantom(shape: tuple[int, int, int] = (64, 128, 128),

@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from pydicom.dataset import Dataset
 
+from common.background import lower_priority
 from worklist.centre import BadData
 from worklist.dicom_json import datasets_from_json, text
 from worklist.dicomweb import DicomWebClient
@@ -39,7 +40,8 @@ def bounded_map(fn: Callable[[T], R], items: Sequence[T], workers: int) -> list[
     """`[fn(x) for x in items]`, at most `workers` at a time; the first error is raised."""
     if workers <= 1 or len(items) <= 1:
         return [fn(x) for x in items]
-    with cf.ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="yomi-qido") as pool:
+    with cf.ThreadPoolExecutor(max_workers=min(workers, len(items)), thread_name_prefix="yomi-qido",
+                               initializer=lower_priority) as pool:
         return list(pool.map(fn, items))
 
 

@@ -9,8 +9,17 @@ encrypted with a fresh random 96-bit nonce, and names on disk reveal nothing:
   a file moved to another study or another reader's directory fails authentication.
 - each file starts with a small encrypted header holding the two UIDs, so `sop_uids` can
   list a study without decrypting the pixel data.
-A file that fails authentication (wrong key, altered, torn) is treated as absent and
-removed; the log names only its hashed file name.
+- each entry carries a version: the AAD of its header and data includes a counter that
+  `put` raises, and the current counter of every entry of a study is kept in that study's
+  index file (".index", itself AES-GCM sealed and bound to reader and study). An older
+  ciphertext of the same instance copied back in place of the current one fails
+  authentication (rollback refused). Restoring a study's whole folder, index included, to an
+  earlier state is not detected: that needs trusted monotonic storage this station lacks.
+A file that fails authentication (wrong key, altered, torn, rolled back) is treated as
+absent and removed; the log names only its hashed file name.
+
+`lock()` (the station's idle lock, logout) drops the keys: nothing decrypts, `get` answers
+None, `put` stores nothing, until `unlock(key)` with the same key.
 
 Writes are atomic replacements without fsync (common.atomic, durable=False): after a power
 cut a file is its old content or its new one, and one that fails its tag is fetched again,
@@ -45,17 +54,22 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from common.atomic import write_atomic
 
-__all__ = ["StudyCache", "CacheError"]
+__all__ = ["StudyCache", "CacheError", "CacheLocked"]
 
 log = logging.getLogger(__name__)
 
-MAGIC = b"YC1\0"
+MAGIC = b"YC2\0"
 _STAMP = ".used"
+_INDEX = ".index"
 _SUFFIX = ".yc"
 
 
 class CacheError(Exception):
     """The cache cannot be used as asked (bad key, bad limits); one line, no personal data."""
+
+
+class CacheLocked(CacheError):
+    """The cache's keys are dropped (the station is locked or logged out)."""
 
 
 def _subkey(key: bytes, purpose: bytes) -> bytes:
@@ -67,16 +81,17 @@ class StudyCache:
 
     def __init__(self, root: Path | str, reader_id: str, key: bytes, *, max_bytes: int,
                  ttl_seconds: float, clock: Callable[[], float] = time.time) -> None:
-        if len(key) != 32:
-            raise CacheError("cache key must be 32 bytes")
         if max_bytes <= 0 or ttl_seconds <= 0:
             raise CacheError("cache size bound and TTL must be positive")
         self.root = Path(root)
         self.max_bytes = max_bytes
         self.ttl_seconds = ttl_seconds
         self._clock = clock
-        self._aead = AESGCM(_subkey(key, b"data"))
-        self._name_key = _subkey(key, b"names")
+        self._aead: AESGCM | None = None
+        self._name_key: bytes | None = None
+        self._key_check: bytes | None = None
+        self._indexes: dict[str, dict[str, int]] = {}  # study dir name -> entry name -> version
+        self.unlock(key)
         self._reader_name = hashlib.sha256(b"yomi cache reader|" + reader_id.encode("utf-8")).hexdigest()[:32]
         self.dir = self.root / self._reader_name
         self._lock = threading.RLock()
@@ -87,9 +102,46 @@ class StudyCache:
             if d.is_dir():
                 self._sizes[d.name] = self._measure(d)
 
+    # --- keys --------------------------------------------------------------------------------
+
+    def unlock(self, key: bytes) -> None:
+        """Hold the reader's key again (after `lock`); a different key than the first is refused:
+        the cache folder belongs to one key."""
+        if len(key) != 32:
+            raise CacheError("cache key must be 32 bytes")
+        check = _subkey(key, b"check")
+        if self._key_check is not None and not hmac.compare_digest(check, self._key_check):
+            raise CacheError("this is not the key the cache was opened with")
+        self._key_check = check
+        self._aead = AESGCM(_subkey(key, b"data"))
+        self._name_key = _subkey(key, b"names")
+
+    def lock(self) -> None:
+        """Drop the keys and the decrypted indexes: nothing of the cache can be read until unlock."""
+        lock = getattr(self, "_lock", None)
+        if lock is None:
+            self._aead = self._name_key = None
+            return
+        with lock:
+            self._aead = None
+            self._name_key = None
+            self._indexes.clear()
+
+    @property
+    def locked(self) -> bool:
+        return self._aead is None
+
+    def _need(self) -> AESGCM:
+        aead = self._aead
+        if aead is None:
+            raise CacheLocked("the study cache is locked")
+        return aead
+
     # --- names and crypto ------------------------------------------------------------------
 
     def _name(self, *parts: str) -> str:
+        if self._name_key is None:
+            raise CacheLocked("the study cache is locked")
         msg = "\0".join(parts).encode("utf-8")
         return hmac.new(self._name_key, msg, hashlib.sha256).hexdigest()[:40]
 
@@ -99,24 +151,60 @@ class StudyCache:
     def _path(self, study_uid: str, sop_uid: str) -> Path:
         return self.dir / self._study_name(study_uid) / (self._name("sop", study_uid, sop_uid) + _SUFFIX)
 
-    def _aad(self, path: Path, part: bytes) -> bytes:
-        return b"|".join([MAGIC, self._reader_name.encode(), path.parent.name.encode(), path.stem.encode(), part])
+    def _aad(self, path: Path, part: bytes, version: int) -> bytes:
+        return b"|".join([MAGIC, self._reader_name.encode(), path.parent.name.encode(), path.stem.encode(), part,
+                          str(version).encode()])
 
-    def _seal(self, path: Path, study_uid: str, sop_uid: str, data: bytes) -> bytes:
-        header = json.dumps({"study": study_uid, "sop": sop_uid}).encode("utf-8")
+    def _seal(self, path: Path, study_uid: str, sop_uid: str, data: bytes, version: int) -> bytes:
+        aead = self._need()
+        header = json.dumps({"study": study_uid, "sop": sop_uid, "version": version}).encode("utf-8")
         nh, nd = secrets.token_bytes(12), secrets.token_bytes(12)
-        eh = self._aead.encrypt(nh, header, self._aad(path, b"header"))
-        ed = self._aead.encrypt(nd, data, self._aad(path, b"data"))
+        eh = aead.encrypt(nh, header, self._aad(path, b"header", version))
+        ed = aead.encrypt(nd, data, self._aad(path, b"data", version))
         return MAGIC + nh + struct.pack(">I", len(eh)) + eh + nd + ed
 
-    def _open_header(self, path: Path, blob: bytes) -> tuple[dict, int]:
+    def _open_header(self, path: Path, blob: bytes, version: int) -> tuple[dict, int]:
+        aead = self._need()
         if blob[:4] != MAGIC or len(blob) < 4 + 12 + 4:
             raise InvalidTag()
         (n,) = struct.unpack(">I", blob[16:20])
         if 20 + n + 12 > len(blob):
             raise InvalidTag()
-        header = json.loads(self._aead.decrypt(blob[4:16], blob[20:20 + n], self._aad(path, b"header")))
+        header = json.loads(aead.decrypt(blob[4:16], blob[20:20 + n], self._aad(path, b"header", version)))
+        if header.get("version") != version:
+            raise InvalidTag()
         return header, 20 + n
+
+    # --- the authenticated index of entry versions --------------------------------------------
+
+    def _index_aad(self, study_dir: Path) -> bytes:
+        return b"|".join([MAGIC, self._reader_name.encode(), study_dir.name.encode(), b"index"])
+
+    def _index(self, study_dir: Path) -> dict[str, int]:
+        """Entry name -> current version for one study (empty if none or unreadable)."""
+        got = self._indexes.get(study_dir.name)
+        if got is not None:
+            return got
+        aead = self._need()
+        index: dict[str, int] = {}
+        try:
+            blob = (study_dir / _INDEX).read_bytes()
+            if blob[:4] == MAGIC:
+                raw = json.loads(aead.decrypt(blob[4:16], blob[16:], self._index_aad(study_dir)))
+                index = {str(k): int(v) for k, v in raw.items()}
+        except FileNotFoundError:
+            pass
+        except (InvalidTag, ValueError, TypeError, AttributeError):
+            log.warning("cache: index of study dir %s failed authentication; its entries are dropped",
+                        study_dir.name)
+        self._indexes[study_dir.name] = index
+        return index
+
+    def _write_index(self, study_dir: Path, index: dict[str, int]) -> None:
+        nonce = secrets.token_bytes(12)
+        blob = MAGIC + nonce + self._need().encrypt(nonce, json.dumps(index).encode(), self._index_aad(study_dir))
+        write_atomic(study_dir / _INDEX, blob, durable=False)
+        self._indexes[study_dir.name] = index
 
     def _reject(self, path: Path) -> None:
         log.warning("cache: entry %s/%s failed authentication (other key or altered); removed",
@@ -143,10 +231,15 @@ class StudyCache:
     # --- public API ----------------------------------------------------------------------
 
     def put(self, study_uid: str, sop_uid: str, data: bytes) -> bool:
-        """Store one instance; False if it cannot fit even after evicting other studies."""
-        path = self._path(study_uid, sop_uid)
-        blob = self._seal(path, study_uid, sop_uid, data)
+        """Store one instance; False if it cannot fit even after evicting other studies, or
+        while the cache is locked."""
         with self._lock:
+            if self.locked:
+                return False
+            path = self._path(study_uid, sop_uid)
+            index = dict(self._index(path.parent))
+            version = index.get(path.stem, 0) + 1
+            blob = self._seal(path, study_uid, sop_uid, data, version)
             study = path.parent.name
             old = path.stat().st_size if path.exists() else 0
             self._evict(need=len(blob) - old, keep=study)
@@ -155,6 +248,8 @@ class StudyCache:
                             study, self.max_bytes)
                 return False
             path.parent.mkdir(exist_ok=True, mode=0o700)
+            index[path.stem] = version
+            self._write_index(path.parent, index)  # first: a crash in between leaves a refused entry
             write_atomic(path, blob, durable=False)
             self._sizes[study] = self._sizes.get(study, 0) + len(blob) - old
             self._stamp(path.parent)
@@ -162,17 +257,22 @@ class StudyCache:
 
     def get(self, study_uid: str, sop_uid: str) -> bytes | None:
         """The instance's bytes, or None if absent, expired, or not readable with this key."""
-        path = self._path(study_uid, sop_uid)
         with self._lock:
+            if self.locked:
+                return None
+            path = self._path(study_uid, sop_uid)
             try:
                 blob = path.read_bytes()
             except FileNotFoundError:
                 return None
             try:
-                header, off = self._open_header(path, blob)
-                if header != {"study": study_uid, "sop": sop_uid}:
+                version = self._index(path.parent).get(path.stem)
+                if version is None:
                     raise InvalidTag()
-                data = self._aead.decrypt(blob[off:off + 12], blob[off + 12:], self._aad(path, b"data"))
+                header, off = self._open_header(path, blob, version)
+                if header != {"study": study_uid, "sop": sop_uid, "version": version}:
+                    raise InvalidTag()
+                data = self._need().decrypt(blob[off:off + 12], blob[off + 12:], self._aad(path, b"data", version))
             except (InvalidTag, ValueError, struct.error):
                 self._reject(path)
                 return None
@@ -180,21 +280,28 @@ class StudyCache:
             return data
 
     def has(self, study_uid: str, sop_uid: str) -> bool:
-        """Whether a file is held (not decrypted: `get` may still reject it)."""
-        return self._path(study_uid, sop_uid).is_file()
+        """Whether a file is held (not decrypted: `get` may still reject it); False while locked."""
+        with self._lock:
+            return not self.locked and self._path(study_uid, sop_uid).is_file()
 
     def sop_uids(self, study_uid: str) -> list[str]:
         """SOP Instance UIDs cached for the study (from the encrypted headers), sorted."""
-        study_dir = self.dir / self._study_name(study_uid)
         out: list[str] = []
         with self._lock:
+            if self.locked:
+                return []
+            study_dir = self.dir / self._study_name(study_uid)
             if not study_dir.is_dir():
                 return []
+            index = self._index(study_dir)
             for f in study_dir.glob("*" + _SUFFIX):
                 try:
                     with open(f, "rb") as fh:
                         head = fh.read(4096)
-                    header, _ = self._open_header(f, head)
+                    version = index.get(f.stem)
+                    if version is None:
+                        continue
+                    header, _ = self._open_header(f, head, version)
                 except (InvalidTag, ValueError, struct.error, OSError):
                     continue  # `get` rejects and removes it when asked for
                 if header.get("study") == study_uid:
@@ -206,9 +313,23 @@ class StudyCache:
             return sum(self._sizes.values())
 
     def purge_study(self, study_uid: str) -> None:
-        """Remove one study (e.g. once its report was confirmed sent)."""
+        """Remove one study (its report confirmed sent, the study given back, the reader gone);
+        needs the keys (the folder name is keyed): call before `lock`."""
         with self._lock:
             self._remove(self._study_name(study_uid))
+
+    def folder_of(self, study_uid: str) -> str:
+        """The study's (keyed) folder name, to purge it later even while locked (logout from
+        the lock screen): the name says nothing without the key."""
+        with self._lock:
+            return self._study_name(study_uid)
+
+    def purge_folder(self, folder: str) -> None:
+        """Remove a study by the name `folder_of` gave; needs no key."""
+        if not folder or "/" in folder or folder.startswith("."):
+            raise CacheError("not a study folder name of this cache")
+        with self._lock:
+            self._remove(folder)
 
     def purge_expired(self) -> int:
         """Remove studies not used for `ttl_seconds`; returns how many."""
@@ -227,11 +348,13 @@ class StudyCache:
         with self._lock:
             shutil.rmtree(self.dir, ignore_errors=True)
             self._sizes.clear()
+            self._indexes.clear()
             self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def _remove(self, study_name: str) -> None:
         shutil.rmtree(self.dir / study_name, ignore_errors=True)
         self._sizes.pop(study_name, None)
+        self._indexes.pop(study_name, None)
 
     def _evict(self, need: int, keep: str) -> None:
         """Drop least recently used studies (never `keep`) until `need` more bytes fit."""

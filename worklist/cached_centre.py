@@ -4,7 +4,10 @@
 first (decrypted, no network), then asks the server only for the rest; every instance that
 arrives is stored encrypted (worklist/cache.py). `prefetch(study_uids)` fills the cache for
 the next studies of the worklist in one background thread, so opening them is local.
-A study's cache is purged once its report has been delivered (`release(completed=True)`).
+A study's cache is purged once its report has been delivered (`release(completed=True)`)
+and when it is given back unread (`release(completed=False)`): a study the reader no longer
+holds is no longer kept. While the station is locked the cache has no key and prefetch is
+paused (`pause_prefetch`); `resume_prefetch` goes on with the studies not yet fetched.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from collections.abc import Iterable, Iterator
 
 import pydicom
 
+from common.background import lower_priority
 from worklist.cache import StudyCache
 from worklist.centre import Cancelled, CentreError, Progress, WorkItem
 
@@ -28,6 +32,9 @@ class CachingCentre:
         self.name = inner.name
         self._prefetch_stop = threading.Event()
         self._prefetch_thread: threading.Thread | None = None
+        self._wanted: list[str] = []      # studies asked for and not yet fully fetched
+        self._paused = False
+        self._wanted_lock = threading.Lock()
 
     def worklist(self) -> list[WorkItem]:
         return self.inner.worklist()
@@ -37,7 +44,7 @@ class CachingCentre:
 
     def release(self, item: WorkItem, *, completed: bool) -> None:
         self.inner.release(item, completed=completed)
-        if completed:
+        if not self.cache.locked:
             self.cache.purge_study(item.study_uid)
 
     def submit(self, instances: Iterable[bytes]) -> list[str]:
@@ -57,22 +64,33 @@ class CachingCentre:
 
     # ---- prefetch ---------------------------------------------------------------------
     def prefetch(self, study_uids: list[str]) -> None:
-        """Fill the cache for these studies in the background (replaces an earlier request)."""
+        """Fill the cache for these studies in the background (replaces an earlier request);
+        while paused, only remembered."""
         self.stop_prefetch()
+        with self._wanted_lock:
+            self._wanted = list(study_uids)
+            if self._paused:
+                return
         self._prefetch_stop = stop = threading.Event()
         self._prefetch_thread = threading.Thread(
             target=self._prefetch, args=(list(study_uids), stop), name="yomi-prefetch", daemon=True)
         self._prefetch_thread.start()
 
     def _prefetch(self, study_uids: list[str], stop: threading.Event) -> None:
+        lower_priority()
         for uid in study_uids:
             if stop.is_set():
                 return
             have = set(self.cache.sop_uids(uid))
             try:
                 for got in self.inner.retrieve_raw(uid, lambda _d, _t: not stop.is_set(), have=have):
+                    if stop.is_set():
+                        return
                     self.cache.put(uid, got.planned.sop_uid, got.data)
                 log.info("prefetched study %s", uid)
+                with self._wanted_lock:
+                    if uid in self._wanted:
+                        self._wanted.remove(uid)
             except Cancelled:
                 return
             except CentreError as exc:  # the reader will see the error when opening the study
@@ -83,6 +101,23 @@ class CachingCentre:
         if self._prefetch_thread is not None:
             self._prefetch_thread.join(timeout)
             self._prefetch_thread = None
+
+    def pause_prefetch(self) -> None:
+        """Stop prefetching now (the station locks); `resume_prefetch` continues it."""
+        with self._wanted_lock:
+            self._paused = True
+        self.stop_prefetch()
+
+    def resume_prefetch(self) -> None:
+        with self._wanted_lock:
+            self._paused = False
+            wanted = list(self._wanted)
+        if wanted:
+            self.prefetch(wanted)
+
+    @property
+    def prefetch_paused(self) -> bool:
+        return self._paused
 
     def close(self) -> None:
         self.stop_prefetch()

@@ -26,6 +26,8 @@ __all__ = [
     "NotFound",
     "ServerError",
     "BadData",
+    "TooLarge",
+    "DeadlineExceeded",
     "Cancelled",
 ]
 
@@ -120,6 +122,26 @@ class ServerError(CentreError):
 
 class BadData(CentreError):
     """The server, or a file, returned something that is not valid DICOM or JSON."""
+
+
+class TooLarge(BadData):
+    """An answer, one part of it, or an instance once inflated, larger than the client's cap."""
+
+
+class DeadlineExceeded(Unreachable):
+    """The server did not finish an answer within the request's deadline (e.g. drip-fed)."""
+
+
+class StoreRefused(BadData):
+    """STOW-RS did not store some instances; `failures` maps each SOP Instance UID to the
+    server's Failure Reason (0008,1197) as "0xA700", or "not acknowledged" (security.md row 18).
+    The outbox tells transient reasons (out of resources, processing failure) from permanent ones."""
+
+    def __init__(self, reason: str, *, failures: dict[str, str], status: int = 0, study_uid: str = "",
+                 url: str = "") -> None:
+        super().__init__(reason, study_uid=study_uid, url=url)
+        self.failures = dict(failures)
+        self.status = status
 
 
 class Cancelled(CentreError):

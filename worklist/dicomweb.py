@@ -2,12 +2,18 @@
 
 Every failure leaves this module as one of worklist.centre's typed errors with a one-line
 reason naming the URL (query string dropped, it may carry names) and never a credential.
+
+Nothing a server sends is trusted for size or time: each request has a deadline for its
+last byte (`deadline_s`; DeadlineExceeded), a JSON answer may not pass `max_answer_bytes` and
+one multipart part (an instance) `max_part_bytes` (TooLarge), both counted as bytes arrive;
+UIDs from callers and answers are checked (common.uids) before they go into a URL.
 """
 from __future__ import annotations
 
 import io
 import logging
 import ssl
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,23 +22,29 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.auth import AuthBase
 from urllib3.exceptions import ReadTimeoutError
 from urllib3.util.retry import Retry
 
+from common.uids import InvalidUid, require_uid
+from worklist import http_bounds
 from worklist.centre import (
     BadData,
     CentreError,
+    DeadlineExceeded,
     Forbidden,
     NotFound,
     ServerError,
+    StoreRefused,
     TLSFailure,
+    TooLarge,
     Unauthorised,
     Unreachable,
 )
-from worklist.dicom_json import dataset_from_json
+from worklist.dicom_json import dataset_from_json, json_array
 from worklist.multipart import Part, build_related, iter_parts
 
-__all__ = ["ClientSettings", "DicomWebClient", "StowResult", "query_string"]
+__all__ = ["ClientSettings", "DicomWebClient", "StowResult", "query_string", "uid_for_url"]
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +68,17 @@ _QIDO_SAFE = "*-,.=_?"
 
 @dataclass(frozen=True)
 class ClientSettings:
-    """How to reach one centre. `secret` is a password (basic) or a token (bearer)."""
+    """How to reach one centre. `secret` is a password (basic) or a token (bearer).
+
+    `auth_handler`, when given, signs every request instead (e.g. worklist.bearer_auth's
+    BearerAuth over a sign-in session that renews its token); user and secret are then unused.
+
+    Bounds: `deadline_s` is the most one request may take until its last byte (a 512 MiB
+    instance at 5 MB/s fits), `series_deadline_s` the same for a whole series in one
+    multipart answer (`iter_series`); `max_answer_bytes` caps a JSON answer (the
+    largest real one, a 3000-slice series' metadata, is some 30 MB) and `max_part_bytes` one
+    instance of a multipart answer (as common.dicom_bounds caps one file).
+    """
 
     base_url: str
     user: str = ""
@@ -68,6 +90,11 @@ class ClientSettings:
     retries: int = 3
     backoff: float = 0.5
     pool_size: int = 4
+    deadline_s: float = 120.0
+    series_deadline_s: float = 900.0
+    max_answer_bytes: int = 256 * 1024 * 1024
+    max_part_bytes: int = 512 * 1024 * 1024
+    auth_handler: AuthBase | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -88,6 +115,16 @@ def query_string(params: Mapping[str, str | Sequence[str]]) -> str:
         for v in values:
             items.append(f"{quote(str(key), safe='')}={quote(str(v), safe=_QIDO_SAFE)}")
     return "&".join(items)
+
+
+def uid_for_url(uid: object, what: str, study_uid: str = "") -> str:
+    """A UID checked before it becomes part of a URL path: BadData naming it otherwise (a
+    server-sent "../../tools/reset?x=" must not reach another resource with our credentials)."""
+    try:
+        return require_uid(uid, what)
+    except InvalidUid as exc:
+        raise BadData(str(exc), study_uid=study_uid if isinstance(study_uid, str) and len(study_uid) <= 64 else "") \
+            from None
 
 
 def _safe_url(url: str) -> str:
@@ -165,6 +202,7 @@ class _TLSAdapter(HTTPAdapter):
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         kwargs["ssl_context"] = self._ctx
         super().init_poolmanager(*args, **kwargs)
+        http_bounds.install(self.poolmanager)
 
     def proxy_manager_for(self, *args: Any, **kwargs: Any):  # type: ignore[override]
         kwargs["ssl_context"] = self._ctx
@@ -179,6 +217,14 @@ class _TLSAdapter(HTTPAdapter):
         conn.cert_reqs = "CERT_REQUIRED"
         conn.ca_certs = None
         conn.ca_cert_dir = None
+
+
+class _PlainAdapter(HTTPAdapter):
+    """Plain HTTP (tests, a centre on the same host): the same deadline on every receive."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        http_bounds.install(self.poolmanager)
 
 
 def _tls_reason(exc: Exception) -> str:
@@ -209,9 +255,11 @@ class DicomWebClient:
         retry = _retry(settings)
         adapter = _TLSAdapter(_tls_context(settings.ca_bundle), max(1, settings.pool_size), retry)
         s.mount("https://", adapter)
-        s.mount("http://", HTTPAdapter(pool_connections=1, pool_maxsize=max(1, settings.pool_size),
-                                       max_retries=retry))
-        if settings.auth == "basic" and settings.user:
+        s.mount("http://", _PlainAdapter(pool_connections=1, pool_maxsize=max(1, settings.pool_size),
+                                         max_retries=retry))
+        if settings.auth_handler is not None:
+            s.auth = settings.auth_handler
+        elif settings.auth == "basic" and settings.user:
             s.auth = (settings.user, settings.secret)
         elif settings.auth == "bearer" and settings.secret:
             s.headers["Authorization"] = f"Bearer {settings.secret}"
@@ -237,7 +285,8 @@ class DicomWebClient:
 
     def request(self, method: str, path: str, *, query: Mapping[str, Any] | None = None,
                 headers: Mapping[str, str] | None = None, data: Any = None, stream: bool = False,
-                ok: Iterable[int] = (200,), study_uid: str = "") -> requests.Response:
+                ok: Iterable[int] = (200,), study_uid: str = "",
+                deadline_s: float | None = None) -> requests.Response:
         """Send one request; statuses in `ok` come back, every other outcome raises typed.
 
         GET/HEAD are repeated by urllib3 after a connect error, a broken answer or a
@@ -245,21 +294,55 @@ class DicomWebClient:
         """
         url = self.url(path, query)
         timeout = (self.settings.connect_timeout, self.settings.read_timeout)
+        allowed = self.settings.deadline_s if deadline_s is None else deadline_s
+        at = time.monotonic() + allowed
         try:
-            resp = self._session.request(method.upper(), url, headers=dict(headers or {}), data=data,
-                                         stream=stream, timeout=timeout, allow_redirects=False)
+            with http_bounds.deadline(at):
+                # always streamed here: a body is read by us, counted against its cap
+                resp = self._session.request(method.upper(), url, headers=dict(headers or {}), data=data,
+                                             stream=True, timeout=timeout, allow_redirects=False)
+                if resp.status_code in set(ok) and not stream:
+                    self._read_capped(resp, url, study_uid)
         except requests.exceptions.SSLError as exc:
             raise TLSFailure(f"TLS with {_safe_url(url)} refused: {_tls_reason(exc)}",
                              url=_safe_url(url), study_uid=study_uid) from None
         except requests.exceptions.ReadTimeout:
+            self._raise_if_late(at, allowed, url, study_uid)
             raise Unreachable(f"{_safe_url(url)} gave no answer within {self.settings.read_timeout:g} s",
                               url=_safe_url(url), study_uid=study_uid) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
+            self._raise_if_late(at, allowed, url, study_uid)
             raise Unreachable(f"cannot reach {_safe_url(url)} ({type(exc).__name__})",
                               url=_safe_url(url), study_uid=study_uid) from None
         if resp.status_code in set(ok):
+            resp.yomi_deadline = (at, allowed)  # type: ignore[attr-defined]  # a streamed body keeps it
             return resp
         raise self._error(resp, url, study_uid)
+
+    @staticmethod
+    def _raise_if_late(at: float, allowed: float, url: str, study_uid: str) -> None:
+        if time.monotonic() >= at:
+            raise DeadlineExceeded(f"{_safe_url(url)} did not finish its answer within "
+                                   f"{allowed:g} s", url=_safe_url(url),
+                                   study_uid=study_uid) from None
+
+    def _read_capped(self, resp: requests.Response, url: str, study_uid: str) -> None:
+        """Read a whole (non-multipart) body, counting bytes as they arrive."""
+        cap = self.settings.max_answer_bytes
+        where = _safe_url(url)
+        what = f"the answer of {where}" + (f" for study {study_uid}" if study_uid else "")
+        declared = resp.headers.get("Content-Length", "")
+        try:
+            if declared.isdigit() and int(declared) > cap:
+                raise http_bounds.SizeCapPassed(int(declared), cap)
+            body = http_bounds.read_capped(resp.iter_content(chunk_size=64 * 1024), cap)
+        except http_bounds.SizeCapPassed:
+            resp.close()
+            raise TooLarge(f"{what} is larger than the {cap // (1024 * 1024)} MiB limit",
+                           url=where, study_uid=study_uid) from None
+        resp._content = body  # what requests' .content/.json() read
+        resp._content_consumed = True
+        resp.close()  # the body is read: the connection goes back to the pool
 
     @staticmethod
     def _error(resp: requests.Response, url: str, study_uid: str) -> CentreError:
@@ -310,33 +393,53 @@ class DicomWebClient:
 
     def search_series(self, study_uid: str, match: Mapping[str, str] | None = None,
                       includefield: Sequence[str] = ()) -> list[dict]:
+        study_uid = uid_for_url(study_uid, "Study Instance UID")
         return self.search(f"studies/{study_uid}/series", match, includefield)
 
     def search_instances(self, study_uid: str, series_uid: str | None = None,
                          match: Mapping[str, str] | None = None, includefield: Sequence[str] = (),
                          limit: int | None = None) -> list[dict]:
+        study_uid = uid_for_url(study_uid, "Study Instance UID")
+        if series_uid:
+            series_uid = uid_for_url(series_uid, "Series Instance UID", study_uid)
         path = f"studies/{study_uid}/series/{series_uid}/instances" if series_uid else f"studies/{study_uid}/instances"
         return self.search(path, match, includefield, limit)
 
     # --- WADO-RS -----------------------------------------------------------------------------
 
     def series_metadata(self, study_uid: str, series_uid: str) -> list[dict]:
+        study_uid, series_uid = _series_path_uids(study_uid, series_uid)
         resp = self.request("GET", f"studies/{study_uid}/series/{series_uid}/metadata",
                             headers={"Accept": DICOM_JSON}, study_uid=study_uid)
-        result = self._json(resp, "series metadata")
-        if not isinstance(result, list):
-            raise BadData(f"series metadata of study {study_uid} is not a list", study_uid=study_uid)
-        return result
+        if resp.status_code == 204 or not resp.content:
+            return []
+        # Element by element: a 1000-slice series' metadata is ~11 MB of JSON (dicom_json.json_array).
+        # DICOM JSON is UTF-8 (PS3.18 F.2); guessing the charset of 11 MB would cost seconds.
+        try:
+            body = resp.content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadData(f"series metadata of study {study_uid} is not UTF-8 JSON", study_uid=study_uid) from None
+        try:
+            return json_array(body, what=f"series metadata of study {study_uid}")
+        except BadData as exc:
+            raise BadData(str(exc), study_uid=study_uid) from None
 
-    def _multipart(self, path: str, accept: str, study_uid: str) -> Iterator[Part]:
+    def _multipart(self, path: str, accept: str, study_uid: str, deadline_s: float | None = None) -> Iterator[Part]:
         # identity: Orthanc gzips on request, which costs ~45 ms per CT slice for ~2x on
         # pixel data; JSON answers keep requests' default (gzip helps them over a WAN).
         resp = self.request("GET", path, headers={"Accept": accept, "Accept-Encoding": "identity"},
-                            stream=True, study_uid=study_uid)
+                            stream=True, study_uid=study_uid, deadline_s=deadline_s)
+        at, allowed = resp.yomi_deadline  # type: ignore[attr-defined]
+        what = f"answer of {_safe_url(resp.url)} for study {study_uid}"
         try:
-            chunks = resp.iter_content(chunk_size=256 * 1024)
-            yield from iter_parts(chunks, resp.headers.get("Content-Type", ""))
+            parts = iter_parts(_chunks_until(resp, at), resp.headers.get("Content-Type", ""),
+                               self.settings.max_part_bytes, what)
+            for part in parts:
+                yield part
+        except TooLarge as exc:
+            raise TooLarge(exc.reason, url=_safe_url(resp.url), study_uid=study_uid) from None
         except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError):
+            self._raise_if_late(at, allowed, resp.url, study_uid)
             raise Unreachable(f"{_safe_url(resp.url)} broke off the transfer", url=_safe_url(resp.url),
                               study_uid=study_uid) from None
         finally:
@@ -344,6 +447,8 @@ class DicomWebClient:
 
     def retrieve_instance(self, study_uid: str, series_uid: str, sop_uid: str) -> bytes:
         """One instance as DICOM Part 10 bytes, in the transfer syntax the server holds."""
+        study_uid, series_uid = _series_path_uids(study_uid, series_uid)
+        sop_uid = uid_for_url(sop_uid, "SOP Instance UID", study_uid)
         parts = list(self._multipart(f"studies/{study_uid}/series/{series_uid}/instances/{sop_uid}",
                                      ACCEPT_INSTANCE, study_uid))
         if len(parts) != 1:
@@ -352,13 +457,17 @@ class DicomWebClient:
 
     def iter_series(self, study_uid: str, series_uid: str) -> Iterator[bytes]:
         """All instances of a series in one request, each as soon as it has arrived."""
-        for part in self._multipart(f"studies/{study_uid}/series/{series_uid}", ACCEPT_INSTANCE, study_uid):
+        study_uid, series_uid = _series_path_uids(study_uid, series_uid)
+        for part in self._multipart(f"studies/{study_uid}/series/{series_uid}", ACCEPT_INSTANCE, study_uid,
+                                    self.settings.series_deadline_s):
             yield part.body
 
     def retrieve_frames(self, study_uid: str, series_uid: str, sop_uid: str,
                         frames: Sequence[int] = (1,)) -> list[bytes]:
         """Pixel data of frames (1-based), as stored (may be compressed)."""
         nums = ",".join(str(int(f)) for f in frames)
+        study_uid, series_uid = _series_path_uids(study_uid, series_uid)
+        sop_uid = uid_for_url(sop_uid, "SOP Instance UID", study_uid)
         path = f"studies/{study_uid}/series/{series_uid}/instances/{sop_uid}/frames/{nums}"
         return [p.body for p in self._multipart(path, ACCEPT_FRAMES, study_uid)]
 
@@ -370,6 +479,8 @@ class DicomWebClient:
         400/409/415 raise BadData naming the failure reasons; 200 and 202 return.
         """
         content_type, body = build_related(instances, "application/dicom")
+        if study_uid:
+            study_uid = uid_for_url(study_uid, "Study Instance UID")
         path = f"studies/{study_uid}" if study_uid else "studies"
         resp = self.request("POST", path, data=body, study_uid=study_uid or "",
                             headers={"Content-Type": content_type, "Accept": DICOM_JSON},
@@ -377,9 +488,27 @@ class DicomWebClient:
         result = _stow_result(resp.status_code, self._json(resp, "a STOW-RS result") if resp.content else {})
         if resp.status_code in (400, 409, 415):
             reasons = ", ".join(f"{uid} {code}" for uid, code in result.failed.items()) or "no reason given"
-            raise BadData(f"{_safe_url(resp.url)} refused the instances ({resp.status_code}): {reasons}",
-                          url=_safe_url(resp.url), study_uid=study_uid or "")
+            raise StoreRefused(f"{_safe_url(resp.url)} refused the instances ({resp.status_code}): {reasons}",
+                               failures=result.failed, status=resp.status_code,
+                               url=_safe_url(resp.url), study_uid=study_uid or "")
         return result
+
+
+def _series_path_uids(study_uid: object, series_uid: object) -> tuple[str, str]:
+    study = uid_for_url(study_uid, "Study Instance UID")
+    return study, uid_for_url(series_uid, "Series Instance UID", study)
+
+
+def _chunks_until(resp: requests.Response, at: float) -> Iterator[bytes]:
+    """A streamed body's chunks, each received under the request's deadline (whichever
+    thread consumes the generator)."""
+    chunks = resp.iter_content(chunk_size=256 * 1024)
+    while True:
+        with http_bounds.deadline(at):
+            chunk = next(chunks, None)
+        if chunk is None:
+            return
+        yield chunk
 
 
 def _reason(code: Any) -> str:

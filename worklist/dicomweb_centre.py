@@ -11,7 +11,7 @@ from typing import Protocol
 
 import pydicom
 
-from worklist.centre import BadData, CentreError, Progress, WorkItem
+from worklist.centre import CentreError, Progress, StoreRefused, WorkItem
 from worklist.dicomweb import DicomWebClient, sop_uid_of
 from worklist.items import sort_items
 from worklist.retrieval import Retrieved, iter_retrieved, retrieve_study
@@ -68,7 +68,9 @@ class DicomWebCentre:
         refused = [u for u in ours if u in result.failed or u not in result.stored]
         if refused:
             reasons = ", ".join(f"{u} {result.failed.get(u, 'not acknowledged')}" for u in refused)
-            raise BadData(f"{self.name} did not store {len(refused)} of {len(ours)} instances: {reasons}")
+            raise StoreRefused(f"{self.name} did not store {len(refused)} of {len(ours)} instances: {reasons}",
+                               failures={u: result.failed.get(u, "not acknowledged") for u in refused},
+                               status=result.status)
         for uid, warning in result.warnings.items():
             log.warning("stored %s with warning %s", uid, warning)
         return ours

@@ -1,7 +1,9 @@
 """multipart/related bodies (RFC 2046 / PS3.18 8.6.1.2): parse as a stream, and build one.
 
 WADO-RS answers and STOW-RS requests are multipart/related. The parser works on a stream of
-chunks so a series can be handed on instance by instance as it arrives.
+chunks so a series can be handed on instance by instance as it arrives. A part may not grow
+past `max_part_bytes`: the parser counts what it holds as chunks arrive and raises TooLarge
+at once, so a hostile 1.5 GB part costs the cap, not 3x its size.
 """
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from worklist.centre import BadData
+from worklist.centre import BadData, TooLarge
 
 __all__ = ["Part", "boundary_of", "iter_parts", "parse_parts", "build_related"]
 
@@ -40,23 +42,30 @@ def boundary_of(content_type: str) -> bytes:
     return boundary.encode("latin-1")
 
 
-def _part(raw: bytes) -> Part:
+def _part(buf: bytearray, end: int) -> Part:
+    """The part in buf[:end], its body copied once (a part may be hundreds of MB)."""
     # A part starts with its header lines (maybe none) and a blank line.
-    if raw.startswith(_CRLF):
-        return Part({}, raw[2:])
-    end = raw.find(_CRLF + _CRLF)
-    if end < 0:
-        raise BadData("multipart part without a header/body separator")
     headers: dict[str, str] = {}
-    for line in raw[:end].split(_CRLF):
-        name, sep, value = line.partition(b":")
-        if sep:
-            headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
-    return Part(headers, raw[end + 4:])
+    if buf.startswith(_CRLF):
+        body_from = 2
+    else:
+        sep_at = buf.find(_CRLF + _CRLF, 0, end)
+        if sep_at < 0:
+            raise BadData("multipart part without a header/body separator")
+        for line in bytes(buf[:sep_at]).split(_CRLF):
+            name, sep, value = line.partition(b":")
+            if sep:
+                headers[name.strip().lower().decode("latin-1")] = value.strip().decode("latin-1")
+        body_from = sep_at + 4
+    with memoryview(buf) as view:
+        body = bytes(view[body_from:end])
+    return Part(headers, body)
 
 
-def iter_parts(chunks: Iterable[bytes], content_type: str) -> Iterator[Part]:
-    """Yield each part of a multipart body as soon as its closing delimiter has arrived."""
+def iter_parts(chunks: Iterable[bytes], content_type: str, max_part_bytes: int | None = None,
+               what: str = "multipart answer") -> Iterator[Part]:
+    """Yield each part of a multipart body as soon as its closing delimiter has arrived;
+    TooLarge (naming `what`) once a part, headers included, passes `max_part_bytes`."""
     boundary = boundary_of(content_type)
     delim = b"--" + boundary
     inner = _CRLF + delim
@@ -64,15 +73,17 @@ def iter_parts(chunks: Iterable[bytes], content_type: str) -> Iterator[Part]:
     it = iter(chunks)
     started = False
     search_from = 0
+    # the buffer holds at most one unfinished part plus one chunk and a delimiter's length
+    limit = None if max_part_bytes is None else max_part_bytes + len(inner) + 4
     for chunk in it:
         buf += chunk
         if not started:
             # The first delimiter may open the body directly or follow a preamble.
             pos = buf.find(delim)
-            if pos < 0:
-                continue
-            line_end = buf.find(_CRLF, pos)
+            line_end = buf.find(_CRLF, pos) if pos >= 0 else -1
             if line_end < 0:
+                if limit is not None and len(buf) > limit:  # an endless preamble
+                    raise TooLarge(f"{what}: no part began within {_mib(max_part_bytes)}")
                 continue
             if buf[pos + len(delim):pos + len(delim) + 2] == b"--":
                 return
@@ -93,14 +104,20 @@ def iter_parts(chunks: Iterable[bytes], content_type: str) -> Iterator[Part]:
             if not closing and line_end < 0:
                 search_from = pos
                 break
-            yield _part(bytes(buf[:pos]))
+            yield _part(buf, pos)
             if closing:
                 return
             del buf[:line_end + 2]
             search_from = 0
+        if limit is not None and len(buf) > limit:
+            raise TooLarge(f"{what}: a part larger than the {_mib(max_part_bytes)} limit")
     if not started and not buf.strip():
         return
     raise BadData("multipart answer ended before its closing boundary (truncated transfer)")
+
+
+def _mib(n: int | None) -> str:
+    return f"{(n or 0) / (1024 * 1024):g} MiB"
 
 
 def parse_parts(body: bytes, content_type: str) -> list[Part]:

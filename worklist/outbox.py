@@ -14,16 +14,37 @@ an item marked 'sending' when the process died is sent again at the next start, 
 byte, and the centre treats an already-held UID as stored (security.md rows 18-19). An item
 is marked sent only after `Centre.submit` returned its UID.
 
-The outbox holds the bytes of signed reports (personal data): the directory is created 0700
-and the database 0600. Log messages name SOP Instance UIDs and report IDs, never content.
+The outbox holds the bytes of signed reports (personal data), so they are never stored in
+clear: each payload is AES-256-GCM sealed under the reader's outbox key (passed in as bytes
+by `unlock(key)`; the app derives it from the reader's secret, this package never sees the
+secret), bound by its associated data to its SOP Instance UID, report id and key id. The
+row's digest is an HMAC under that key, not a plain hash of the content. Only items whose key
+is unlocked are sent: `lock()` (the station's idle lock, logout) pauses delivery, nothing
+fails. Once the centre confirms an item its payload is erased at once (`retain_sent_s=0`, the
+default) or after the site's retention time (`purge_sent`); the row stays as a tombstone of
+UIDs, state and keyed digest, which keeps a re-enqueue of the same UID a no-op. SQLite's
+`secure_delete` zeroes freed pages. The directory is 0700 and the database files 0600.
+Log messages name SOP Instance UIDs and report IDs, never content.
+
+Several processes may share one outbox (two windows, a crash-resumed child): a claim is one
+conditional UPDATE inside an IMMEDIATE transaction, so an item goes on the wire from one
+process at a time, and an item left 'sending' is taken back only when its owner process is
+gone or its lease (`lease_s`) ran out.
+
+STOW outcomes (security.md row 18): network errors, 5xx, and Failure Reasons A7xx (out of
+resources) and 0110 (processing failure), also inside a 200/202 answer, are retried with
+backoff; 400/409/415 and the other reasons (A9xx, Cxxx, 0122, ...) are dead-lettered with
+the reasons shown.
 """
 from __future__ import annotations
 
 import enum
 import hashlib
+import hmac
 import logging
 import os
 import random
+import secrets
 import sqlite3
 import threading
 import time
@@ -33,8 +54,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from common.atomic import make_private_dirs
 from common.backoff import Backoff
-from worklist.centre import Centre, CentreError, ServerError, Unreachable
+from common.uids import is_valid_uid
+from common.background import lower_priority
+from worklist.centre import Centre, CentreError, ServerError, StoreRefused, Unreachable
 
 __all__ = [
     "ItemState",
@@ -47,6 +74,9 @@ __all__ = [
     "DeliveryOutcome",
     "Sender",
     "Subscription",
+    "OutboxLocked",
+    "is_transient_failure",
+    "key_id_of",
 ]
 
 log = logging.getLogger(__name__)
@@ -55,6 +85,22 @@ log = logging.getLogger(__name__)
 # Everything else (BadData, Unauthorised, Forbidden, TLSFailure, ...) waits for a reader's
 # decision in the dead-letter state, with its reason kept.
 RETRYABLE: tuple[type[BaseException], ...] = (Unreachable, ServerError, ConnectionError, TimeoutError)
+
+
+def is_transient_failure(reason: str) -> bool:
+    """A STOW Failure Reason (0008,1197) worth retrying unchanged: A7xx (refused, out of
+    resources) or 0110 (processing failure). "0xA700", "A700", "42752" are all read."""
+    text = reason.strip().lower()
+    try:
+        code = int(text, 16) if text.startswith("0x") or not text.isdigit() else int(text)
+    except ValueError:
+        return False
+    return 0xA700 <= code <= 0xA7FF or code == 0x0110
+
+
+def key_id_of(key: bytes) -> str:
+    """A key's public name in the rows (it says which key, not the key)."""
+    return hmac.new(key, b"yomi outbox key id", hashlib.sha256).hexdigest()[:16]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
@@ -68,7 +114,9 @@ CREATE TABLE IF NOT EXISTS items (
     next_attempt REAL NOT NULL,
     reason       TEXT NOT NULL DEFAULT '',
     enqueued     REAL NOT NULL,
-    updated      REAL NOT NULL
+    updated      REAL NOT NULL,
+    key_id       TEXT NOT NULL DEFAULT '',
+    owner        TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS items_report ON items(report_id, position);
 CREATE INDEX IF NOT EXISTS items_due ON items(state, next_attempt);
@@ -77,6 +125,10 @@ CREATE INDEX IF NOT EXISTS items_due ON items(state, next_attempt);
 
 class OutboxError(Exception):
     """The outbox could not accept or find an item; the message is one line, no personal data."""
+
+
+class OutboxLocked(OutboxError):
+    """No reader key is unlocked: nothing can be queued (the station is locked or logged out)."""
 
 
 class ItemState(str, enum.Enum):
@@ -149,30 +201,111 @@ def _utc(ts: float) -> datetime:
 
 
 class Outbox:
-    """The durable queue. Thread-safe; one `Sender` per outbox directory at a time.
+    """The durable queue. Thread-safe, and safe for several processes sharing the directory.
 
-    `clock` (epoch seconds) is injectable so tests can drive backoff times.
+    `clock` (epoch seconds) is injectable so tests can drive backoff times. `key` unlocks
+    the outbox at once (as `unlock(key)`). `retain_sent_s` is the site's retention of
+    confirmed payloads (0: erased as soon as the centre confirms). `lease_s` bounds how long
+    another live process may hold an item 'sending'.
     """
 
     DB_NAME = "outbox.sqlite3"
 
-    def __init__(self, directory: Path | str, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, directory: Path | str, *, clock: Callable[[], float] = time.time,
+                 key: bytes | None = None, retain_sent_s: float = 0.0, lease_s: float = 600.0) -> None:
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(self.directory)
         self._clock = clock
+        self.retain_sent_s = retain_sent_s
+        self.lease_s = lease_s
+        self._owner = f"{os.getpid()}:{secrets.token_hex(4)}"
         self._lock = threading.RLock()
+        self._keys: dict[str, AESGCM] = {}
+        self._macs: dict[str, bytes] = {}
+        self._current: str | None = None  # the key new items are sealed with
         self._listeners: list[Listener] = []
         self._changed = threading.Event()  # wakes a waiting Sender early
         self._pending: deque[ItemStatus] = deque()
         self._dispatching = threading.Lock()
         db_path = self.directory / self.DB_NAME
-        fresh = not db_path.exists()
-        self._db = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=30.0)
-        if fresh:
-            os.chmod(db_path, 0o600)
-        self._db.execute("PRAGMA journal_mode=WAL")
+        old_umask = os.umask(0o077)  # the -wal and -shm files SQLite creates get 0600 too
+        try:
+            self._db = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=30.0)
+            self._db.execute("PRAGMA journal_mode=WAL")
+        finally:
+            os.umask(old_umask)
+        os.chmod(db_path, 0o600)
         self._db.execute("PRAGMA synchronous=FULL")
+        self._db.execute("PRAGMA secure_delete=ON")
         self._db.executescript(_SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(items)")}
+        for column in ("key_id", "owner"):  # an outbox made before payloads were sealed
+            if column not in columns:
+                self._db.execute(f"ALTER TABLE items ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+        if key is not None:
+            self.unlock(key)
+
+    # --- keys ---------------------------------------------------------------------------
+
+    def unlock(self, key: bytes) -> str:
+        """Hold the reader's 32-byte outbox key: its items can be queued and sent. Items queued
+        in clear by an older Yomi are sealed under it now. Returns the key id."""
+        if not isinstance(key, (bytes, bytearray)) or len(key) != 32:
+            raise OutboxError("the outbox key must be 32 bytes")
+        kid = key_id_of(bytes(key))
+        with self._lock:
+            self._keys[kid] = AESGCM(bytes(key))
+            self._macs[kid] = bytes(key)
+            self._current = kid
+            self._seal_legacy(kid)
+        self._changed.set()
+        return kid
+
+    def lock(self) -> None:
+        """Forget every key: nothing more is queued or sent until `unlock` (the rows wait)."""
+        with self._lock:
+            self._keys.clear()
+            self._macs.clear()
+            self._current = None
+        self._changed.set()
+
+    @property
+    def unlocked(self) -> bool:
+        return self._current is not None
+
+    def _aad(self, sop_uid: str, report_id: str, kid: str) -> bytes:
+        return "|".join(("yomi outbox v1", kid, report_id, sop_uid)).encode("utf-8")
+
+    def _seal(self, kid: str, sop_uid: str, report_id: str, data: bytes) -> bytes:
+        nonce = secrets.token_bytes(12)
+        return nonce + self._keys[kid].encrypt(nonce, data, self._aad(sop_uid, report_id, kid))
+
+    def _open(self, kid: str, sop_uid: str, report_id: str, blob: bytes) -> bytes:
+        return self._keys[kid].decrypt(blob[:12], blob[12:], self._aad(sop_uid, report_id, kid))
+
+    def _digest(self, kid: str, data: bytes) -> str:
+        return hmac.new(self._macs[kid], data, hashlib.sha256).hexdigest()
+
+    def _seal_legacy(self, kid: str) -> None:
+        rows = self._db.execute("SELECT sop_uid, report_id, data FROM items WHERE key_id=''"
+                                " AND length(data)>0").fetchall()
+        if not rows:
+            return
+        cur = self._db.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            for uid, rid, data in rows:
+                cur.execute("UPDATE items SET data=?, sha256=?, key_id=? WHERE sop_uid=? AND key_id=''",
+                            (self._seal(kid, uid, rid, bytes(data)), self._digest(kid, bytes(data)), kid, uid))
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        log.info("outbox: %d items queued in clear by an older version sealed", len(rows))
+
+    def _unlocked_clause(self) -> tuple[str, list[str]]:
+        kids = sorted(self._keys)
+        return f"key_id IN ({','.join('?' * len(kids))})", kids
 
     def close(self) -> None:
         with self._lock:
@@ -192,17 +325,25 @@ class Outbox:
         now = self._clock()
         changed: list[str] = []
         with self._lock:
+            kid = self._current
+            if kid is None:
+                raise OutboxLocked(f"report {report_id}: the outbox is locked (no reader key)")
             cur = self._db.cursor()
             cur.execute("BEGIN IMMEDIATE")
             try:
                 for position, (sop_uid, data) in enumerate(items):
-                    if not sop_uid or not isinstance(data, (bytes, bytearray)) or not data:
-                        raise OutboxError(f"report {report_id}: item {position} has no UID or no bytes")
-                    digest = hashlib.sha256(data).hexdigest()
+                    if not isinstance(data, (bytes, bytearray)) or not data:
+                        raise OutboxError(f"report {report_id}: item {position} has no bytes")
+                    if not is_valid_uid(sop_uid):
+                        raise OutboxError(f"report {report_id}: item {position} has no valid SOP Instance UID "
+                                          f"({str(sop_uid)[:70]!r})")
+                    digest = self._digest(kid, bytes(data))
                     row = cur.execute(
-                        "SELECT sha256, report_id FROM items WHERE sop_uid=?", (sop_uid,)
+                        "SELECT sha256, report_id, key_id FROM items WHERE sop_uid=?", (sop_uid,)
                     ).fetchone()
                     if row is not None:
+                        if row[2] in self._macs and row[2] != kid:
+                            digest = self._digest(row[2], bytes(data))
                         if row[0] != digest or row[1] != report_id:
                             raise OutboxError(
                                 f"SOP Instance UID {sop_uid} is already queued with other content"
@@ -210,10 +351,10 @@ class Outbox:
                         continue
                     cur.execute(
                         "INSERT INTO items(sop_uid, report_id, position, data, sha256, state,"
-                        " attempts, next_attempt, reason, enqueued, updated)"
-                        " VALUES (?,?,?,?,?,?,0,?,'',?,?)",
-                        (sop_uid, report_id, position, bytes(data), digest, ItemState.QUEUED.value,
-                         now, now, now),
+                        " attempts, next_attempt, reason, enqueued, updated, key_id)"
+                        " VALUES (?,?,?,?,?,?,0,?,'',?,?,?)",
+                        (sop_uid, report_id, position, self._seal(kid, sop_uid, report_id, bytes(data)),
+                         digest, ItemState.QUEUED.value, now, now, now, kid),
                     )
                     changed.append(sop_uid)
                 cur.execute("COMMIT")
@@ -362,10 +503,14 @@ class Outbox:
         """
         now = self._clock()
         with self._lock:
-            uids = [r[0] for r in self._db.execute(
-                "SELECT sop_uid FROM items WHERE state=?", (ItemState.SENDING.value,))]
-            self._db.execute("UPDATE items SET state=?, next_attempt=?, updated=? WHERE state=?",
-                             (ItemState.QUEUED.value, now, now, ItemState.SENDING.value))
+            rows = self._db.execute("SELECT sop_uid, owner, updated FROM items WHERE state=?",
+                                    (ItemState.SENDING.value,)).fetchall()
+            uids = [uid for uid, owner, updated in rows
+                    if owner == self._owner or not _owner_alive(owner) or now - updated > self.lease_s]
+            for uid in uids:
+                self._db.execute("UPDATE items SET state=?, next_attempt=?, updated=?, owner='' "
+                                 "WHERE sop_uid=? AND state=?",
+                                 (ItemState.QUEUED.value, now, now, uid, ItemState.SENDING.value))
             self._snapshot(uids)
         for uid in uids:
             log.info("outbox: item %s was being sent when the process stopped; sending again", uid)
@@ -373,33 +518,75 @@ class Outbox:
         return len(uids)
 
     def claim_due(self) -> DueItem | None:
-        """Mark the oldest due item 'sending' (durably, before it goes on the wire) and return it."""
+        """Mark the oldest due item 'sending' (durably, before it goes on the wire) and return it.
+
+        Only items whose key is unlocked; the claim is atomic across processes. An item whose
+        payload no longer opens (altered, or sealed by another key under the same id) is
+        dead-lettered with that reason.
+        """
         now = self._clock()
         with self._lock:
-            row = self._db.execute(
-                "SELECT sop_uid, data, attempts FROM items WHERE state=? AND next_attempt<=?"
-                " ORDER BY next_attempt, enqueued, position LIMIT 1",
-                (ItemState.QUEUED.value, now)).fetchone()
+            if not self._keys:
+                return None
+            where, kids = self._unlocked_clause()
+            cur = self._db.cursor()
+            cur.execute("BEGIN IMMEDIATE")  # one writer at a time across processes
+            try:
+                row = cur.execute(
+                    "SELECT sop_uid, report_id, data, attempts, key_id FROM items WHERE state=? AND next_attempt<=?"
+                    f" AND {where} ORDER BY next_attempt, enqueued, position LIMIT 1",
+                    (ItemState.QUEUED.value, now, *kids)).fetchone()
+                if row is not None:
+                    cur.execute("UPDATE items SET state=?, attempts=attempts+1, updated=?, owner=?"
+                                " WHERE sop_uid=? AND state=?",
+                                (ItemState.SENDING.value, now, self._owner, row[0], ItemState.QUEUED.value))
+                cur.execute("COMMIT")
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
             if row is None:
                 return None
-            self._db.execute("UPDATE items SET state=?, attempts=attempts+1, updated=? WHERE sop_uid=?",
-                             (ItemState.SENDING.value, now, row[0]))
             self._snapshot([row[0]])
         self._dispatch()
-        return DueItem(row[0], bytes(row[1]), row[2] + 1)
+        uid, rid, blob, attempts, kid = row
+        try:
+            data = self._open(kid, uid, rid, bytes(blob))
+        except (InvalidTag, KeyError, ValueError):
+            log.error("outbox: item %s does not open with its key (altered?); kept as failed", uid)
+            self.mark_failed(uid, "the queued payload fails authentication (altered on disk)")
+            return self.claim_due()
+        return DueItem(uid, data, attempts + 1)
 
     def next_due_in(self) -> float | None:
-        """Seconds until the next queued item is due (0 if one is due now); None if none is queued."""
+        """Seconds until the next sendable item is due (0 if one is due now); None if none is
+        queued under an unlocked key."""
         with self._lock:
-            row = self._db.execute("SELECT MIN(next_attempt) FROM items WHERE state=?",
-                                   (ItemState.QUEUED.value,)).fetchone()
+            if not self._keys:
+                return None
+            where, kids = self._unlocked_clause()
+            row = self._db.execute(f"SELECT MIN(next_attempt) FROM items WHERE state=? AND {where}",
+                                   (ItemState.QUEUED.value, *kids)).fetchone()
         if row is None or row[0] is None:
             return None
         return max(0.0, row[0] - self._clock())
 
     def mark_sent(self, sop_uid: str) -> None:
-        """The centre confirmed this UID: never sent again."""
+        """The centre confirmed this UID: never sent again; its payload erased (retention 0)."""
         self._mark(sop_uid, ItemState.SENT)
+
+    def purge_sent(self) -> int:
+        """Erase the payloads of items confirmed more than `retain_sent_s` ago; returns how many."""
+        cutoff = self._clock() - max(0.0, self.retain_sent_s)
+        with self._lock:
+            cur = self._db.execute("UPDATE items SET data=x'' WHERE state=? AND updated<=? AND length(data)>0",
+                                   (ItemState.SENT.value, cutoff))
+            return cur.rowcount
+
+    def payload_held(self, sop_uid: str) -> bool:
+        """Whether the item's (sealed) bytes are still stored."""
+        with self._lock:
+            row = self._db.execute("SELECT length(data) FROM items WHERE sop_uid=?", (sop_uid,)).fetchone()
+        return bool(row and row[0])
 
     def mark_retry(self, sop_uid: str, reason: str, delay_s: float) -> None:
         """A transient failure: queued again, due in `delay_s`, with the reason shown meanwhile."""
@@ -421,17 +608,38 @@ class Outbox:
     def _mark(self, sop_uid: str, state: ItemState, reason: str = "", next_attempt: float | None = None) -> None:
         now = self._clock()
         with self._lock:
+            erase = state is ItemState.SENT and self.retain_sent_s <= 0  # in the same commit
             self._db.execute(
-                "UPDATE items SET state=?, reason=?, next_attempt=?, updated=? WHERE sop_uid=?",
+                "UPDATE items SET state=?, reason=?, next_attempt=?, updated=?, owner=''"
+                + (", data=x''" if erase else "") + " WHERE sop_uid=?",
                 (state.value, reason, next_attempt if next_attempt is not None else now, now, sop_uid))
             self._snapshot([sop_uid])
         self._dispatch()
 
 
+def _owner_alive(owner: str) -> bool:
+    """Whether the process that claimed an item (owner "pid:token") still runs on this host."""
+    try:
+        pid = int(owner.split(":", 1)[0])
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return False  # our pid, another token: an earlier Outbox of this process, or a reused pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
 class Sender:
     """Background thread that delivers queued items with `centre.submit([bytes])`.
 
-    Retryable failures (unreachable, 5xx) wait with capped exponential backoff and are
+    Retryable failures (unreachable, 5xx, transient STOW failure reasons) wait with capped exponential backoff and are
     retried without limit: the item stays visible as queued with its attempts and reason.
     Other failures dead-letter the item with the centre's one-line reason. `stop()` wakes
     the thread at once; a submit already on the wire finishes first (its answer is recorded,
@@ -470,6 +678,7 @@ class Sender:
         return self._thread is not None and self._thread.is_alive()
 
     def _run(self) -> None:
+        lower_priority()
         while not self._stop.is_set():
             try:
                 worked = self.send_one() is not None
@@ -496,6 +705,16 @@ class Sender:
         uid = due.sop_uid
         try:
             accepted = self.centre.submit([due.data])
+        except StoreRefused as exc:
+            reasons = exc.failures.get(uid) or ", ".join(exc.failures.values()) or "no reason given"
+            transient = bool(exc.failures) and all(is_transient_failure(r) for r in exc.failures.values())
+            if transient:
+                delay = self.backoff.delay(due.attempts, self._rng)
+                log.warning("outbox: item %s attempt %d not stored (transient failure %s); next in %.1f s",
+                            uid, due.attempts, reasons, delay)
+                return DeliveryOutcome(uid, Delivery.RETRY, f"centre busy (failure reason {reasons})", delay)
+            log.error("outbox: item %s refused by the centre (failure reason %s); kept as failed", uid, reasons)
+            return DeliveryOutcome(uid, Delivery.FAILED, exc.reason)
         except RETRYABLE as exc:
             reason = exc.reason if isinstance(exc, CentreError) else f"network error ({type(exc).__name__})"
             delay = self.backoff.delay(due.attempts, self._rng)

@@ -40,9 +40,13 @@ from pydicom.tag import Tag
 from pydicom.uid import generate_uid
 from pydicom.valuerep import PersonName
 
+from common.background import lower_priority
+from common.dicom_bounds import DecodeLimits, check_deflated_part10
+from common.dicom_bounds import TooLarge as DecodeTooLarge
 from common.person_name import pn_text, same_person_name
+from common.uids import is_valid_uid
 from worklist.batched_search import Mapper, bounded_map, search_grouped
-from worklist.centre import BadData, CentreError, Priority, Status, WorkItem
+from worklist.centre import BadData, CentreError, Priority, Status, TooLarge, WorkItem
 from worklist.claims import ClaimStore
 from worklist.dicom_json import datasets_from_json, integer, text, texts
 from worklist.dicomweb import DicomWebClient
@@ -119,6 +123,11 @@ class QidoWorklist:
         for study in studies:
             if not text(study, "StudyInstanceUID") or not self._assigned(study):
                 continue
+            if not is_valid_uid(text(study, "StudyInstanceUID")):
+                # it would go into URLs (series, instances, retrieval): left out, and said
+                log.warning("study left out of the worklist: invalid Study Instance UID %r",
+                            text(study, "StudyInstanceUID")[:80])
+                continue
             modalities = set(texts(study, "ModalitiesInStudy"))
             if len(s.modalities) > 1 and not modalities & set(s.modalities):
                 continue
@@ -155,7 +164,8 @@ class QidoWorklist:
         uids = [text(st, "StudyInstanceUID") for st in studies]
         must_sr = [uid for uid, st in zip(uids, studies) if "SR" in texts(st, "ModalitiesInStudy")]
         # One pool, no larger than the client's connection pool, for every fan-out below.
-        with cf.ThreadPoolExecutor(self._workers, thread_name_prefix="yomi-qido") as pool:
+        with cf.ThreadPoolExecutor(self._workers, thread_name_prefix="yomi-qido",
+                                   initializer=lower_priority) as pool:
             sr_instances = self._sr_instances(uids, must_sr, pool.map)
             reported = self._reported(sr_instances)
             todo = [st for st in studies if text(st, "StudyInstanceUID") not in reported]
@@ -242,12 +252,16 @@ class QidoWorklist:
             if not sop or not se_uid:
                 return ""
             data = self.client.retrieve_instance(study_uid, se_uid, sop)
-            ds = pydicom.dcmread(io.BytesIO(data), stop_before_pixels=True)
+            fp = io.BytesIO(data)
+            check_deflated_part10(fp, DecodeLimits().max_file_bytes, f"instance {sop}")
+            ds = pydicom.dcmread(fp, stop_before_pixels=True)
             return pn_text(ds.get("PatientName"))
         except CentreError as exc:
             log.warning("could not read the patient name of study %s from an instance: %s",
                         study_uid, type(exc).__name__)
             return ""
+        except DecodeTooLarge as exc:
+            raise TooLarge(f"an instance of study {study_uid}: {exc}", study_uid=study_uid) from None
         except Exception as exc:  # pydicom raises many kinds on garbage
             raise BadData(f"an instance of study {study_uid} is not readable DICOM ({type(exc).__name__})",
                           study_uid=study_uid) from None

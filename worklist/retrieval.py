@@ -21,8 +21,12 @@ from dataclasses import dataclass
 
 import pydicom
 
+from common.background import lower_priority
+from common.dicom_bounds import DecodeLimits, check_deflated_part10, declared_pixel_bytes
+from common.dicom_bounds import TooLarge as DecodeTooLarge
 from common.slice_position import slice_position
-from worklist.centre import BadData, Cancelled, Progress, Unreachable
+from common.uids import is_valid_uid
+from worklist.centre import BadData, Cancelled, Progress, TooLarge, Unreachable
 from worklist.dicom_json import dataset_from_json, integer, text
 from worklist.dicomweb import DicomWebClient
 
@@ -85,6 +89,9 @@ def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None)
         series_uid = text(series, "SeriesInstanceUID")
         if not series_uid:
             raise BadData(f"a series of study {study_uid} has no Series Instance UID", study_uid=study_uid)
+        if not is_valid_uid(series_uid):  # it goes into the next URLs
+            raise BadData(f"a series of study {study_uid} has an invalid Series Instance UID "
+                          f"{series_uid[:80]!r}", study_uid=study_uid)
         items = []
         for raw in client.series_metadata(study_uid, series_uid):
             meta = dataset_from_json(raw, what=f"metadata of series {series_uid}", keep=_PLAN_TAGS,
@@ -92,6 +99,9 @@ def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None)
             sop = text(meta, "SOPInstanceUID")
             if not sop:
                 raise BadData(f"an instance of study {study_uid} has no SOP Instance UID", study_uid=study_uid)
+            if not is_valid_uid(sop):
+                raise BadData(f"an instance of study {study_uid} has an invalid SOP Instance UID {sop[:80]!r}",
+                              study_uid=study_uid)
             items.append(PlannedInstance(study_uid, series_uid, sop, _position(meta)))
         plan.extend(order_nearest(items, focus))
     return plan
@@ -101,14 +111,28 @@ def _fetch(client: DicomWebClient, p: PlannedInstance, stop: threading.Event, de
     if stop.is_set():
         raise Cancelled("retrieval cancelled", study_uid=p.study_uid)
     data = client.retrieve_instance(p.study_uid, p.series_uid, p.sop_uid)
+    limits = DecodeLimits()
     try:
-        ds = pydicom.dcmread(io.BytesIO(data))
+        fp = io.BytesIO(data)
+        # pydicom inflates a deflated dataset whole: measure it first, in bounded chunks
+        check_deflated_part10(fp, limits.max_file_bytes, f"instance {p.sop_uid}")
+        ds = pydicom.dcmread(fp)
+    except DecodeTooLarge as exc:
+        raise TooLarge(f"study {p.study_uid}: {exc}", study_uid=p.study_uid) from None
     except Exception as exc:  # pydicom raises many kinds on garbage
         raise BadData(f"instance {p.sop_uid} of study {p.study_uid} is not readable DICOM "
                       f"({type(exc).__name__})", study_uid=p.study_uid) from None
     if str(ds.get("SOPInstanceUID", "")) != p.sop_uid:
         raise BadData(f"server sent another instance for {p.sop_uid}", study_uid=p.study_uid)
     if decode and "PixelData" in ds:
+        try:
+            size = declared_pixel_bytes(ds.get("Rows"), ds.get("Columns"), ds.get("NumberOfFrames") or 1,
+                                        ds.get("SamplesPerPixel", 1), ds.get("BitsAllocated"))
+        except ValueError as exc:
+            raise BadData(f"instance {p.sop_uid} of study {p.study_uid}: {exc}", study_uid=p.study_uid) from None
+        if size > limits.max_file_bytes:
+            raise TooLarge(f"study {p.study_uid}: " + str(DecodeTooLarge(
+                f"pixel data of instance {p.sop_uid}", size, limits.max_file_bytes)), study_uid=p.study_uid)
         ds.pixel_array  # decodes here in the pool, off the caller's thread; pydicom caches it
     return Retrieved(p, data, ds)
 
@@ -124,7 +148,8 @@ def iter_retrieved(client: DicomWebClient, study_uid: str, *, progress: Progress
     if progress is not None and progress(done, total) is False:
         raise Cancelled(f"retrieval of study {study_uid} cancelled", study_uid=study_uid)
     stop = threading.Event()
-    pool = cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="yomi-wado")
+    pool = cf.ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="yomi-wado",
+                                 initializer=lower_priority)
     pending: set[cf.Future] = set()
     queue = iter(todo)
     # A short queue (2 per worker) keeps the nearest-first order and lets a cancel stop soon.

@@ -21,11 +21,12 @@ from pydicom.dataset import Dataset
 from pydicom.uid import generate_uid
 
 from common.dicom_dates import dt_to_iso
+from common.uids import is_valid_uid
 from common.person_name import pn_groups, pn_text, same_person_name
 from worklist.centre import BadData, Forbidden, Priority, Status, WorkItem
 from worklist.claims import ClaimStore
 from worklist.dicom_json import dataset_from_json, text
-from worklist.dicomweb import DICOM_JSON, DicomWebClient
+from worklist.dicomweb import DICOM_JSON, DicomWebClient, uid_for_url
 
 __all__ = ["UpsSettings", "UpsWorklist", "workitem_to_item"]
 
@@ -133,6 +134,12 @@ class UpsWorklist:
             if not self._mine(wi):
                 continue
             item = workitem_to_item(wi)
+            if not (is_valid_uid(item.workitem_uid) and is_valid_uid(item.study_uid)):
+                # its UIDs would go into URLs (state PUT, retrieval): a hostile or broken
+                # server's item is left out, the rest of the worklist stays usable
+                log.warning("workitem left out of the worklist: invalid workitem or study UID %r / %r",
+                            item.workitem_uid[:80], item.study_uid[:80])
+                continue
             if item.status == Status.SCHEDULED:
                 items.append(item)
             elif item.status == Status.IN_PROGRESS and item.workitem_uid in claimed:
@@ -141,6 +148,7 @@ class UpsWorklist:
         return items
 
     def _state_path(self, workitem_uid: str) -> str:
+        workitem_uid = uid_for_url(workitem_uid, "Workitem UID")
         if self.settings.state_path_variant == "dcm4chee":
             if not self.settings.requester:
                 raise ValueError("the dcm4chee state path needs a requester AE title")
@@ -161,6 +169,7 @@ class UpsWorklist:
     def claim(self, item: WorkItem) -> WorkItem:
         if not item.workitem_uid:
             raise BadData(f"study {item.study_uid} has no workitem to claim", study_uid=item.study_uid)
+        uid_for_url(item.workitem_uid, "Workitem UID", item.study_uid)  # before it is kept or sent
         tx = generate_uid()
         self.claims.put(item.workitem_uid, tx)  # before sending: the server never gives it back
         try:

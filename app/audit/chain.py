@@ -2,12 +2,15 @@
 
 One JSON record per line: ``{"seq": n, "prev": <hash of record n-1>, "event": {...},
 "hash": sha256(seq, prev, event)}``. `verify()` finds the first record that was edited,
-deleted, inserted or moved. Removing records from the end leaves a shorter but valid chain:
-only a copy kept elsewhere (the ARR forward of row 15, not implemented yet) can show that.
+deleted, inserted or moved. The chain alone cannot show a log cut short, emptied, deleted
+or re-chained with fresh hashes (anyone can compute SHA-256): signed checkpoints
+(`checkpoint`, written here under the same lock) and the repository's copy (`forwarder`,
+`repository`) do, and `trail.verify_trail` checks all three.
 
 The GUI and `yomi audit` may append at once, so an append holds an inter-process lock
 (`filelock`, on ``<log>.lock`` beside the file) while it reads the chain head from the file,
-writes one line and fsyncs: the head is never cached in memory, which would fork the chain.
+writes one line and fsyncs, and, when due, signs a checkpoint of the new head: the head is
+never cached in memory, which would fork the chain.
 """
 from __future__ import annotations
 
@@ -23,12 +26,15 @@ from pathlib import Path
 
 import filelock
 
+from app.audit import checkpoint as _checkpoint
+from app.audit.checkpoint import (DEFAULT_EVERY, CheckpointFile, CheckpointSigner, active_signer,
+                                  checkpoint_path, should_checkpoint)
 from app.audit.events import AuditError, AuditEvent
 from app.paths import data_dir
-from common.atomic import fsync_dir
+from common.atomic import append_line, fsync_dir
 
 __all__ = ["GENESIS", "LOCK_TIMEOUT_S", "Record", "ChainBreak", "VerifyResult", "AuditLog",
-           "chain_hash", "default_log"]
+           "chain_hash", "default_log", "begin_signing", "end_signing"]
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +102,11 @@ def _broken(count: int, line: int, cause: ChainBreak, reason: str = "") -> Verif
 class AuditLog:
     """One hash-chained JSON-lines audit file (see the module docstring)."""
 
-    def __init__(self, path: Path | str, *, source_id: str = "") -> None:
+    def __init__(self, path: Path | str, *, source_id: str = "", checkpoint_every: int = DEFAULT_EVERY) -> None:
         self.path = Path(path)
         self.source_id = source_id or f"yomi@{socket.gethostname()}"
+        self.checkpoint_every = checkpoint_every
+        self.checkpoints = CheckpointFile(checkpoint_path(self.path))
         # thread_local (the default): each thread takes its own hold, so threads of this
         # process are serialised against each other as well as against other processes.
         self._lock = filelock.FileLock(self.path.with_name(self.path.name + ".lock"),
@@ -113,12 +121,45 @@ class AuditLog:
         try:
             with self._lock:
                 seq, prev, digest = self._append_locked(ev)
+                signer = active_signer(self.path)
+                if signer is not None and should_checkpoint(ev, seq, self.checkpoints.last_count(),
+                                                            self.checkpoint_every):
+                    self._checkpoint_locked(signer, seq, digest)
         except filelock.Timeout as exc:
             raise AuditError(f"audit log is locked by another program for over {LOCK_TIMEOUT_S:.0f} s") from exc
         if seq == 1:
             fsync_dir(self.path.parent)  # the new file's directory entry must survive a power cut too
         log.debug("audit: event %s appended as record %d", event.event_id.code, seq)
         return Record(seq, prev, digest, AuditEvent.from_dict(ev))
+
+    def checkpoint(self, signer: CheckpointSigner) -> int:
+        """Sign the current head now (e.g. at shutdown); the record count signed, 0 if empty."""
+        try:
+            with self._lock:
+                if not self.path.exists() or not self.path.stat().st_size:
+                    return 0
+                try:
+                    head = json.loads(_last_line(self.path))
+                    seq, digest = int(head["seq"]), str(head["hash"])
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise AuditError("audit log end is damaged; run `yomi audit verify`") from exc
+                self._checkpoint_locked(signer, seq, digest)
+                return seq
+        except filelock.Timeout as exc:
+            raise AuditError(f"audit log is locked by another program for over {LOCK_TIMEOUT_S:.0f} s") from exc
+
+    def _checkpoint_locked(self, signer: CheckpointSigner, seq: int, digest: str) -> None:
+        # A failed checkpoint must not lose the record just written: the record stands, the
+        # next boundary signs again, and verify reports a login left unsigned meanwhile.
+        new_file = not self.checkpoints.path.exists()
+        try:
+            self.checkpoints.append(signer.sign(seq, digest, self.source_id))
+        except (OSError, ValueError) as exc:
+            log.error("audit: could not write a checkpoint at record %d (%s)", seq, type(exc).__name__)
+            return
+        if new_file:
+            fsync_dir(self.path.parent)  # the checkpoint file's entry must survive a power cut too
+        log.debug("audit: checkpoint at record %d signed by %s", seq, signer.user_id)
 
     def _append_locked(self, ev: dict) -> tuple[int, str, str]:
         seq, prev = 1, GENESIS
@@ -131,13 +172,7 @@ class AuditLog:
         digest = chain_hash(seq, prev, ev)
         line = json.dumps({"seq": seq, "prev": prev, "event": ev, "hash": digest}, sort_keys=True,
                           separators=(",", ":"), ensure_ascii=False) + "\n"
-        # One write() of the whole line with O_APPEND: a crash leaves a whole line or none.
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line.encode("utf-8"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+        append_line(self.path, line)
         return seq, prev, digest
 
     def records(self) -> Iterator[Record]:
@@ -182,3 +217,14 @@ class AuditLog:
 def default_log() -> AuditLog:
     """The station's audit log: ``<data dir>/audit/audit.jsonl`` (YOMI_DATA_DIR in tests)."""
     return AuditLog(data_dir() / "audit" / "audit.jsonl")
+
+
+def begin_signing(log_: AuditLog | None, user_id: str, private_key: bytes) -> None:
+    """The session of `user_id` is active: sign checkpoints of `log_` (the station's if None)
+    with the reader's Ed25519 key (raw bytes) until `end_signing` (see `checkpoint`)."""
+    _checkpoint.begin_signing((log_ or default_log()).path, CheckpointSigner(user_id, bytes(private_key)))
+
+
+def end_signing(log_: AuditLog | None) -> None:
+    """The session locked or ended: its key is no longer used for checkpoints."""
+    _checkpoint.end_signing((log_ or default_log()).path)

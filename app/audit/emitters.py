@@ -6,17 +6,20 @@ ID, a server name); a patient's name or birth date has no parameter to go in by.
 """
 from __future__ import annotations
 
+import dataclasses
+
 import socket
 from collections.abc import Mapping, Sequence
 
 from app.audit.chain import AuditLog, default_log
-from app.audit.events import (C, STUDY_ROOT_FIND, Action, ActiveParticipant, AuditEvent, Code,
+from app.audit.events import (C, MAX_LISTED_INSTANCES, STUDY_ROOT_FIND, Action, ActiveParticipant, AuditEvent, Code,
                               NetworkAccessPointType, ObjectRole, ObjectType, Outcome,
                               ParticipantObject)
 
 __all__ = [
     "login", "logout", "session_locked", "session_unlocked", "query", "study_opened",
     "transferred", "exported", "security_alert", "audit_log_used", "centre_refused",
+    "study_refused", "report_signed",
 ]
 
 
@@ -31,9 +34,11 @@ def _remote(node: str, role: Code) -> ActiveParticipant:
                              network_access_point_type=NetworkAccessPointType.MACHINE_NAME, role=role)
 
 
-def _study(uid: str, sop_uids: Sequence[str] = ()) -> ParticipantObject:
+def _study(uid: str, sop_uids: Sequence[str] = (), sop_class_uid: str = "") -> ParticipantObject:
+    # PS3.15 A.5.1: the count and UIDs go in ParticipantObjectDescription/SOPClass, never as text
+    listed = tuple(sop_uids) if len(sop_uids) <= MAX_LISTED_INSTANCES else ()
     return ParticipantObject(uid, ObjectType.SYSTEM_OBJECT, ObjectRole.REPORT, C.STUDY_INSTANCE_UID,
-                             description=f"{len(sop_uids)} instances" if sop_uids else "")
+                             instance_count=len(sop_uids), sop_class_uid=sop_class_uid, instances=listed)
 
 
 def _patient(patient_id: str) -> ParticipantObject:
@@ -158,3 +163,22 @@ def audit_log_used(user: str, used: AuditLog, *, log: AuditLog | None = None) ->
     obj = ParticipantObject(used.path.resolve().as_uri(), ObjectType.SYSTEM_OBJECT,
                             ObjectRole.SECURITY_RESOURCE, C.URI)
     return _emit(AuditEvent(C.AUDIT_LOG_USED, Action.READ, Outcome.SUCCESS, (_me(user),), (obj,)), log)
+
+
+def study_refused(user: str, study_uid: str, description: str, *, log: AuditLog | None = None) -> AuditEvent:
+    """Security Alert, Use of Restricted Function, on the study itself: the station refused
+    (or the centre refused) a study the reader has no assignment for (security.md row 4).
+    `description` is one line without personal data, e.g. "not on the reader's worklist"."""
+    obj = ParticipantObject(study_uid, ObjectType.SYSTEM_OBJECT, ObjectRole.REPORT, C.STUDY_INSTANCE_UID,
+                            details=(("Alert Description", description),))
+    return _emit(AuditEvent(C.SECURITY_ALERT, Action.EXECUTE, Outcome.MINOR_FAILURE, (_me(user),), (obj,),
+                            event_types=(C.USE_OF_RESTRICTED_FUNCTION,)), log)
+
+
+def report_signed(user: str, study_uid: str, patient_id: str, *, report_id: str, sop_uids: Sequence[str] = (),
+                  ok: bool = True, reason: str = "", log: AuditLog | None = None) -> AuditEvent:
+    """110103 DICOM Instances Accessed (Create): the signed SR and PDF of `report_id` were made
+    by `user` (re-authenticated); a refused signature is the same event with a failure outcome."""
+    study = dataclasses.replace(_study(study_uid, sop_uids), details=(("Report", report_id),))
+    return _emit(AuditEvent(C.INSTANCES_ACCESSED, Action.CREATE, _outcome(ok), (_me(user),),
+                            (study, _patient(patient_id)), outcome_description=reason), log)

@@ -17,13 +17,21 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 
 __all__ = [
-    "AuditError", "Code", "C", "STUDY_ROOT_FIND", "Action", "Outcome", "ObjectType", "ObjectRole",
-    "NetworkAccessPointType", "ActiveParticipant", "ParticipantObject", "AuditEvent",
+    "AuditError", "UNKNOWN_USER", "Code", "C", "STUDY_ROOT_FIND", "Action", "Outcome", "ObjectType", "ObjectRole",
+    "NetworkAccessPointType", "ActiveParticipant", "ParticipantObject", "AuditEvent", "MAX_LISTED_INSTANCES",
 ]
 
 
 class AuditError(Exception):
     """The audit log could not be written or read; one line, no personal data."""
+
+
+# The UserID recorded for a failed login whose typed user ID matches no account: what was
+# typed may be a password (typed into the wrong field), so it is never written, not even
+# hashed (a hash of a short secret is found by trying candidates; a keyed hash would need a
+# key the reader, who can read the log, cannot read). Failed logins on real accounts keep
+# the account's ID.
+UNKNOWN_USER = "(unknown user)"
 
 
 @dataclass(frozen=True)
@@ -156,6 +164,15 @@ class ActiveParticipant:
         _coerce(self, "network_access_point_type", NetworkAccessPointType)
 
 
+# ParticipantObject fields added after the first on-disk format; `to_dict` leaves them out
+# while empty, so the dict (and hash) of an event without them is what earlier versions wrote.
+_LATER_OBJECT_FIELDS = ("instance_count", "sop_class_uid", "instances")
+
+# A study of thousands of instances would make a message far over the 32 768 octets an ARR
+# must accept (RFC 5425, security.md row 15): above this many, only the count is recorded.
+MAX_LISTED_INSTANCES = 50
+
+
 @dataclass(frozen=True)
 class ParticipantObject:
     object_id: str
@@ -164,11 +181,19 @@ class ParticipantObject:
     id_type: Code
     query: bytes = b""    # ParticipantObjectQuery (base64 in XML)
     details: tuple[tuple[str, str], ...] = ()  # (type, value) ParticipantObjectDetail
-    description: str = ""  # e.g. number of instances; never personal data
+    # Written by earlier versions only ("2 instances"): the schema (PS3.15 A.5.1) allows no
+    # text in ParticipantObjectDescription, so `atna` renders a count found here as SOPClass.
+    description: str = ""
+    # ParticipantObjectDescription / SOPClass: how many instances, of which SOP Class (may be
+    # unknown), and their UIDs when few enough to list (`MAX_LISTED_INSTANCES`).
+    instance_count: int = 0
+    sop_class_uid: str = ""
+    instances: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _coerce(self, "type_code", ObjectType)
         _coerce(self, "type_role", ObjectRole)
+        object.__setattr__(self, "instances", tuple(self.instances))
 
 
 @dataclass(frozen=True)
@@ -204,6 +229,10 @@ class AuditEvent:
             o["type_code"], o["type_role"] = int(o["type_code"]), int(o["type_role"])
             o["query"] = base64.b64encode(o["query"]).decode("ascii")
             o["details"] = [list(x) for x in o["details"]]
+            o["instances"] = list(o["instances"])
+            for key in _LATER_OBJECT_FIELDS:  # absent when unused: earlier records keep their form
+                if not o[key]:
+                    del o[key]
         return d
 
     @classmethod
@@ -221,7 +250,8 @@ class AuditEvent:
             objects=tuple(
                 ParticipantObject(**{**o, "id_type": Code(**o["id_type"]),
                                      "query": base64.b64decode(o["query"]),
-                                     "details": tuple(tuple(x) for x in o["details"])})
+                                     "details": tuple(tuple(x) for x in o["details"]),
+                                     "instances": tuple(o.get("instances", ()))})
                 for o in d["objects"]),
             event_types=tuple(Code(**c) for c in d["event_types"]),
             outcome_description=d["outcome_description"],

@@ -26,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
 
     from app.config import ConfigError, get_secret, open_centre
     from app.paths import data_dir
-    from worklist.centre import CentreError
+    from worklist.centre import CentreError, Forbidden, TLSFailure, Unauthorised, Unreachable
 
     def line(name: str, text: str) -> None:
         print(f"{name:<10} {text}", flush=True)
@@ -54,16 +54,29 @@ def run(args: argparse.Namespace) -> int:
                 line("tls", f"ok verified against {cfg.ca_bundle or 'the system trust store'} (TLS >= 1.2)")
             else:
                 line("tls", "none: plain HTTP (acceptable on loopback or a closed network only)")
-            client.search_studies(limit=1)
-            line("auth", f"ok as {cfg.user or '(anonymous)'}")
-            line("qido", "ok studies search answered")
+            # UPS first: a centre with per-reader access (packaging/centre) refuses a reader's
+            # unscoped study search, since it cannot filter a QIDO answer, and serves the
+            # worklist by UPS-RS instead.
             try:
                 client.search("workitems", limit=1)
-                ups = True
+                ups_reason = ""
+            except (Unauthorised, TLSFailure, Unreachable):
+                raise
             except CentreError as exc:
-                ups = False
                 ups_reason = type(exc).__name__
-            if ups:
+            try:
+                client.search_studies(limit=1)
+                qido_scoped = False
+            except Forbidden:
+                if ups_reason:
+                    raise
+                qido_scoped = True
+            line("auth", f"ok as {cfg.user or '(anonymous)'}")
+            if qido_scoped:
+                line("qido", "scoped: this reader may search only studies assigned to them (per-reader access)")
+            else:
+                line("qido", "ok studies search answered")
+            if not ups_reason:
                 line("ups", "ok workitems search answered")
             elif cfg.has_ups:
                 print(f"centre check: configured has_ups but {cfg.dicomweb_url} has no UPS-RS ({ups_reason})",
@@ -71,12 +84,18 @@ def run(args: argparse.Namespace) -> int:
                 return 1
             else:
                 line("ups", "not offered; worklist from QIDO-RS studies")
+            if qido_scoped and not cfg.has_ups:
+                print(f"centre check: {cfg.dicomweb_url} serves this reader's worklist by UPS-RS only: "
+                      "set has_ups = true in the centre configuration", file=sys.stderr)
+                return 1
+            probe = (lambda: client.search("workitems", limit=1)) if qido_scoped else \
+                (lambda: client.search_studies(limit=1))
             rtts = []
             for _ in range(5):
                 t = time.perf_counter()
-                client.search_studies(limit=1)
+                probe()
                 rtts.append((time.perf_counter() - t) * 1000)
-            line("rtt", f"median {statistics.median(rtts):.1f} ms over 5 QIDO requests")
+            line("rtt", f"median {statistics.median(rtts):.1f} ms over 5 {'UPS' if qido_scoped else 'QIDO'} requests")
         finally:
             centre.close()
     except (ConfigError, CentreError) as exc:

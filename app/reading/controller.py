@@ -11,10 +11,17 @@ audit write and cache purge runs as a job on worker threads and comes back as a 
   encrypted cache drops expired studies.
 - Open: claim at the centre, then `StudyClaimed` (the shell loads the study), then the next
   `prefetch` studies of the list are fetched ahead.
-- Give back: release unread, then refresh.
+- Give back: release unread, then refresh; the study's cached instances are purged.
+- Keys (app/report/sealed_files.py): drafts, signed outputs and outbox payloads are sealed
+  with sub-keys of the reader's secret (`secret`). The controller follows the session: at
+  lock it pauses prefetch and drops the cache's and the outbox's keys (nothing decrypts,
+  nothing is sent); at unlock it gives them back and resumes prefetch; at logout it also
+  purges the study being read from the cache. At start it reconciles the signed outputs on
+  disk with the outbox (app/reading/delivery.py).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -35,9 +42,38 @@ from app.reading.events import (
 )
 from app.reading.jobs import Jobs, Post
 from app.reading.worklist_diff import diff, next_after
-from worklist.centre import Centre, CentreError, WorkItem
+from app.report.sealed_files import KeysUnavailable, Purpose, ReaderSecret
+from worklist.centre import Centre, CentreError, Forbidden, WorkItem
 
 log = logging.getLogger(__name__)
+
+
+class NotOnWorklist(Forbidden):
+    """The study is not on the logged-in reader's worklist: refused by the station itself,
+    before anything is asked of the centre for it (the centre refuses too: security.md row 4)."""
+
+
+def assigned_item(centre: Centre, study_uid: str, known: Sequence[WorkItem] = ()) -> WorkItem:
+    """The reader's own work item for `study_uid`: from `known` (the worklist on screen), else
+    from a fresh `centre.worklist()`; raises NotOnWorklist. The item returned is the
+    worklist's, never the one a caller crafted (its workitem UID could name another's)."""
+    for it in known:
+        if it.study_uid == study_uid:
+            return it
+    for it in centre.worklist():
+        if it.study_uid == study_uid:
+            return it
+    raise NotOnWorklist(f"study {study_uid} is not on this reader's worklist", study_uid=study_uid)
+
+
+def audit_refusal(reader: str, where: str, exc: CentreError, log: audit.AuditLog | None = None) -> None:
+    """A refusal about one study is a Security Alert on that study; other centre failures
+    that matter (TLS, credentials) as `audit.centre_refused` records them."""
+    if isinstance(exc, Forbidden) and exc.study_uid:
+        why = "not on the reader's worklist" if isinstance(exc, NotOnWorklist) else "centre refused access (403)"
+        audit.study_refused(reader, exc.study_uid, why, log=log)
+    else:
+        audit.centre_refused(reader, exc.url or where, exc, log=log)
 
 Listener = Callable[[ReadingEvent], None]
 
@@ -47,6 +83,17 @@ class Prefetching(Protocol):
     """A centre that can fetch studies ahead into the reader's cache (worklist.cached_centre)."""
 
     def prefetch(self, study_uids: list[str]) -> None: ...
+
+
+_EPHEMERAL: dict[str, ReaderSecret] = {}  # reader -> this process's random secret (no session)
+
+
+def ephemeral_secret(reader: str) -> ReaderSecret:
+    """One random secret per reader per process, for windows without a session (tests): the
+    windows of one run read each other's drafts; nothing survives the process."""
+    if reader not in _EPHEMERAL:
+        _EPHEMERAL[reader] = ReaderSecret.ephemeral(reader)
+    return _EPHEMERAL[reader]
 
 
 class Subscription:
@@ -61,8 +108,14 @@ class Subscription:
 class ReadingController:
     def __init__(self, centre: Centre, reader: str, *, post: Post, audit_log: audit.AuditLog | None = None,
                  outbox: Any = None, prefetch: int = 0, poll_interval_s: float = 0.0, cache: Any = None,
-                 purge_interval_s: float = 3600.0, workers: int = 4) -> None:
+                 purge_interval_s: float = 3600.0, workers: int = 4, session: Any = None,
+                 retain_signed_s: float = 0.0) -> None:
         self.centre = centre
+        self.session = session
+        self.secret = ReaderSecret.of_session(session) if session is not None and session.user is not None \
+            else ephemeral_secret(reader)
+        self.outbox = outbox
+        self.cache = cache
         self.reader = reader
         self.audit_log = audit_log
         self.prefetch = prefetch
@@ -78,13 +131,72 @@ class ReadingController:
         self._opening: str | None = None
         self._stop = threading.Event()
         self._timers: list[threading.Thread] = []
+        self._unsubscribe_session: Callable[[], None] | None = None
+        self._current_folder: str | None = None  # the cache folder of the study being read
+        self._give_keys()
+        if session is not None and hasattr(session, "subscribe"):
+            self._unsubscribe_session = session.subscribe(self._on_session)
         self.delivery = DeliveryTracker(outbox, centre, reader, jobs=self._jobs, post=post, notify=self._emit,
-                                        audit_log=audit_log) if outbox is not None else None
+                                        audit_log=audit_log, secret=self.secret,
+                                        retain_s=retain_signed_s) if outbox is not None else None
+        if self.delivery is not None and self.secret.available:
+            self._jobs.run(self.delivery.reconcile)
+        if self.delivery is not None and retain_signed_s > 0 and purge_interval_s > 0:
+            tracker = self.delivery  # a site that keeps confirmed reports a while: hourly purge
+            self._every(purge_interval_s, lambda: self._jobs.run(tracker.purge_expired), "yomi-signed-purge")
         if poll_interval_s > 0:
             self._every(poll_interval_s, self.refresh, "yomi-worklist-poll")
         if cache is not None and purge_interval_s > 0:
             self._jobs.run(cache.purge_expired)  # at login, then every purge_interval_s
             self._every(purge_interval_s, lambda: self._jobs.run(cache.purge_expired), "yomi-cache-purge")
+
+    # -- keys ---------------------------------------------------------------------------
+    def _give_keys(self) -> None:
+        """Hand the reader's keys to the outbox and the cache (at start and at unlock)."""
+        try:
+            if self.outbox is not None and hasattr(self.outbox, "unlock"):
+                self.outbox.unlock(self.secret.key(Purpose.OUTBOX))
+            if self.cache is not None and self.session is not None and hasattr(self.cache, "unlock"):
+                self.cache.unlock(self.session.cache_key())
+        except KeysUnavailable:
+            return
+        except Exception as exc:  # app.session.SessionLocked: nothing to give while locked
+            log.info("keys not given (%s)", type(exc).__name__)
+            return
+        resume = getattr(self.centre, "resume_prefetch", None)
+        if resume is not None:
+            resume()
+
+    def _take_keys(self) -> None:
+        """Pause prefetch, then drop every key a worklist object holds."""
+        pause = getattr(self.centre, "pause_prefetch", None)
+        if pause is not None:
+            pause()
+        if self.cache is not None and hasattr(self.cache, "lock"):
+            self.cache.lock()
+        if self.outbox is not None and hasattr(self.outbox, "lock"):
+            self.outbox.lock()
+
+    def _on_session(self, state: Any) -> None:
+        """Session listener (the GUI thread): lock, unlock, logout."""
+        from app.session.state_machine import SessionState
+
+        if state is SessionState.ACTIVE:
+            self._give_keys()
+            log.info("keys given back to the cache and the outbox; prefetch resumed")
+            return
+        if state is SessionState.LOGGED_OUT:
+            self.purge_current()
+        self._take_keys()
+        log.info("session %s: cache and outbox keys dropped, prefetch paused", state.value)
+
+    def purge_current(self) -> None:
+        """Remove the study being read from the cache (logout, close); works while locked, by
+        the folder name noted when the study was claimed."""
+        folder, self._current_folder = self._current_folder, None
+        if folder and self.cache is not None and hasattr(self.cache, "purge_folder"):
+            self.cache.purge_folder(folder)
+            log.info("the study being read was purged from the cache")
 
     # -- listeners ----------------------------------------------------------------------
     def subscribe(self, listener: Listener) -> Subscription:
@@ -167,11 +279,13 @@ class ReadingController:
     def open(self, item: WorkItem) -> None:
         """Claim `item` at the centre; `StudyClaimed` follows (or `OpenFailed`)."""
         self._opening = item.study_uid
-        centre, refused = self.centre, self._audit_refusal
+        centre, refused, known = self.centre, self._audit_refusal, tuple(self.items)
 
         def claim() -> WorkItem:
             try:
-                return centre.claim(item) or item
+                # a copy: a centre may mark the item it claims, and the list on screen is the shell's
+                mine = dataclasses.replace(assigned_item(centre, item.study_uid, known))
+                return centre.claim(mine) or mine
             except CentreError as exc:
                 refused(exc)
                 raise
@@ -181,6 +295,8 @@ class ReadingController:
                 return  # the reader opened another study meanwhile
             self._opening = None
             self.current = got
+            if self.cache is not None and hasattr(self.cache, "folder_of") and not self.cache.locked:
+                self._current_folder = self.cache.folder_of(got.study_uid)
             self._replace_items(tuple(got if i.study_uid == got.study_uid else i for i in self.items))
             self._emit(StudyClaimed(got))
             self._prefetch_after(got)
@@ -212,12 +328,16 @@ class ReadingController:
             return
         centre, refused = self.centre, self._audit_refusal
 
+        cache = self.cache
+
         def release() -> None:
             try:
                 centre.release(item, completed=False)
             except CentreError as exc:
                 refused(exc)
                 raise
+            if cache is not None and not getattr(cache, "locked", False):
+                cache.purge_study(item.study_uid)  # given back: not ours to keep
 
         def done(_none: None) -> None:
             if self.current is not None and self.current.study_uid == item.study_uid:
@@ -238,7 +358,7 @@ class ReadingController:
 
     def _audit_refusal(self, exc: CentreError) -> None:
         """Runs on a worker: a refusal that matters for security goes to the audit trail."""
-        audit.centre_refused(self.reader, exc.url or self.centre.name, exc, log=self.audit_log)
+        audit_refusal(self.reader, self.centre.name, exc, self.audit_log)
 
     def run(self, fn: Callable[[], Any], *, done: Callable[[Any], None] | None = None,
             failed: Callable[[Exception], None] | None = None) -> None:
@@ -258,7 +378,12 @@ class ReadingController:
         self._timers.append(t)
 
     def close(self) -> None:
+        """End the reading (the window closes: the reader's run ends, as at logout)."""
         self._stop.set()
+        self.purge_current()
+        if self._unsubscribe_session is not None:
+            self._unsubscribe_session()
+            self._unsubscribe_session = None
         if self.delivery is not None:
             self.delivery.close()
         self._jobs.close()

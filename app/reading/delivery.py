@@ -6,19 +6,37 @@ object of a report signed in this run is confirmed, it records the transfer in t
 trail and releases the study at the centre (local: completed; UPS-RS: procedure step
 completed; QIDO: the local claim ends, the stored SR tells everyone), off the shell's
 thread, once. A release the centre refuses is tried again at the next worklist refresh.
+
+Personal data is kept no longer than delivery needs it: once the centre confirmed every object
+of a report, its sealed signed outputs (signed/<reader>/<report id>/) and its signed draft are
+deleted (the outbox has already erased its payloads), at once by default or after the site's
+`retain_s`. At start-up `reconcile()` compares the signed outputs on disk with the outbox: a
+complete signed folder whose objects were never queued (the process died between writing and
+queuing) is queued now and its draft turns SIGNED, so the VERIFIED SR is sent and the draft is
+not left unsignable; a folder that cannot be read, or disagrees with what the outbox holds, is
+reported to the reader (`SignedOutputsInconsistent`), never sent.
 """
 from __future__ import annotations
 
 import enum
 import logging
+import shutil
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from app import audit
 from app.reading.events import CompletionFailed, DeliveryChanged, ReadingEvent, StudyCompleted
 from app.reading.jobs import Jobs, Post
+from app.report.draft_store import DraftStore
+from app.report.errors import ReportError
+from app.report.report_ids import is_valid_report_id
+from app.report.sealed_files import ReaderSecret, SealError
+from app.report.signing import REPORT_JSON, read_signed_outputs
+from common.atomic import fsync_dir
 from worklist.centre import Centre, WorkItem
-from worklist.outbox import ItemState, ItemStatus, Outbox, Sender
+from worklist.outbox import ItemState, ItemStatus, Outbox, OutboxError, Sender
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +77,29 @@ def summarise(report_id: str, items: Iterable[ItemStatus]) -> ReportDelivery:
 
 
 @dataclass(frozen=True)
+class SignedOutputsRequeued:
+    """Start-up found a report signed but never queued: it is queued now (and its draft SIGNED)."""
+
+    report_id: str
+
+
+@dataclass(frozen=True)
+class SignedOutputsInconsistent:
+    """Signed outputs on disk that cannot be sent as they are; the reader must look (`reason`
+    names the folder and what is wrong, no personal data)."""
+
+    report_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SignedOutputsPurged:
+    """The centre confirmed every object of the report: its outputs and draft are deleted."""
+
+    report_id: str
+
+
+@dataclass(frozen=True)
 class _Release:
     item: WorkItem
     patient_id: str
@@ -78,7 +119,15 @@ class DeliveryTracker:
     """Lives on the shell's thread (`post` brings the sender's updates there)."""
 
     def __init__(self, outbox: Outbox, centre: Centre, reader: str, *, jobs: Jobs, post: Post,
-                 notify: Callable[[ReadingEvent], None], audit_log: audit.AuditLog | None = None) -> None:
+                 notify: Callable[[ReadingEvent], None], audit_log: audit.AuditLog | None = None,
+                 secret: ReaderSecret | None = None, signed_root: Path | None = None,
+                 retain_s: float = 0.0) -> None:
+        from app.paths import signed_dir
+
+        self.secret = secret or ReaderSecret.ephemeral(reader)
+        self.signed_root = Path(signed_root) if signed_root is not None else signed_dir(self.secret.reader_id)
+        self.retain_s = retain_s
+        self._post = post
         self.outbox = outbox
         self._centre = centre
         self._reader = reader
@@ -127,6 +176,124 @@ class DeliveryTracker:
         self._status.setdefault(st.report_id, {})[st.sop_uid] = st
         self._notify(DeliveryChanged(st.report_id))
         self._maybe_release(st.report_id)
+        if st.state is ItemState.SENT and self.delivery(st.report_id).state is DeliveryState.SENT \
+                and self.retain_s <= 0:
+            rid = st.report_id
+            # One more hop through the shell's queue: the panel saves the signed draft in the
+            # callback that queued it, which may still be ahead of this one.
+            self._post(lambda: self._jobs.run(lambda: self.purge_delivered(rid),
+                                              done=lambda n: self._purged_done(rid, n)))
+
+    def _purged_done(self, report_id: str, removed: bool) -> None:
+        if removed:
+            self._notify(SignedOutputsPurged(report_id))
+
+    def drafts(self) -> DraftStore:
+        return DraftStore.default(self.secret)
+
+    def purge_delivered(self, report_id: str) -> bool:
+        """Delete the signed outputs and the signed draft of a report the centre confirmed
+        entirely (a worker's job: disk). Returns whether anything was removed."""
+        if not is_valid_report_id(report_id):
+            return False
+        statuses = self.outbox.status(report_id)
+        if not statuses or any(s.state is not ItemState.SENT for s in statuses):
+            return False
+        removed = False
+        folder = self.signed_root / report_id
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            fsync_dir(self.signed_root)
+            removed = True
+        try:
+            store = self.drafts()
+            path = store.path(report_id)
+            if path.exists():
+                report = store.load(report_id)
+                if report.is_signed:  # an addendum draft under another id stays
+                    store.delete(report_id)
+                    removed = True
+        except (ReportError, SealError, OSError) as exc:
+            log.warning("report %s delivered; its draft was not deleted (%s)", report_id, type(exc).__name__)
+        if removed:
+            log.info("report %s: confirmed by the centre; signed outputs and signed draft deleted", report_id)
+        return removed
+
+    def purge_expired(self, now: float | None = None) -> int:
+        """With a retention time: delete what the centre confirmed more than `retain_s` ago."""
+        now = time.time() if now is None else now
+        self.outbox.purge_sent()
+        n = 0
+        for rid in sorted({s.report_id for s in self.outbox.all_status() if s.state is ItemState.SENT}):
+            items = self.outbox.status(rid)
+            if items and all(s.state is ItemState.SENT and now - s.updated.timestamp() >= self.retain_s
+                             for s in items):
+                n += self.purge_delivered(rid)
+        return n
+
+    # -- start-up -------------------------------------------------------------------------------
+    def reconcile(self) -> list[ReadingEvent]:
+        """Signed outputs on disk against the outbox (a worker's job, at start-up); returns the
+        events it also posts. See the module docstring."""
+        events: list[ReadingEvent] = []
+        if not self.signed_root.is_dir():
+            return events
+        for folder in sorted(self.signed_root.iterdir()):
+            if not folder.is_dir():
+                continue
+            events.extend(self._reconcile_one(folder))
+        for e in events:
+            self._post(lambda e=e: self._notify(e))
+        return events
+
+    def _reconcile_one(self, folder: Path) -> list[ReadingEvent]:
+        rid = folder.name
+        if not is_valid_report_id(rid):
+            log.warning("signed outputs: folder %r is not named by a report id; ignored", rid[:80])
+            return [SignedOutputsInconsistent(rid[:64], f"folder {rid[:64]!r} is not named by a report id")]
+        if not (folder / REPORT_JSON).exists():
+            return []  # a signing that died before it finished: never queued, signed afresh
+        items = self.outbox.status(rid)
+        if items and all(s.state is ItemState.SENT for s in items):
+            if self.retain_s <= 0:
+                self.purge_delivered(rid)
+            return []
+        try:
+            signed = read_signed_outputs(folder, self.secret)
+        except ReportError as exc:
+            log.warning("signed outputs of report %s unreadable: %s", rid, exc)
+            return [SignedOutputsInconsistent(rid, str(exc))]
+        objects = [(signed.sr_sop_uid, signed.sr), (signed.encapsulated_sop_uid, signed.encapsulated_pdf)]
+        if items:
+            held = {s.sop_uid for s in items}
+            if held != {u for u, _ in objects}:
+                reason = (f"signed outputs of report {rid} name SR {signed.sr_sop_uid} and PDF "
+                          f"{signed.encapsulated_sop_uid}, the outbox holds {', '.join(sorted(held))}")
+                log.warning("%s", reason)
+                return [SignedOutputsInconsistent(rid, reason)]
+        try:
+            self.outbox.enqueue(rid, objects)  # a no-op for what is already queued with these bytes
+        except OutboxError as exc:
+            log.warning("signed outputs of report %s not queued: %s", rid, exc)
+            return [SignedOutputsInconsistent(rid, str(exc))]
+        self._mark_draft_signed(signed.report)
+        if items:
+            return []
+        log.info("report %s was signed but never queued; queued now (SR %s, PDF %s)", rid,
+                 signed.sr_sop_uid, signed.encapsulated_sop_uid)
+        return [SignedOutputsRequeued(rid)]
+
+    def _mark_draft_signed(self, signed_report) -> None:
+        """The draft on disk turns SIGNED with the outputs' record (it would refuse a new sign)."""
+        try:
+            store = self.drafts()
+            path = store.path(signed_report.report_id)
+            if path.exists() and store.load(signed_report.report_id).is_signed:
+                return
+            store.save(signed_report)
+        except (ReportError, SealError, OSError) as exc:
+            log.warning("report %s queued; its draft not marked signed (%s)", signed_report.report_id,
+                        type(exc).__name__)
 
     def retry_completions(self) -> None:
         for report_id in list(self._to_release):

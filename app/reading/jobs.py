@@ -10,6 +10,8 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
+from common.background import lower_priority
+
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
@@ -24,7 +26,8 @@ def call_now(fn: Callable[[], None]) -> None:
 class Jobs:
     def __init__(self, post: Post, *, workers: int = 4, name: str = "yomi-work") -> None:
         self._post = post
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name,
+                                        initializer=lower_priority)
         self._closed = False
 
     def run(self, fn: Callable[[], T], *, done: Callable[[T], None] | None = None,

@@ -1,12 +1,24 @@
-"""Who signs: the reader re-authenticates for every signature; a window without a session
-(a bare window in tests) signs under its reader name, and the audit trail says so."""
+"""Who signs, and with which key: one path for the reading window and `yomi report export`.
+
+The reader re-authenticates for every signature (`Session.reauthenticate`); the signer's
+name and ID are the logged-in account's (IT-bound DICOM name and user ID), never typed in;
+the key is the one `certificates.choose_certificate` took from the account. Each signature,
+made or refused, is audited under the station user (`audit.report_signed`). A window
+without a session (a bare window in tests) signs under its reader name, and the audit trail
+says so with a Security Alert.
+"""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from app import audit
+from app.reading.certificates import CertificateChoice, SigningSettings
 from app.report.identity import Signer
+
+__all__ = ["needs_reauthentication", "authenticate_signer", "sign_as_reader"]
 
 log = logging.getLogger(__name__)
 
@@ -26,3 +38,35 @@ def authenticate_signer(session: Any, reader: str, organisation: str, password: 
     session.reauthenticate(password or "")
     user = session.user
     return Signer(user.dicom_name, user.user_id, organisation)
+
+
+def sign_as_reader(session: Any, reader: str, password: str | None, report: Any, *, choice: CertificateChoice,
+                   settings: SigningSettings, out_dir: Path, study_on_screen: str | None = None,
+                   render_pdf: Callable[[str, str], bytes] | None = None, audit_log: Any = None,
+                   secret: Any = None) -> Any:
+    """Re-authenticate, open the account's key, sign `report` into `out_dir` (app.report.signing),
+    audit the outcome; returns the SignedReport. Raises SessionError (password refused) or
+    ReportError (key or report refused), both audited."""
+    from app.report.signing import sign
+
+    who = session.user.user_id if session is not None and session.user is not None else reader
+    study, patient = report.identity.study_uid, report.identity.patient_id
+    key = None
+    try:
+        signer = authenticate_signer(session, reader, settings.organisation, password, report_id=report.report_id)
+        key = choice.open_key()
+        kw = {"render_pdf": render_pdf} if render_pdf is not None else {}
+        if secret is not None:  # app.report.sealed_files.ReaderSecret: the outputs are sealed for the reader
+            kw["secret"] = secret
+        signed = sign(report, signer, out_dir, key=key, study_on_screen=study_on_screen, tsa_url=settings.tsa_url,
+                      crl_files=settings.crl_files, **kw)
+    except Exception as exc:
+        audit.report_signed(who, study, patient, report_id=report.report_id, ok=False, reason=type(exc).__name__,
+                            log=audit_log)
+        raise
+    finally:
+        if key is not None and hasattr(key, "close"):
+            key.close()
+    audit.report_signed(who, study, patient, report_id=report.report_id,
+                        sop_uids=(signed.sr_sop_uid, signed.encapsulated_sop_uid), log=audit_log)
+    return signed

@@ -1,5 +1,15 @@
-"""Drafts on disk: one JSON file per report, rewritten atomically at every change, so a crash
-or power cut leaves either the previous or the new draft, never a torn one."""
+"""Drafts on disk: one sealed file per report (app/report/sealed_files.py), rewritten
+atomically at every change, so a crash or power cut leaves either the previous or the new
+draft, never a torn one.
+
+A draft holds the patient's name and birth date, so it is AES-GCM sealed for the reader
+(purpose DRAFTS) in that reader's own folder, drafts/<reader hash>/<report id>.yd: a locked
+station cannot read or write drafts, and no reader sees another's. The report id in a file
+name or inside a draft is checked (`report_ids`) before it becomes a path.
+
+`read_draft_json` reads a plain JSON draft a user hands over (`yomi report export`); the
+station never writes one.
+"""
 from __future__ import annotations
 
 import json
@@ -7,18 +17,20 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from common.atomic import write_atomic
 from .errors import DraftStoreError, ReportError
 from .model import Report
+from .report_ids import InvalidReportId, is_valid_report_id, require_report_id
+from .sealed_files import Purpose, ReaderSecret, SealedFolder, SealError
 
-__all__ = ["DraftInfo", "DraftStore"]
+__all__ = ["DraftInfo", "DraftStore", "read_draft_json", "SUFFIX"]
 
 log = logging.getLogger(__name__)
+SUFFIX = ".yd"
 
 
 @dataclass(frozen=True)
 class DraftInfo:
-    """What a draft list shows without opening the draft: no personal data."""
+    """What a draft list shows without keeping the draft: no personal data."""
 
     report_id: str
     template_id: str
@@ -27,29 +39,55 @@ class DraftInfo:
     path: Path
 
 
+def _report_from(data: object, where: str) -> Report:
+    if not isinstance(data, dict):
+        raise DraftStoreError(f"draft {where} invalid: not a JSON object")
+    require_report_id(data.get("report_id"), f"draft {where}")
+    return Report.from_dict(data)
+
+
+def read_draft_json(path: Path) -> Report:
+    """A plain JSON draft from a file the user names (export); its report id is validated."""
+    path = Path(path)
+    try:
+        return _report_from(json.loads(path.read_text(encoding="utf-8")), path.name)
+    except InvalidReportId:
+        raise
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DraftStoreError(f"draft {path.name} unreadable: {exc.__class__.__name__}") from exc
+    except ReportError as exc:
+        raise DraftStoreError(f"draft {path.name} invalid: {exc}") from exc
+
+
 class DraftStore:
-    def __init__(self, directory: Path) -> None:
-        self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """One reader's drafts in `directory` (which is that reader's folder)."""
+
+    def __init__(self, directory: Path, secret: ReaderSecret) -> None:
+        self.folder = SealedFolder(Path(directory), secret, Purpose.DRAFTS)
+        self.directory = self.folder.directory
 
     @classmethod
-    def default(cls) -> "DraftStore":
-        """The drafts folder in the user data dir (YOMI_DATA_DIR in tests)."""
-        from app.paths import data_dir
+    def default(cls, secret: ReaderSecret) -> "DraftStore":
+        """The reader's drafts folder in the user data dir (YOMI_DATA_DIR in tests)."""
+        from app.paths import drafts_dir
 
-        return cls(data_dir() / "drafts")
+        return cls(drafts_dir(secret.reader_id), secret)
 
     def path(self, report_id: str) -> Path:
-        if not report_id.isalnum():
-            raise DraftStoreError(f"bad report id {report_id!r}")
-        return self.directory / f"{report_id}.json"
+        try:
+            require_report_id(report_id, "draft store")
+        except InvalidReportId as exc:
+            raise DraftStoreError(str(exc)) from exc
+        return self.directory / f"{report_id}{SUFFIX}"
 
     def save(self, report: Report) -> Path:
-        """Write the report's JSON durably (temp file, fsync, rename, fsync dir)."""
+        """Seal and write the report's JSON durably (temp file, fsync, rename, fsync dir)."""
         path = self.path(report.report_id)
         data = json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
         try:
-            write_atomic(path, data)
+            self.folder.write(path.name, data)
+        except SealError as exc:
+            raise DraftStoreError(f"draft {report.report_id} not saved: {exc}") from exc
         except OSError as exc:
             raise DraftStoreError(f"draft {report.report_id} not saved: {exc.strerror or exc}") from exc
         log.debug("draft %s saved (study %s)", report.report_id, report.identity.study_uid)
@@ -58,32 +96,48 @@ class DraftStore:
     def load(self, report_id: str) -> Report:
         return self.load_path(self.path(report_id))
 
-    @staticmethod
-    def load_path(path: Path) -> Report:
+    def _read_json(self, path: Path) -> dict:
+        path = Path(path)
+        if path.parent != self.directory or not path.name.endswith(SUFFIX) \
+                or not is_valid_report_id(path.name[:-len(SUFFIX)]):
+            raise DraftStoreError(f"draft {path.name}: not a draft file of this store")
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-            return Report.from_dict(data)
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+            data = json.loads(self.folder.read(path.name))
+        except SealError as exc:
+            raise DraftStoreError(f"draft {path.name} unreadable: {exc}") from exc
+        except (OSError, ValueError) as exc:
+            raise DraftStoreError(f"draft {path.name} unreadable: {exc.__class__.__name__}") from exc
+        if not isinstance(data, dict) or data.get("report_id") != path.name[:-len(SUFFIX)]:
+            raise DraftStoreError(f"draft {path.name} invalid: its report id is not its file name")
+        return data
+
+    def load_path(self, path: Path) -> Report:
+        data = self._read_json(path)
+        try:
+            return _report_from(data, Path(path).name)
+        except (ValueError, KeyError, TypeError) as exc:
             raise DraftStoreError(f"draft {Path(path).name} unreadable: {exc.__class__.__name__}") from exc
+        except DraftStoreError:
+            raise
         except ReportError as exc:
             raise DraftStoreError(f"draft {Path(path).name} invalid: {exc}") from exc
 
     def list(self) -> list[DraftInfo]:
         """Every readable draft, newest first; unreadable files are logged by name and skipped."""
         out = []
-        for p in self.directory.glob("*.json"):
+        for name in self.folder.names(SUFFIX):
+            p = self.directory / name
             try:
-                d = json.loads(p.read_text(encoding="utf-8"))
+                d = self._read_json(p)
                 out.append(DraftInfo(str(d["report_id"]), str(d["template_id"]), str(d["identity"]["study_uid"]),
                                      str(d.get("updated_at", "")), p))
-            except (OSError, ValueError, KeyError, TypeError):
-                log.warning("skipping unreadable draft file %s", p.name)
+            except (DraftStoreError, KeyError, TypeError) as exc:
+                log.warning("skipping unreadable draft file %s (%s)", name, type(exc).__name__)
         return sorted(out, key=lambda i: i.updated_at, reverse=True)
 
     def restore(self) -> list[Report]:
         """After a crash: every draft still on disk, newest first; leftover temp files removed."""
-        for tmp in self.directory.glob(".*.tmp"):
-            tmp.unlink(missing_ok=True)
+        self.folder.clean_temp_files()
         reports = []
         for info in self.list():
             try:

@@ -16,6 +16,16 @@ __all__ = [
     "SigningError",
     "PdfError",
     "SrError",
+    "CertificateError",
+    "CertificateExpired",
+    "CertificateNotYetValid",
+    "CertificateRevoked",
+    "CertificateKeyUsage",
+    "RevocationCheckFailed",
+    "SigningKeyError",
+    "TimestampError",
+    "DicomSignatureError",
+    "DicomSignatureInvalid",
 ]
 
 
@@ -57,3 +67,43 @@ class PdfError(ReportError):
 
 class SrError(ReportError):
     """The DICOM SR or the encapsulated PDF could not be built."""
+
+
+class CertificateError(SigningError):
+    """The reader's certificate may not sign now; nothing was signed or written."""
+
+
+class CertificateExpired(CertificateError):
+    """The signing time is after the certificate's notAfter."""
+
+
+class CertificateNotYetValid(CertificateError):
+    """The signing time is before the certificate's notBefore."""
+
+
+class CertificateRevoked(CertificateError):
+    """The site's CRL lists the certificate's serial number."""
+
+
+class CertificateKeyUsage(CertificateError):
+    """The certificate's key usage allows neither digitalSignature nor nonRepudiation."""
+
+
+class RevocationCheckFailed(CertificateError):
+    """The site's CRL could not be used: unreadable, not signed by the issuer, or out of date."""
+
+
+class SigningKeyError(SigningError):
+    """The key store (PKCS#12 file or PKCS#11 token) could not be opened or refused to sign."""
+
+
+class TimestampError(SigningError):
+    """The timestamp authority did not answer with a valid RFC 3161 token."""
+
+
+class DicomSignatureError(SigningError):
+    """A DICOM Digital Signature (PS3.15 Annex C) could not be made or read."""
+
+
+class DicomSignatureInvalid(DicomSignatureError):
+    """A DICOM Digital Signature does not verify: the signed content or the signature changed."""

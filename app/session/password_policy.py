@@ -3,9 +3,10 @@
 Chosen option of the guideline: at least 13 characters mixing at least three of lower case,
 upper case, digits and symbols (any non-ASCII character counts as a symbol), and not
 containing the user ID. The guideline's alternatives (>= 8 characters changed every 2
-months, or >= 8 with 2FA) are not offered: 2FA is not implemented yet (row 3), and with 13+
-mixed characters no periodic change is required. The password is NFKC-normalised first, as
-key derivation does, so full-width and half-width forms count the same.
+months, or >= 8 with 2FA) are not offered: the demo site runs without 2FA, and with 13+
+mixed characters no periodic change is required; at real sites the second factor
+(`second_factor`) comes on top. The password is NFKC-normalised first, as key derivation
+does, so full-width and half-width forms count the same.
 """
 from __future__ import annotations
 

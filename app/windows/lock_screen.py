@@ -4,9 +4,20 @@
 `app.session.Session` (`touch`), asks the session once a second whether it is locked
 (`is_locked`: the session decides, from its timeout and clock) and, when it is, hides every
 child of the window (docks, central widget, toolbars, status bar) and shows `LockWidget`,
-which asks for the password (`Session.unlock`). Hiding, rather than painting over, is what
+which asks for the password (`Session.unlock`) and, once the site's `totp_unlock_after_h`
+have passed since the last one, a one-time code too (the session says when:
+`unlock_needs_second_factor`). Hiding, rather than painting over, is what
 takes VTK's native render windows off the screen: an overlay cannot cover a native child
 window. The session writes the lock/unlock audit events.
+
+Windows and dialogs of the window (top-level widgets whose parent chain reaches it) are
+taken off the screen too, and the lock never runs an event loop of its own: a modal dialog
+left open would block the lock widget's input (Qt delivers keys only to the top modal
+window) while the guard blocks the dialog's, a deadlock. So at lock time a modal dialog is
+hidden, which ends its `exec()`; one run through `exec_resumable` is shown again after the
+unlock, with what the reader had typed, and its caller never sees the interruption. Other
+modal dialogs are rejected (their caller gets "cancelled"); windows and non-modal dialogs
+are hidden and shown again.
 """
 from __future__ import annotations
 
@@ -14,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -31,14 +42,17 @@ from PySide6.QtWidgets import (
 
 from app.session import (
     AccountLocked,
+    AccountStoreTampered,
     AuthenticationFailed,
+    SecondFactorFailed,
+    SecondFactorRequired,
     Session,
     SessionError,
     SessionState,
 )
-from app.windows.login_dialog import busy, wait_text
+from app.windows.login_dialog import busy, second_factor_text, tampered_text, wait_text
 
-__all__ = ["BACKGROUND", "LOCKED_TITLE", "LockGuard", "LockWidget"]
+__all__ = ["BACKGROUND", "LOCKED_TITLE", "LockGuard", "LockWidget", "exec_resumable"]
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +69,44 @@ _BLOCKED = frozenset({
     QEvent.ContextMenu, QEvent.DragEnter, QEvent.DragMove, QEvent.Drop, QEvent.InputMethod,
 })
 _WATCHED = _ACTIVITY | _BLOCKED | {QEvent.Show, QEvent.Resize, QEvent.WindowTitleChange}
+# Dynamic properties a dialog carries while `exec_resumable` runs it: the guard that hid it.
+_RESUMABLE = "yomi_lock_resumable"
+_INTERRUPTED_BY = "yomi_lock_interrupted_by"
+
+
+def _caret_to_end(dialog: QDialog) -> None:
+    edit = dialog.focusWidget()
+    if isinstance(edit, QLineEdit):
+        edit.deselect()
+        edit.end(False)
+
+
+def exec_resumable(dialog: QDialog) -> int:
+    """`dialog.exec()`, continued across an idle lock: the lock hides the dialog (which ends
+    its event loop), this waits for the unlock without a modal loop and runs it again.
+    Returns Rejected if the reader logged out from the lock screen meanwhile."""
+    dialog.setProperty(_RESUMABLE, True)
+    try:
+        while True:
+            dialog.setProperty(_INTERRUPTED_BY, None)
+            result = dialog.exec()
+            guard = dialog.property(_INTERRUPTED_BY)
+            if not isinstance(guard, LockGuard):
+                return result
+            if not guard.wait_unlocked():
+                return int(QDialog.Rejected)
+            log.info("lock: resuming a dialog interrupted by the lock")
+            # a line edit selects all its text when shown: the reader goes on typing instead
+            QTimer.singleShot(0, dialog, lambda: _caret_to_end(dialog))
+    finally:
+        dialog.setProperty(_RESUMABLE, False)
+        dialog.setProperty(_INTERRUPTED_BY, None)
 
 
 class LockWidget(QWidget):
-    """The opaque lock screen: who is locked out, a password field, Unlock and Log out."""
+    """The opaque lock screen: who is locked out, a password (and code) field, Unlock and Log out."""
 
-    unlockRequested = Signal(str)
+    unlockRequested = Signal(str, str)  # password, one-time code ("" when not asked)
     logoutRequested = Signal()
 
     def __init__(self, user_id: str, parent: QWidget) -> None:
@@ -75,11 +121,11 @@ class LockWidget(QWidget):
         self.panel.setObjectName("lock-panel")
         self.panel.setStyleSheet("#lock-panel { background: #f0f0f0; border-radius: 6px; }")
         self.panel.setFixedWidth(420)
-        title = QLabel("Yomi is locked", self.panel)
+        title = QLabel(self.tr("Yomi is locked"), self.panel)
         title.setStyleSheet("font-size: 16pt; font-weight: bold;")
         # The reader's own user ID (not a patient's data) so a colleague knows whose session it is.
-        who = QLabel(f"Images and patient data are hidden.\nEnter the password of {user_id} to unlock.",
-                     self.panel)
+        who = QLabel(self.tr("Images and patient data are hidden.\nEnter the password of {user} to unlock.")
+                     .format(user=user_id), self.panel)
         who.setTextFormat(Qt.PlainText)
         who.setWordWrap(True)
         self.password = QLineEdit(self.panel)
@@ -87,14 +133,23 @@ class LockWidget(QWidget):
         self.password.setEchoMode(QLineEdit.Password)
         self.password.setAttribute(Qt.WA_InputMethodEnabled, False)
         self.password.returnPressed.connect(self._submit)
+        self.code_label = QLabel(self.tr("One-time code from your authenticator app (or a recovery code):"),
+                                 self.panel)
+        self.code_label.setWordWrap(True)
+        self.code = QLineEdit(self.panel)
+        self.code.setObjectName("unlock_code")
+        self.code.setAttribute(Qt.WA_InputMethodEnabled, False)
+        self.code.setMaxLength(20)
+        self.code.returnPressed.connect(self._submit)
+        self.ask_code(False)
         self.message = QLabel("", self.panel)
         self.message.setObjectName("message")
         self.message.setTextFormat(Qt.PlainText)
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020;")
-        self.unlock_button = QPushButton("Unlock", self.panel)
+        self.unlock_button = QPushButton(self.tr("Unlock"), self.panel)
         self.unlock_button.clicked.connect(self._submit)
-        logout = QPushButton("Log out", self.panel)
+        logout = QPushButton(self.tr("Log out"), self.panel)
         logout.setObjectName("logout")
         logout.clicked.connect(self.logoutRequested)
         buttons = QHBoxLayout()
@@ -103,7 +158,7 @@ class LockWidget(QWidget):
         buttons.addWidget(self.unlock_button)
         inner = QVBoxLayout(self.panel)
         inner.setContentsMargins(24, 20, 24, 20)
-        for w in (title, who, self.password, self.message):
+        for w in (title, who, self.password, self.code_label, self.code, self.message):
             inner.addWidget(w)
         inner.addLayout(buttons)
         grid = QGridLayout(self)  # the panel sits in the middle, the rest is plain background
@@ -113,10 +168,24 @@ class LockWidget(QWidget):
         grid.setColumnStretch(0, 1)
         grid.setColumnStretch(2, 1)
 
+    def ask_code(self, on: bool) -> None:
+        self.code_label.setVisible(on)
+        self.code.setVisible(on)
+        if not on:
+            self.code.clear()
+
+    @property
+    def asking_code(self) -> bool:
+        return not self.code.isHidden()
+
     def _submit(self) -> None:
-        text = self.password.text()
+        if self.asking_code and self.password.text() and not self.code.text().strip():
+            self.code.setFocus()  # Enter in the password field moves on to the code
+            return
+        text, code = self.password.text(), self.code.text().strip()
         self.password.clear()
-        self.unlockRequested.emit(text)
+        self.code.clear()
+        self.unlockRequested.emit(text, code)
 
 
 class LockGuard(QObject):
@@ -165,6 +234,22 @@ class LockGuard(QObject):
             log.info("lock: locked by the reader")
             self._hide_all()
 
+    def wait_unlocked(self) -> bool:
+        """Process events (not modally: the lock widget takes input) until the screen is
+        unlocked (True) or the reader logged out (False)."""
+        if not self.locked:
+            return self.session.state is SessionState.ACTIVE
+        loop = QEventLoop()
+        self.lockedChanged.connect(loop.quit)
+        self.loggedOut.connect(loop.quit)
+        try:
+            while self.locked and self.session.state is not SessionState.LOGGED_OUT:
+                loop.exec()
+        finally:
+            self.lockedChanged.disconnect(loop.quit)
+            self.loggedOut.disconnect(loop.quit)
+        return not self.locked and self.session.state is SessionState.ACTIVE
+
     def stop(self) -> None:
         """Stop watching (e.g. before the window closes at logout)."""
         self.timer.stop()
@@ -181,20 +266,37 @@ class LockGuard(QObject):
         self._hidden = []
         for c in w.findChildren(QWidget, options=Qt.FindDirectChildrenOnly):
             if c is not self.lock_widget and c.isVisible():
-                self._conceal(c)
+                self._conceal(c, at_lock=True)
+        # the window's own dialogs and tool windows, wherever they hang (a dialog of the
+        # report panel is a top-level widget whose parent is deep inside the window), and
+        # any modal window at all: one left open would take the lock widget's input
+        for top in QApplication.topLevelWidgets():
+            if top is not w and top.isVisible() and (self._in_window(top.parentWidget()) or top.isModal()):
+                self._conceal(top, at_lock=True)
         w.setWindowTitle(LOCKED_TITLE)
         self.lock_widget.message.setText("")
+        self.lock_widget.ask_code(self.session.unlock_needs_second_factor)
         self.lock_widget.setGeometry(w.rect())
         self.lock_widget.show()
         self.lock_widget.raise_()
+        w.activateWindow()  # a dialog that had the focus is gone: the keys come here
         self.lock_widget.password.setFocus()
         self.lockedChanged.emit(True)
 
-    def _conceal(self, child: QWidget) -> None:
-        if isinstance(child, QDialog):
-            # A dialog of the window (message, signing) is closed, not hidden: hiding a modal
-            # dialog ends its exec() anyway, and showing it again later would not resume it.
+    def _conceal(self, child: QWidget, *, at_lock: bool = False) -> None:
+        if isinstance(child, QDialog) and child.property(_RESUMABLE):
+            # hiding ends its exec(); exec_resumable runs it again after the unlock
+            child.setProperty(_INTERRUPTED_BY, self)
+            child.hide()
+            return
+        if isinstance(child, QDialog) and (child.isModal() or not at_lock):
+            # A modal dialog (message, prompt) would block the lock widget's input: it is
+            # closed (hiding would end its exec() anyway, and showing it later would not
+            # resume it). So is any dialog that shows itself while locked.
             child.reject()
+            return
+        if child.isWindow() and child.windowType() in (Qt.Popup, Qt.ToolTip):
+            child.hide()  # a menu or tooltip of the moment: not shown again
             return
         if child not in self._hidden:
             self._hidden.append(child)
@@ -207,23 +309,39 @@ class LockGuard(QObject):
         for c in self._hidden:
             c.show()
         self._hidden = []
+        # dialogs interrupted by the lock are shown again by their exec_resumable, which
+        # waits for lockedChanged(False) below
         if self._focus is not None:
             self._focus.setFocus()
         self._focus = None
         self.lockedChanged.emit(False)
 
-    def _unlock(self, password: str) -> None:
+    def _unlock(self, password: str, code: str = "") -> None:
+        lw = self.lock_widget
         try:
             with busy():
-                self.session.unlock(password)
+                self.session.unlock(password, code or None)
         except AuthenticationFailed:
-            self.lock_widget.message.setText("Wrong password.")
+            lw.message.setText(self.tr("Wrong password."))
+            lw.password.setFocus()
+            return
+        except SecondFactorRequired:  # the site's hours ran out while the screen was locked
+            lw.ask_code(True)
+            lw.message.setText(self.tr("Enter the one-time code from your authenticator app too."))
+            lw.password.setFocus()
+            return
+        except SecondFactorFailed as exc:
+            lw.message.setText(second_factor_text(exc.failure))
+            lw.password.setFocus()
             return
         except AccountLocked as exc:
-            self.lock_widget.message.setText(wait_text(exc.until, time.time()))
+            lw.message.setText(wait_text(exc.until, time.time()))
+            return
+        except AccountStoreTampered as exc:
+            lw.message.setText(tampered_text(exc))
             return
         except SessionError as exc:  # logged out meanwhile: nothing to unlock
-            self.lock_widget.message.setText(str(exc))
+            lw.message.setText(str(exc))
             return
         if self.session.state is SessionState.ACTIVE:
             log.info("lock: unlocked; restoring the window")
@@ -256,6 +374,11 @@ class LockGuard(QObject):
         if t == QEvent.Resize and obj is self.window:
             self.lock_widget.setGeometry(self.window.rect())
             return False
+        if self.locked and t == QEvent.Show and isinstance(obj, QWidget) and obj.isWindow() \
+                and obj.isModal() and obj is not self.window and not self._in_window(obj):
+            # a modal window of no parent shown while locked (e.g. a message): closed too
+            QTimer.singleShot(0, obj, lambda: self.locked and self._conceal(obj))
+            return False
         if not self._in_window(obj):
             return False
         if self.locked:
@@ -279,7 +402,8 @@ class LockGuard(QObject):
         if t == QEvent.Show:
             # something of the window showed itself while locked: hide it again (next turn
             # of the event loop; hiding inside its own show event is not safe) and restore later
-            if obj.parent() is self.window and obj is not self.lock_widget and isinstance(obj, QWidget):
+            if isinstance(obj, QWidget) and obj is not self.lock_widget and obj is not self.window and (
+                    obj.parent() is self.window or (obj.isWindow() and self._in_window(obj.parentWidget()))):
                 QTimer.singleShot(0, obj, lambda: self.locked and self._conceal(obj))
             return False
         if t not in _BLOCKED:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -60,7 +60,7 @@ class MainWindow(QMainWindow):
         self.gui_thread = GuiPost(self)
         self.reading = ReadingController(
             centre, reader, post=self.gui_thread.post, audit_log=session.audit_log if session else None,
-            outbox=outbox, prefetch=prefetch, poll_interval_s=poll_interval_s, cache=cache)
+            outbox=outbox, prefetch=prefetch, poll_interval_s=poll_interval_s, cache=cache, session=session)
         self.reading.subscribe(self._on_event)
 
         self.mpr = MprWidget(self)
@@ -97,6 +97,8 @@ class MainWindow(QMainWindow):
         self.loader: StudyLoader | None = None
         self._opening: WorkItem | None = None     # claim asked, not answered yet
         self._partial_for: str | None = None  # study whose first slices are on screen
+        self._announcing: tuple | None = None  # (volume, item) on screen, studyOpened not sent yet
+        self._audited: tuple[str, set[str]] = ("", set())  # study, instances recorded as accessed
         self.volume = None
         self.groups = []
         self.refresh_worklist()
@@ -108,8 +110,16 @@ class MainWindow(QMainWindow):
         return self.reading.current
 
     def is_loading(self) -> bool:
-        """A study is being claimed or loaded."""
-        return self._opening is not None or self.loader is not None
+        """A study is being claimed or loaded, or is on screen and its report not open yet."""
+        return self._opening is not None or self.loader is not None or self._announcing is not None
+
+    def _announce_study(self) -> None:
+        if self._announcing is None:
+            return
+        volume, item = self._announcing
+        self._announcing = None
+        if volume is self.volume:  # not replaced in between
+            self.studyOpened.emit(volume, item)
 
     # ---- building -------------------------------------------------------------------
     def _toolbar(self) -> None:
@@ -279,6 +289,7 @@ class MainWindow(QMainWindow):
         self.mpr.set_volume(volume, keep_view=same)
         if not same:
             self.mpr.axial.setFocus()
+        self._audit_on_screen(volume)
         self.status(self.tr("Study {0}: {1} slices on screen, more arriving…").format(
             volume.identity.study_uid, volume.shape[0]))
 
@@ -294,8 +305,7 @@ class MainWindow(QMainWindow):
         self.groups = groups
         self.volume = volume
         self.series_box.clear()
-        for g in groups:
-            info = g.info()
+        for g, info in zip(groups, result.infos):
             number = g.identity.series_number
             self.series_box.addItem(f"Se {number} {info.description or g.key} ({info.slices} images)".strip(), g.key)
             if g.identity.series_uid == volume.identity.series_uid and g.key.startswith(volume.identity.series_uid):
@@ -303,9 +313,12 @@ class MainWindow(QMainWindow):
         self.mpr.set_volume(volume, keep_view=keep)
         if not keep:
             self.mpr.axial.setFocus()
-        self.studyOpened.emit(volume, self.current)
+        # The report tools open the study's draft in a turn of their own, after the views have
+        # drawn (a timer, not a zero one: zero-timer calls run in one batch with the views' draws).
+        self._announcing = (volume, self.current)
+        QTimer.singleShot(5, self._announce_study)
         ident = volume.identity
-        self.reading.study_on_screen(ident.study_uid, ident.patient_id, [u for u in volume.sop_instance_uids if u])
+        self._audit_on_screen(volume)
         msg = self.tr("Study {0}: series {1}, {2} slices").format(ident.study_uid, ident.series_uid, volume.shape[0])
         if problems:
             msg += "; " + self.tr("{0} file(s) skipped: ").format(len(problems)) \
@@ -313,6 +326,18 @@ class MainWindow(QMainWindow):
         if volume.warnings:
             msg += " — " + "; ".join(volume.warnings)
         self.status(msg)
+
+    def _audit_on_screen(self, volume) -> None:
+        """Instances Accessed as soon as slices are on screen (a load cancelled after its first
+        slices was seen all the same), then once more for the instances that arrived later."""
+        ident = volume.identity
+        if self._audited[0] != ident.study_uid:
+            self._audited = (ident.study_uid, set())
+        seen = self._audited[1]
+        new = [u for u in volume.sop_instance_uids if u and u not in seen]
+        if new:
+            seen.update(new)
+            self.reading.study_on_screen(ident.study_uid, ident.patient_id, new)
 
     def _on_failed(self, loader, error: Exception) -> None:
         if loader is not self.loader:

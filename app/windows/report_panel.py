@@ -15,7 +15,9 @@ the session re-authenticates. Decisions taken here, in one place:
   there is no one to re-authenticate: the report is signed under the window's reader name
   and a Security Alert (Use of Restricted Function) records that it was signed without
   re-authentication.
-- Certificate: chosen by app/reading/certificates.py; the panel only asks its password.
+- Certificate: the key IT bound to the logged-in account (app/reading/certificates.py; the
+  demo PKI for the demo reader); the panel only asks its password or the card's PIN. The
+  site's organisation, TSA and CRLs come from `window.signing_settings` (app/gui.py).
 - Delivery: the window's reading workflow tracks each report (app/reading/delivery.py) and
   releases the study once every object is stored; the panel shows the typed state.
 """
@@ -49,11 +51,12 @@ from app.report.identity import StudyIdentity
 from app.report.measurement_link import finding_from_lengths, pick_axes
 from app.report.model import Report
 from app.report.render import render_html
-from app.report.signing import SignedReport, sign
+from app.report.signing import SignedReport
 from app.report.templates import list_templates, load_template
-from app.reading.certificates import CertificateChoice, choose_certificate
-from app.reading.delivery import DeliveryState, ReportDelivery
+from app.reading.certificates import CertificateChoice, SigningSettings, choose_certificate
+from app.reading.delivery import DeliveryState, ReportDelivery, SignedOutputsInconsistent
 from app.reading.events import CompletionFailed, DeliveryChanged, ReadingEvent, StudyCompleted
+from app.windows.lock_screen import exec_resumable
 from worklist.centre import CentreError
 from worklist.outbox import OutboxError
 
@@ -96,7 +99,7 @@ class ReportPanel(QWidget):
     def __init__(self, window: ReportHost) -> None:
         super().__init__(window)
         self.window_ = window
-        self.store = DraftStore.default()
+        self.store = DraftStore.default(window.reading.secret)  # sealed for the reader
         self.store.restore()  # after a crash: drop half-written temp files
         self.session: EditSession | None = None
         self.study_uid: str | None = None
@@ -293,26 +296,42 @@ class ReportPanel(QWidget):
         dlg.setObjectName("sign-password")
         self.password_dialog = dlg
         try:
-            ok = dlg.exec()
+            # resumable: an idle lock while this is open hides it and shows it again after the unlock
+            ok = exec_resumable(dlg)
             return dlg.textValue() if ok else None
         finally:
             self.password_dialog = None
             dlg.deleteLater()
 
     def certificate(self) -> CertificateChoice | None:
-        """The reader's signing certificate; None when the reader cancelled its password prompt."""
+        """The key IT bound to the logged-in account (the demo PKI for the demo reader); None
+        when the reader cancelled its password / PIN prompt or the account's key is unusable."""
         from app.demo import DEMO_READER
         from worklist.local import LocalCentre
 
         win = self.window_
-        choice = choose_certificate(demo_reader=isinstance(win.centre, LocalCentre) and win.reader == DEMO_READER)
+        user = win.session.user if win.session is not None else None
+        try:
+            choice = choose_certificate(demo_reader=isinstance(win.centre, LocalCentre) and win.reader == DEMO_READER,
+                                        account_key=user.signing_key if user is not None else None,
+                                        pkcs11_module=self.signing_settings().pkcs11_module)
+        except ValueError as exc:
+            self.status(self.tr("the signing key of this account cannot be used: {0}").format(exc))
+            return None
         if choice.needs_password:
-            pw, ok = QInputDialog.getText(self, "Yomi", self.tr("証明書のパスワード / Certificate password"),
-                                          QLineEdit.Password)
+            prompt = self.tr("カードのPIN / Card PIN") if choice.is_card else \
+                self.tr("証明書のパスワード / Certificate password")
+            pw, ok = QInputDialog.getText(self, "Yomi", prompt, QLineEdit.Password)
             if not ok:
                 return None
             choice = choice.with_password(pw)
         return choice
+
+    def signing_settings(self) -> SigningSettings:
+        """The site's signing defaults the shell gave the window (`window.signing_settings`),
+        else the centre's name as organisation and no TSA or CRL."""
+        given = getattr(self.window_, "signing_settings", None)
+        return given if given is not None else SigningSettings(self.organisation)
 
     def sign(self) -> None:
         """Ctrl+Shift+S: the password (and the certificate's) asked here; re-authentication,
@@ -345,7 +364,7 @@ class ReportPanel(QWidget):
             return
         self._set_signing(True)
         volume = win.volume
-        job = _SignJob(report, win.session, win.reader, self.organisation, password, cert,
+        job = _SignJob(report, win.session, win.reader, self.signing_settings(), password, cert,
                        volume.identity.study_uid if volume is not None else "", win.gui_thread,
                        self.delivery_tracker)
         win.reading.run(job.run, done=self._signed, failed=self._sign_failed)
@@ -438,6 +457,9 @@ class ReportPanel(QWidget):
             self._show_state()
         elif isinstance(event, StudyCompleted):
             self.status(self.tr("report {0}: study completed at the centre").format(event.report_id))
+        elif isinstance(event, SignedOutputsInconsistent):
+            self.status(self.tr("report {0}: signed outputs NOT sent, please check: {1}")
+                        .format(event.report_id, event.reason))
         elif isinstance(event, CompletionFailed):
             reason = event.error.reason if isinstance(event.error, CentreError) else type(event.error).__name__
             self.status(self.tr("report {0}: delivered, but the study could not be marked completed: {1}")
@@ -496,7 +518,7 @@ class _SignJob:
     report: Report
     session: Any
     reader: str
-    organisation: str
+    settings: SigningSettings
     password: str | None
     cert: CertificateChoice
     study_on_screen: str
@@ -504,15 +526,14 @@ class _SignJob:
     tracker: Any           # app.reading.delivery.DeliveryTracker
 
     def run(self) -> _SignOutcome:
-        from app.paths import data_dir
-        from app.reading.signer import authenticate_signer
+        from app.reading.signer import sign_as_reader
         from app.report.pdf import html_to_pdf
 
-        signer = authenticate_signer(self.session, self.reader, self.organisation, self.password,
-                                     report_id=self.report.report_id)
-        signed = sign(self.report, signer, data_dir() / "signed", self.cert.p12, self.cert.password,
-                      study_on_screen=self.study_on_screen,
-                      render_pdf=lambda html, title: self.gui_thread.call(lambda: html_to_pdf(html, title)))
+        signed = sign_as_reader(
+            self.session, self.reader, self.password, self.report, choice=self.cert, settings=self.settings,
+            out_dir=self.tracker.signed_root, secret=self.tracker.secret, study_on_screen=self.study_on_screen,
+            render_pdf=lambda html, title: self.gui_thread.call(lambda: html_to_pdf(html, title)),
+            audit_log=self.session.audit_log if self.session is not None else None)
         try:
             self.tracker.store(signed.report.report_id, _objects(signed))
         except OutboxError as exc:

@@ -13,6 +13,7 @@ import time
 from PySide6.QtCore import QObject, Signal
 
 from app.reading.study_load import StudyLoad
+from common.background import lower_priority
 
 
 class StudyLoader(QObject):
@@ -39,6 +40,7 @@ class StudyLoader(QObject):
             self._thread.join(timeout)
 
     def _run(self) -> None:
+        lower_priority()
         listener = _Listener(self)
         try:
             result = self.load.run(listener)

@@ -7,6 +7,7 @@ filter are a proxy over it.
 """
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable, Sequence
 
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QSortFilterProxyModel, Qt, Signal
@@ -31,10 +32,20 @@ def _row(item: WorkItem) -> tuple[str, ...]:
 
 
 class WorklistModel(QAbstractTableModel):
+    """Rows kept in the worklist's own order (STAT first, then by arrival: `WorkItem.sort_key`),
+    so the table shows that order without the proxy sorting; a click on a header sorts by it.
+
+    Qt asks `data` a dozen times per painted cell and once per comparison when it sorts, so
+    everything it returns is computed once per row, when the row arrives."""
+
+    _ROLES = frozenset({Qt.DisplayRole, SORT_ROLE, FILTER_ROLE, Qt.ForegroundRole, Qt.UserRole})
+
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._items: list[WorkItem] = []
         self._texts: list[tuple[str, ...]] = []
+        self._keys: list[tuple] = []
+        self._filter: list[str] = []
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._items)
@@ -48,23 +59,23 @@ class WorklistModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):
-        if not index.isValid():
+        if role not in self._ROLES or not index.isValid():
             return None
-        item, c = self._items[index.row()], index.column()
+        r, c = index.row(), index.column()
         if role == Qt.DisplayRole:
-            return self._texts[index.row()][c]
+            return self._texts[r][c]
         if role == SORT_ROLE:
             if c == PRIORITY_COLUMN:
-                return "|".join(str(k) for k in item.sort_key())
+                return r  # rows are kept in sort-key order
             if c == IMAGES_COLUMN:
-                return item.number_of_images
-            return self._texts[index.row()][c]
-        if role == Qt.ForegroundRole and c == PRIORITY_COLUMN and item.priority is Priority.STAT:
-            return QColor(Qt.red)
-        if role == Qt.UserRole:
-            return item.study_uid
+                return self._items[r].number_of_images
+            return self._texts[r][c]
         if role == FILTER_ROLE:
-            return " ".join(self._texts[index.row()]) + " " + item.patient_name
+            return self._filter[r]
+        if role == Qt.UserRole:
+            return self._items[r].study_uid
+        if c == PRIORITY_COLUMN and self._items[r].priority is Priority.STAT:  # ForegroundRole
+            return QColor(Qt.red)
         return None
 
     def item(self, row: int) -> WorkItem:
@@ -74,24 +85,42 @@ class WorklistModel(QAbstractTableModel):
               changed: Iterable[str]) -> None:
         by_uid = {i.study_uid: i for i in items}
         gone = set(removed)
+        moved = []  # changed rows whose place in the order changed: taken out, put back below
+        for uid in changed:
+            r = next((r for r, it in enumerate(self._items) if it.study_uid == uid), None)
+            if r is not None and uid in by_uid and by_uid[uid].sort_key() != self._keys[r]:
+                gone.add(uid)
+                moved.append(uid)
         for r in reversed(range(len(self._items))):
             if self._items[r].study_uid in gone or self._items[r].study_uid not in by_uid:
                 self.beginRemoveRows(QModelIndex(), r, r)
-                del self._items[r], self._texts[r]
+                del self._items[r], self._texts[r], self._keys[r], self._filter[r]
                 self.endRemoveRows()
         rows = {it.study_uid: r for r, it in enumerate(self._items)}
         for uid in changed:
             r = rows.get(uid)
             if r is not None and uid in by_uid:
-                self._items[r], self._texts[r] = by_uid[uid], _row(by_uid[uid])
+                self._set(r, by_uid[uid])
                 self.dataChanged.emit(self.index(r, 0), self.index(r, len(COLUMNS) - 1))
-        new = [by_uid[u] for u in added if u in by_uid and u not in rows]
-        if new:
-            first = len(self._items)
-            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-            self._items.extend(new)
-            self._texts.extend(_row(i) for i in new)
+        new = sorted((by_uid[u] for u in {*added, *moved} if u in by_uid and u not in rows),
+                     key=WorkItem.sort_key)
+        # Insert in runs, each at its place in the order, the last place first so that the
+        # places found before any insertion stay right.
+        runs: dict[int, list[WorkItem]] = {}
+        for item in new:
+            runs.setdefault(bisect.bisect_right(self._keys, item.sort_key()), []).append(item)
+        for at in sorted(runs, reverse=True):
+            run = runs[at]
+            self.beginInsertRows(QModelIndex(), at, at + len(run) - 1)
+            self._items[at:at] = run
+            self._texts[at:at] = [_row(i) for i in run]
+            self._keys[at:at] = [i.sort_key() for i in run]
+            self._filter[at:at] = [" ".join(t) + " " + i.patient_name for t, i in zip(self._texts[at:at + len(run)], run)]
             self.endInsertRows()
+
+    def _set(self, r: int, item: WorkItem) -> None:
+        self._items[r], self._texts[r], self._keys[r] = item, _row(item), item.sort_key()
+        self._filter[r] = " ".join(self._texts[r]) + " " + item.patient_name
 
 
 class WorklistPanel(QWidget):
@@ -115,11 +144,18 @@ class WorklistPanel(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
+        # Sized to their contents once, when the first rows arrive, then the reader's: sizing
+        # them on every change walks the rows again at each refresh.
+        header.setSectionResizeMode(QHeaderView.Interactive)
         header.setResizeContentsPrecision(64)  # size columns from some rows, not all 500
+        self._sized = False
         self.table.verticalHeader().hide()
-        self.table.setSortingEnabled(True)
-        self.table.sortByColumn(PRIORITY_COLUMN, Qt.AscendingOrder)
+        # The model's own order is the worklist's (Priority column ascending): shown as is;
+        # sorting by the proxy costs a call into Python per comparison.
+        header.setSortIndicator(PRIORITY_COLUMN, Qt.AscendingOrder)
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        header.sortIndicatorChanged.connect(self._sort_by)
         # activated = Enter or double click (the style decides), exactly once per action
         self.table.activated.connect(lambda _i: self._open_current())
         lay = QVBoxLayout(self)
@@ -127,6 +163,12 @@ class WorklistPanel(QWidget):
         lay.addWidget(self.filter)
         lay.addWidget(self.table)
         self.items: list[WorkItem] = []
+
+    def _sort_by(self, column: int, order: Qt.SortOrder) -> None:
+        if column == PRIORITY_COLUMN and order == Qt.AscendingOrder:
+            self.proxy.sort(-1)  # the model's order
+        else:
+            self.proxy.sort(column, order)
 
     def set_items(self, items: Sequence[WorkItem]) -> None:
         """Show `items` (all rows anew)."""
@@ -138,6 +180,9 @@ class WorklistPanel(QWidget):
         selected = self.current()
         self.items = sorted(items, key=WorkItem.sort_key)
         self.model.apply(self.items, added, removed, changed)
+        if self.items and not self._sized:
+            self._sized = True
+            self.table.resizeColumnsToContents()
         if selected is not None and any(i.study_uid == selected.study_uid for i in self.items):
             self.select_study(selected.study_uid)
         elif self.items and self.current() is None:

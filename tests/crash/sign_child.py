@@ -49,6 +49,22 @@ LUNG_SERIES = Path(__file__).resolve().parents[3] / "shared" / "data" / "ct" / "
 STUDY_FOLDER = "lung-dx-a0001"
 SLICE_INDEX = 20
 MARK = re.compile(r"版(\d+)")
+# The reader's secret (a Session's cache_key() on the station): drafts, signed outputs and
+# outbox payloads are sealed under its sub-keys, as in the reading window.
+SECRET_KEY = hashlib.sha256(b"yomi crash test reader secret").digest()
+
+
+def reader_secret():
+    from app.report.sealed_files import ReaderSecret
+
+    return ReaderSecret(READER, lambda: SECRET_KEY)
+
+
+def signed_files(folder: Path):
+    """The sealed outputs of one report folder (read(name) gives the clear bytes)."""
+    from app.report.signing import OutputFolder
+
+    return OutputFolder(folder, reader_secret())
 
 
 def say(*words: object) -> None:
@@ -111,10 +127,13 @@ class Child:
         from worklist.local import LocalCentre, uid_file_name
         from worklist.outbox import Backoff, Outbox
 
+        from app.report.sealed_files import Purpose
+
         self.shared = shared
-        self.store = DraftStore(shared / "drafts")
+        self.secret = reader_secret()
+        self.store = DraftStore(shared / "drafts", self.secret)
         self.signed_dir = shared / "signed"
-        self.outbox = Outbox(shared / "outbox")
+        self.outbox = Outbox(shared / "outbox", key=self.secret.key(Purpose.OUTBOX))
         self.journal = Journal(shared / "journal.txt")
         self.deliveries = Journal(shared / "deliveries.txt")
         self.signer = Signer(SIGNER_NAME, READER, ORGANISATION)
@@ -203,7 +222,7 @@ class Child:
         say("sign", report.report_id)
         t0 = time.monotonic()
         signed = sign(report, self.signer, self.signed_dir, self.p12, self.password,
-                      study_on_screen=str(self.img.StudyInstanceUID))
+                      study_on_screen=str(self.img.StudyInstanceUID), secret=self.secret)
         self.outbox.enqueue(report.report_id, [(signed.sr_sop_uid, signed.sr),
                                                (signed.encapsulated_sop_uid, signed.encapsulated_pdf)])
         self.store.save(signed.report)  # as the panel: reopening the study shows the signed report

@@ -46,6 +46,7 @@ import pydicom
 import pytest
 
 from app.report.signing import REPORT_JSON
+from tests.crash import sign_child as child_mod
 from tests.crash.sign_child import (
     LUNG_SERIES,
     READER,
@@ -129,13 +130,13 @@ def check_drafts(shared: Path) -> dict[str, int]:
     for words in parse_journal(shared / "journal.txt"):
         if words[0] == "draft":
             last[words[1]] = (int(words[2]), words[3])
-    restored = {r.report_id: r for r in DraftStore(shared / "drafts").restore()}
+    restored = {r.report_id: r for r in DraftStore(shared / "drafts", child_mod.reader_secret()).restore()}
     lost = sorted(set(last) - set(restored))
     assert not lost, f"journaled drafts not restorable: {lost}"
     ahead = unsigned = 0
     for rid, report in restored.items():
         if report.is_signed:
-            signed = json.loads((shared / "signed" / rid / REPORT_JSON).read_text(encoding="utf-8"))
+            signed = json.loads(child_mod.signed_files(shared / "signed" / rid).read(REPORT_JSON))
             assert signed["signature"] == report.signature.to_dict()
             as_draft = {**signed, "state": "draft", "signature": None}
             sha = hashlib.sha256(json.dumps(as_draft, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
@@ -225,7 +226,9 @@ def test_kill9_during_sign_and_send(shared: Path) -> None:
     assert not twice, f"reports journaled as signed with different UIDs: {twice}"
     signed = {rid: next(iter(p)) for rid, p in pairs.items()}
 
-    outbox = Outbox(shared / "outbox")
+    from app.report.sealed_files import Purpose
+
+    outbox = Outbox(shared / "outbox", key=child_mod.reader_secret().key(Purpose.OUTBOX))
     items = outbox.all_status()
     assert outbox.pending_count() == 0 and {s.state for s in items} <= {ItemState.SENT}
     assert drained == {"sent": len(items)}
@@ -250,10 +253,11 @@ def test_kill9_during_sign_and_send(shared: Path) -> None:
     pair_uids = {u for p in signed.values() for u in p}
     for rid, (sr_uid, pdf_uid) in signed.items():
         folder = shared / "signed" / rid
-        record = json.loads((folder / REPORT_JSON).read_text(encoding="utf-8"))["signature"]
+        files = child_mod.signed_files(folder)
+        record = json.loads(files.read(REPORT_JSON))["signature"]
         assert (record["sr_sop_uid"], record["encapsulated_sop_uid"]) == (sr_uid, pdf_uid)
-        assert received[sr_uid] == (folder / f"sr-{sr_uid}.dcm").read_bytes()
-        assert received[pdf_uid] == (folder / f"pdf-{pdf_uid}.dcm").read_bytes()
+        assert received[sr_uid] == files.read(f"sr-{sr_uid}.dcm")
+        assert received[pdf_uid] == files.read(f"pdf-{pdf_uid}.dcm")
         sr = pydicom.dcmread(io.BytesIO(received[sr_uid]))
         assert sr.SOPClassUID == COMPREHENSIVE_3D_SR and sr.VerificationFlag == "VERIFIED"
         assert sr.CompletionFlag == "COMPLETE" and sr.StudyInstanceUID == study_uid
@@ -264,12 +268,17 @@ def test_kill9_during_sign_and_send(shared: Path) -> None:
         assert enc.SOPClassUID == ENCAPSULATED_PDF and enc.StudyInstanceUID == study_uid
         pdf = extract_pdf(enc)
         assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf  # the PAdES-signed PDF
-        assert pdf == (folder / f"report-{pdf_uid}.pdf").read_bytes()
+        assert pdf == files.read(f"report-{pdf_uid}.pdf")
     # Outputs of killed signings (a folder's files other than its report.json pair, or a folder
     # without report.json): made, never queued, never delivered.
     produced = {p.name.split("-", 1)[1][:-4] for p in (shared / "signed").glob("*/*.dcm")}
     partial = produced - pair_uids
     assert not partial & set(received), "an output of a killed signing was delivered"
+    # Killed at any point, no store holds the patient's name or birth date in clear.
+    from tests.at_rest.scan import KNOWN_PATIENTS, scan
+
+    leaks = scan(None, shared, KNOWN_PATIENTS)
+    assert not leaks, f"personal data in clear after the kills: {leaks[:3]}"
 
     # The centre's own account (deliveries.txt): a UID is stored new at most once; later sends of
     # it found the same bytes already held (a crash between storing and marking sent).
@@ -333,21 +342,24 @@ def test_signing_again_after_a_crash_gives_back_the_finished_outputs(shared: Pat
     for k in range(1, 7):
         child.edit(session, k)
     rid = session.report.report_id
-    first = sign(session.report, child.signer, child.signed_dir, child.p12, child.password, study_on_screen=study)
+    first = sign(session.report, child.signer, child.signed_dir, child.p12, child.password, study_on_screen=study,
+                 secret=child.secret)
 
-    draft = DraftStore(shared / "drafts").load(rid)  # what restore() gives after the kill
+    draft = DraftStore(shared / "drafts", child.secret).load(rid)  # what restore() gives after the kill
     assert not draft.is_signed
-    again = sign(draft, child.signer, child.signed_dir, child.p12, child.password, study_on_screen=study)
+    again = sign(draft, child.signer, child.signed_dir, child.p12, child.password, study_on_screen=study,
+                 secret=child.secret)
     assert (again.sr_sop_uid, again.encapsulated_sop_uid) == (first.sr_sop_uid, first.encapsulated_sop_uid)
     assert (again.sr, again.encapsulated_pdf, again.pdf) == (first.sr, first.encapsulated_pdf, first.pdf)
     assert draft.is_signed and draft.signature == first.report.signature
 
-    edited = DraftStore(shared / "drafts").load(rid)
+    edited = DraftStore(shared / "drafts", child.secret).load(rid)
     EditSession(edited, None).set_field("emphysema", "severe")
     with pytest.raises(ReportError, match="other content"):
-        sign(edited, child.signer, child.signed_dir, child.p12, child.password, study_on_screen=study)
+        sign(edited, child.signer, child.signed_dir, child.p12, child.password, study_on_screen=study,
+             secret=child.secret)
 
     (child.signed_dir / rid / REPORT_JSON).unlink()  # as if killed before report.json was written
-    fresh = sign(DraftStore(shared / "drafts").load(rid), child.signer, child.signed_dir, child.p12, child.password,
-                 study_on_screen=study)
+    fresh = sign(DraftStore(shared / "drafts", child.secret).load(rid), child.signer, child.signed_dir, child.p12,
+                 child.password, study_on_screen=study, secret=child.secret)
     assert fresh.sr_sop_uid != first.sr_sop_uid  # a new signing; the half-written one was never queued

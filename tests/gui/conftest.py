@@ -43,3 +43,17 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, "rep_" + rep.when, rep)
+
+
+@pytest.fixture(autouse=True)
+def _no_personal_data_at_rest(_private_data_dir, tmp_path):
+    """After the test (its windows closed): no test patient's name or birth date, in any
+    encoding, in a file of the data dir or of a station store under tmp_path, outside an
+    encrypted file; personal-data stores owner-only (tests/at_rest/scan.py)."""
+    yield
+    from pathlib import Path
+
+    from tests.at_rest.scan import assert_nothing_leaks
+
+    data = os.environ.get("YOMI_DATA_DIR")
+    assert_nothing_leaks(Path(data) if data else None, tmp_path)

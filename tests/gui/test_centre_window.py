@@ -117,3 +117,32 @@ def test_prefetch_fills_the_cache_for_the_next_studies(qtbot, centre_window, ass
     qtbot.waitUntil(lambda: len(centre.cache.sop_uids(mine)) == 64, timeout=60000)
     centre.stop_prefetch()
     assert os.environ.get("YOMI_DATA_DIR")  # tests never write into a real user's data dir
+
+
+def test_a_load_cancelled_after_its_first_slices_is_audited_as_accessed(qtbot, windows, orthanc, assigned,
+                                                                        tmp_path):  # noqa: F811
+    """The reader saw the first slices: that is an access, even if the rest never came."""
+    from app.audit import C, default_log
+    from tests.fixtures.latency_proxy import LatencyProxy
+
+    mine = assigned[0]
+
+    def accessed() -> list:
+        return [r for r in default_log().records() if r.event.event_id == C.INSTANCES_ACCESSED
+                and any(o.object_id == mine for o in r.event.objects)]
+    before = len(accessed())
+    with LatencyProxy(orthanc.dicomweb_url, delay_s=0.1) as proxy:  # 64 slices take seconds
+        cfg = CentreConfig(name="Slow centre", dicomweb_url=proxy.url, user=orthanc.user,
+                           reader_dicom_name=READER, pool_size=2)
+        win = MainWindow(open_centre(cfg, orthanc.password, tmp_path / "state"), "reader", "test",
+                         prompts=Unattended())
+        windows.append(win)
+        win.show()
+        qtbot.waitUntil(lambda: not win.reading.refreshing and bool(win.worklist.items), timeout=60000)
+        win.open_item(next(i for i in win.worklist.items if i.study_uid == mine))
+        qtbot.waitUntil(lambda: win.volume is not None, timeout=60000)  # first slices on screen
+        assert 0 < win.volume.shape[0] < 64
+        win.cancel_load()
+        qtbot.waitUntil(lambda: not win.is_loading(), timeout=30000)
+        qtbot.waitUntil(lambda: len(accessed()) > before, timeout=10000)  # written by a worker
+    assert win.volume.shape[0] < 64  # the load really ended early

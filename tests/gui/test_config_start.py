@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 from app.session import add_user, default_store
 from tests.fixtures.orthanc import orthanc  # noqa: F401  (fixture)
 from tests.gui.startup import run_logged_in, when_loaded
+from tests.session_support import make_site
 from tests.gui.test_centre_window import assigned  # noqa: F401  (fixture)
 from tests.worklist.conftest import READER
 
@@ -25,8 +26,10 @@ def test_config_start_lists_assigned_studies_from_orthanc(qtbot, orthanc, assign
                       f'user = "{orthanc.user}"\nreader_dicom_name = "{READER}"\nprefetch = 1\n',
                       encoding="utf-8")
     monkeypatch.setenv("YOMI_PASSWORD", orthanc.password)
+    site = make_site(tmp_path / "it", totp=False)  # the site dir IT installs (/etc/yomi), signed
+    monkeypatch.setenv("YOMI_SITE_DIR", str(site.site_dir))
     add_user(default_store(), "dr.kenji", STATION_PASSWORD, "Kenji Takahashi", READER,
-             must_change_password=False)
+             must_change_password=False, key=site.key, centre_user=orthanc.user)  # IT binds the centre user
 
     def use(win, seen):
         seen["title"] = win.windowTitle()

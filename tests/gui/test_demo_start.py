@@ -31,3 +31,13 @@ def test_demo_starts_with_login_and_shows_the_real_ct(qtbot, shared_data, artifa
     assert seen["prefilled"] == "demo"
     assert seen["worklist"][0] == "SYNTH-0001"  # the STAT phantom heads the list
     assert seen["shape"] == (64, 512, 512)
+    # The demo keeps its own audit trail: the station's stays untouched and verifiable.
+    from app.audit import C, default_log
+
+    assert not any(default_log().records())
+    from app.audit import AuditLog
+    from app.paths import data_dir
+
+    demo_log = AuditLog(data_dir() / "demo-centre" / "audit" / "audit.jsonl")
+    kinds = [r.event.event_id for r in demo_log.records()]
+    assert C.USER_AUTHENTICATION in kinds and C.INSTANCES_ACCESSED in kinds

@@ -31,7 +31,7 @@ FAST = Backoff(base_s=0.02, factor=2.0, cap_s=0.3, jitter=0.5)
 
 def work(outbox_dir: str, url: str, journal: str, seed: int, reports: int) -> None:
     rng = random.Random(seed)
-    outbox = Outbox(outbox_dir)
+    outbox = Outbox(outbox_dir, key=bytes(range(32)))
     sender = Sender(outbox, centre(url), backoff=FAST, poll_s=0.2, rng=rng)
     sender.start()
     print("ready", flush=True)
@@ -48,7 +48,7 @@ def work(outbox_dir: str, url: str, journal: str, seed: int, reports: int) -> No
 
 
 def drain(outbox_dir: str, url: str) -> int:
-    outbox = Outbox(outbox_dir)
+    outbox = Outbox(outbox_dir, key=bytes(range(32)))
     sender = Sender(outbox, centre(url), backoff=FAST, poll_s=0.05)
     sender.start()
     deadline = time.monotonic() + 120

@@ -181,11 +181,15 @@ def _cli(*argv: str) -> int:
 
 
 def test_cli_verify_show_and_log_used(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The chain side of the CLI. A log with a login needs a signed checkpoint to verify
+    (tests/infra/test_audit_trail.py), so this log holds records written with nobody logged in."""
     own = audit.default_log()
     assert own.path.is_relative_to(data_dir)
-    _fill(own)
+    for i in range(3):
+        audit.study_opened("dr.sato", STUDY, f"P{i}", log=own)
+    audit.logout("dr.sato", log=own)
     assert _cli("--user", "it.admin", "audit", "verify") == 0
-    assert "intact: 7 records" in capsys.readouterr().out
+    assert "intact: 4 records" in capsys.readouterr().out
     last = list(own.records())[-1].event
     assert last.event_id == C.AUDIT_LOG_USED and last.participants[0].user_id == "it.admin"
     assert _cli("audit", "show", "--last", "3") == 0
@@ -199,5 +203,6 @@ def test_cli_verify_show_and_log_used(data_dir: Path, tmp_path: Path, capsys: py
     copy.write_text("".join(lines), encoding="utf-8")
     assert _cli("audit", "verify", "--log", str(copy)) == 1
     assert "line 2" in capsys.readouterr().err
-    assert _cli("audit", "verify", "--log", str(tmp_path / "missing.jsonl")) == 2
+    assert _cli("audit", "verify", "--log", str(tmp_path / "missing.jsonl")) == 1  # a missing log is not intact
+    assert "missing" in capsys.readouterr().err
     assert own.verify().ok  # checking a copy audited into our own, intact, log

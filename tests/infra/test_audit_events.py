@@ -38,7 +38,13 @@ def test_records_written_by_the_previous_version_verify(v1_log: AuditLog) -> Non
 
 
 def test_xml_is_unchanged_from_the_previous_version(v1_log: AuditLog) -> None:
+    """Unchanged but for one deliberate fix: the previous version wrote the instance count as
+    text in ParticipantObjectDescription, which the PS3.15 A.5.1 schema does not allow; it is
+    now the schema's SOPClass element (tests/infra/test_audit_schema.py)."""
     expected = json.loads((DATA / "audit_v1.xml.json").read_text(encoding="utf-8"))
+    expected = [x.replace("<ParticipantObjectDescription>2 instances</ParticipantObjectDescription>",
+                          '<ParticipantObjectDescription><SOPClass NumberOfInstances="2" />'
+                          "</ParticipantObjectDescription>") for x in expected]
     assert [audit.to_dicom_xml(r.event) for r in v1_log.records()] == expected
 
 

@@ -22,6 +22,7 @@ from tests.infra.conftest import ARTIFACTS, REPO, wait_until
 from tests.infra.standin import HttpCentre, Receiver, make_instance
 from worklist.outbox import Backoff, ItemState, Outbox, OutboxError, Sender
 
+KEY = bytes(range(32))  # the reader's outbox key (the app derives it from the session)
 FAST = Backoff(base_s=0.01, factor=2.0, cap_s=0.05, jitter=0.0)
 
 
@@ -30,7 +31,7 @@ def _states(outbox: Outbox, report: str) -> list[ItemState]:
 
 
 def test_enqueue_is_durable_and_idempotent(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "ob")
+    box = Outbox(tmp_path / "ob", key=KEY)
     items = [make_instance(), make_instance()]
     box.enqueue("r1", items)
     # another connection (as after a restart) sees the rows already committed
@@ -51,7 +52,7 @@ def test_enqueue_is_durable_and_idempotent(tmp_path: Path) -> None:
 
 
 def test_sender_delivers_and_notifies(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "ob")
+    box = Outbox(tmp_path / "ob", key=KEY)
     seen: list[tuple[str, ItemState]] = []
     other: list[ItemState] = []
 
@@ -77,7 +78,7 @@ def test_sender_delivers_and_notifies(tmp_path: Path) -> None:
 
 
 def test_retryable_errors_back_off_then_succeed(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "ob")
+    box = Outbox(tmp_path / "ob", key=KEY)
     seen: list[tuple[ItemState, int, str]] = []
     box.subscribe(lambda s: seen.append((s.state, s.attempts, s.reason)))
     with Receiver() as rx:
@@ -100,7 +101,7 @@ def test_retryable_errors_back_off_then_succeed(tmp_path: Path) -> None:
 def test_unreachable_stays_queued_with_reason(tmp_path: Path) -> None:
     from tests.fixtures.orthanc import free_port
 
-    box = Outbox(tmp_path / "ob")
+    box = Outbox(tmp_path / "ob", key=KEY)
     sender = Sender(box, HttpCentre(f"http://127.0.0.1:{free_port()}/instances", timeout_s=2),
                     backoff=Backoff(base_s=0.01, cap_s=0.02, jitter=0.0), poll_s=0.1)
     box.enqueue("r1", [make_instance()])
@@ -113,7 +114,7 @@ def test_unreachable_stays_queued_with_reason(tmp_path: Path) -> None:
 
 
 def test_bad_data_dead_letters_and_retry_failed(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "ob")
+    box = Outbox(tmp_path / "ob", key=KEY)
     with Receiver() as rx:
         rx.script.append(400)
         sender = Sender(box, HttpCentre(rx.url), backoff=FAST, poll_s=0.1)
@@ -130,7 +131,7 @@ def test_bad_data_dead_letters_and_retry_failed(tmp_path: Path) -> None:
 
 
 def test_unconfirmed_uid_is_not_marked_sent(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "ob")
+    box = Outbox(tmp_path / "ob", key=KEY)
     with Receiver() as rx:
         rx.confirm_other_uid = True
         sender = Sender(box, HttpCentre(rx.url), backoff=FAST, poll_s=0.1)
@@ -144,7 +145,7 @@ def test_unconfirmed_uid_is_not_marked_sent(tmp_path: Path) -> None:
 def test_item_sending_at_crash_is_resent_and_duplicate_counts(tmp_path: Path) -> None:
     with Receiver() as rx:
         uid, data = make_instance()
-        box = Outbox(tmp_path / "ob")
+        box = Outbox(tmp_path / "ob", key=KEY)
         box.enqueue("r1", [(uid, data)])
         # first life: the item goes on the wire, the centre stores it, the process dies
         # before recording the answer (state stays 'sending')
@@ -152,7 +153,7 @@ def test_item_sending_at_crash_is_resent_and_duplicate_counts(tmp_path: Path) ->
         assert claimed is not None and claimed.sop_uid == uid and claimed.attempts == 1
         assert HttpCentre(rx.url).submit([claimed.data]) == [uid]
         box.close()
-        box = Outbox(tmp_path / "ob")
+        box = Outbox(tmp_path / "ob", key=KEY)
         assert _states(box, "r1") == [ItemState.SENDING]
         sender = Sender(box, HttpCentre(rx.url), backoff=FAST, poll_s=0.1)
         sender.start()
@@ -162,7 +163,7 @@ def test_item_sending_at_crash_is_resent_and_duplicate_counts(tmp_path: Path) ->
 
 
 def test_stop_wakes_an_idle_sender(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "ob")
+    box = Outbox(tmp_path / "ob", key=KEY)
     sender = Sender(box, HttpCentre("http://127.0.0.1:9/instances"), poll_s=3600)
     sender.start()
     assert sender.running
@@ -194,7 +195,7 @@ def test_send_one_returns_the_typed_outcome_it_recorded(tmp_path: Path) -> None:
     from worklist.centre import BadData, Unreachable
     from worklist.outbox import Delivery
 
-    box = Outbox(tmp_path / "ob")
+    box = Outbox(tmp_path / "ob", key=KEY)
     uid, data = make_instance()
     box.enqueue("r1", [(uid, data)])
     sender = Sender(box, _ScriptedCentre(Unreachable("centre down"), BadData("refused (400)"), [uid]),
@@ -214,14 +215,14 @@ def test_send_one_returns_the_typed_outcome_it_recorded(tmp_path: Path) -> None:
 
 
 def test_wait_for_change_sees_a_change_made_before_it_waits(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "ob")
+    box = Outbox(tmp_path / "ob", key=KEY)
     box.enqueue("r1", [make_instance()])
     assert box.wait_for_change(10.0) is True   # the enqueue above, not lost
     assert box.wait_for_change(0.01) is False  # nothing since
 
 
 def test_concurrent_enqueue_from_threads(tmp_path: Path) -> None:
-    box = Outbox(tmp_path / "ob")
+    box = Outbox(tmp_path / "ob", key=KEY)
     errors: list[BaseException] = []
 
     def worker(k: int) -> None:
@@ -275,7 +276,7 @@ def _kill_cycles(tmp_path: Path, url: str, kills: int, seed: int, env: dict[str,
     for line in journal.read_text().splitlines():
         acknowledged.update(line.split()[1:])
     summary = json.loads(out)
-    summary["attempts"] = sum(s.attempts for s in Outbox(outbox_dir).all_status())
+    summary["attempts"] = sum(s.attempts for s in Outbox(outbox_dir, key=KEY).all_status())
     return acknowledged, summary
 
 

@@ -1,16 +1,20 @@
-"""Reader session core: policy, hashing, lockout, idle lock, re-auth, cache key, audit, CLI."""
+"""Reader session core: policy, key storage, lockout, idle lock, re-auth, cache key, audit.
+
+The CLI, the attacks on the account store, the second factor and the concurrent lockout
+have their own files (tests/infra/test_accounts_*.py)."""
 from __future__ import annotations
 
-import argparse
+import json
+import os
 from pathlib import Path
 
 import pytest
 
-from app import audit
-from app.audit import C, AuditLog, Outcome
+from app.audit import UNKNOWN_USER, C, AuditLog, Outcome
 from app.session import (AccountLocked, AuthenticationFailed, NotLoggedIn, PasswordPolicy, PolicyViolation,
-                         Session, SessionLocked, SessionState, UserStore, add_user,
+                         ScryptParams, Session, SessionLocked, SessionState, SiteSettings, UserStore, add_user,
                          default_store)
+from app.session.site_store import SiteStore
 
 from tests.session_support import FAST, PW, Clock
 
@@ -40,23 +44,33 @@ def test_password_policy_matrix(password: str, ok: bool) -> None:
     assert (PasswordPolicy().problems(password, "dr.sato") == []) is ok
 
 
-def test_store_holds_no_plaintext_and_salts_differ(store: UserStore) -> None:
+def test_store_holds_no_plaintext_and_keys_differ(store: UserStore) -> None:
     add_user(store, "dr.kato", PW, "Kato", "KATO^JIRO")
-    raw = store.path.read_bytes()
-    assert PW.encode() not in raw and b"Kumo" not in raw
-    a, b = store.get("dr.sato"), store.get("dr.kato")
-    assert a.salt != b.salt and a.verifier != b.verifier
-    assert oct(store.path.stat().st_mode & 0o777) == "0o600"
+    creds = {uid: store.credentials_dir / f"{uid}.json" for uid in ("dr.sato", "dr.kato")}
+    for path in [store.path, *creds.values()]:
+        raw = path.read_bytes()
+        assert PW.encode() not in raw and b"Kumo" not in raw
+    a, b = (json.loads(p.read_text()) for p in creds.values())
+    assert a["wrapped_key"]["salt"] != b["wrapped_key"]["salt"] and a["public_key"] != b["public_key"]
+    assert all(oct(p.stat().st_mode & 0o777) == "0o600" for p in creds.values())
+    # the signed site store holds no secret at all: world-readable, only IT may write it
+    assert oct(store.path.stat().st_mode & 0o777) == "0o644"
+    assert a["wrapped_key"]["ciphertext"] not in store.path.read_text()
     with pytest.raises(PolicyViolation):
         add_user(store, "dr.weak", "password", "Weak", "WEAK^W")
-    assert store.get("dr.weak") is None
+    assert store.get("dr.weak") is None and not (store.credentials_dir / "dr.weak.json").exists()
 
 
-def test_login_with_default_scrypt_cost(tmp_path: Path) -> None:
+def test_login_with_default_scrypt_cost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = tmp_path / "etc-yomi"
+    monkeypatch.setenv("YOMI_SITE_DIR", str(site))
+    key = SiteStore(site).initialise(SiteSettings(totp_required=False), {})
     s = default_store()
-    assert s.path.parent == Path(__import__("os").environ["YOMI_DATA_DIR"])
-    user = add_user(s, "dr.ito", PW, "Ito", "ITO^HANA")
-    assert user.scrypt == {"n": 2 ** 17, "r": 8, "p": 1}
+    assert s.site.directory == site
+    assert s.credentials_dir == Path(os.environ["YOMI_DATA_DIR"]) / "credentials"
+    add_user(s, "dr.ito", PW, "Ito", "ITO^HANA", key=key)
+    cred = json.loads((s.credentials_dir / "dr.ito.json").read_text())
+    assert cred["wrapped_key"]["scrypt"] == {"n": 2 ** 17, "r": 8, "p": 1} == vars(ScryptParams())
     sess = Session(s, audit_log=AuditLog(tmp_path / "a.jsonl"))
     sess.login("dr.ito", PW)
     assert sess.password_change_required  # IT-set password
@@ -78,7 +92,7 @@ def test_login_failures_and_audit(store: UserStore, tmp_path: Path) -> None:
     with pytest.raises(NotLoggedIn):
         sess.cache_key()
     assert _events(log) == [
-        ("110114", ("110122",), 4, "dr.sato"), ("110114", ("110122",), 4, "nobody"),
+        ("110114", ("110122",), 4, "dr.sato"), ("110114", ("110122",), 4, UNKNOWN_USER),  # never as typed
         ("110114", ("110122",), 0, "dr.sato"), ("110114", ("110123",), 0, "dr.sato"),
     ]
     assert PW not in log.path.read_text()
@@ -94,7 +108,7 @@ def test_lockout_is_persisted_and_expires(store: UserStore, tmp_path: Path) -> N
     with pytest.raises(AccountLocked):
         sess.login("dr.sato", "wrong")
     # a restart does not reset it: a fresh store object and session
-    other = Session(UserStore(store.path, scrypt=FAST), audit_log=log, max_failures=3, lockout_s=600,
+    other = Session(UserStore(tmp_path / "users.json", scrypt=FAST), audit_log=log, max_failures=3, lockout_s=600,
                     wall_clock=wall)
     with pytest.raises(AccountLocked):
         other.login("dr.sato", PW)  # even the right password
@@ -168,30 +182,10 @@ def test_first_use_password_change(store: UserStore) -> None:
     with pytest.raises(AuthenticationFailed):
         s.change_password("wrong", "Another-Long-Pass 9")
     s.change_password(PW, "Another-Long-Pass 9")
-    assert not s.password_change_required and s.cache_key() != old_key
+    # the same private key, re-encrypted: the study cache stays readable
+    assert not s.password_change_required and s.cache_key() == old_key
     s.logout()
+    with pytest.raises(AuthenticationFailed):
+        s.login("dr.new", PW)  # the old password no longer opens it
     s.login("dr.new", "Another-Long-Pass 9")
-    assert not s.password_change_required
-
-
-def _cli(*argv: str) -> int:
-    from app.commands import user as cmd
-
-    parser = argparse.ArgumentParser()
-    cmd.add_parser(parser.add_subparsers(dest="command"))
-    return cmd.run(parser.parse_args(list(argv)))
-
-
-def test_cli_user_add(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture) -> None:
-    monkeypatch.setenv("YOMI_PASSWORD", PW)
-    assert _cli("user", "add", "dr.yamada", "--name", "Yamada Taro", "--dicom-name", "YAMADA^TARO") == 0
-    assert _cli("user", "add", "dr.yamada", "--name", "Y", "--dicom-name", "Y^T") == 1
-    assert "already exists" in capsys.readouterr().err
-    monkeypatch.setenv("YOMI_PASSWORD", "weak")
-    assert _cli("user", "add", "dr.weak", "--name", "W", "--dicom-name", "W^W") == 1
-    assert "policy" in capsys.readouterr().err
-    assert _cli("user", "list") == 0
-    assert capsys.readouterr().out.split() == ["dr.yamada"]
-    sess = Session(default_store(), audit_log=audit.default_log())
-    assert sess.login("dr.yamada", PW).dicom_name == "YAMADA^TARO"
-    assert sess.password_change_required
+    assert not s.password_change_required and s.cache_key() == old_key

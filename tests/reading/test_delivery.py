@@ -43,7 +43,7 @@ def demo(tmp_path):
 
 
 def _tracker(demo, inbox, tmp_path):
-    outbox = Outbox(tmp_path / "outbox")
+    outbox = Outbox(tmp_path / "outbox", key=bytes(range(32)))  # the reader's outbox key
     sender = Sender(outbox, demo, poll_s=0.2)
     sender.start()
     jobs = Jobs(inbox.post)

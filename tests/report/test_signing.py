@@ -86,6 +86,15 @@ def test_sr_passes_dsrdump(signed):
     assert '(90572001,SCT,"Lower lobe of lung")' in text
 
 
+def test_sr_carries_a_verification_signature_dcmsign_accepts(signed, pki):
+    """The Qt-rendered report's SR, signed with the PKCS#12 (tests/report/test_dicom_signature.py
+    has the tampering and refusal cases)."""
+    assert signed.sr_signed
+    out = subprocess.run([need("dcmsign"), "--verify", "+rs", "+cf", str(pki.ca_pem), str(signed.sr_path)],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "Signature Verification : OK" in out.stdout + out.stderr, out.stdout + out.stderr
+
+
 def test_sr_passes_dciodvfy(signed):
     out = subprocess.run([need("dciodvfy"), str(signed.sr_path)], capture_output=True, text=True)
     errors = [line for line in (out.stdout + out.stderr).splitlines() if line.startswith("Error")]

@@ -13,7 +13,8 @@ if not os.environ.get("DISPLAY"):
     pytest.skip("GUI tests need an X display (xvfb-run, see this file's docstring)", allow_module_level=True)
 
 from tests.fixtures.orthanc import orthanc  # noqa: F401
-from tests.gui.conftest import pytest_runtest_makereport, windows  # noqa: F401
+# the leak scan after each test, as for the reading window's tests
+from tests.gui.conftest import _no_personal_data_at_rest, pytest_runtest_makereport, windows  # noqa: F401
 
 PASSWORD = "Correct-Horse-Battery-42"  # meets the 13-character policy
 
@@ -29,3 +30,4 @@ def reader_session(tmp_path):
     session = Session(store, audit_log=AuditLog(tmp_path / "audit.jsonl"))
     session.login("sato", PASSWORD)
     return session
+

@@ -21,7 +21,9 @@ from PySide6.QtWidgets import QApplication
 
 from app.reading.delivery import DeliveryState
 from app.demo import DEMO_READER, prepare_demo
+from app.reading.controller import ephemeral_secret
 from app.report.draft_store import DraftStore
+from app.report.sealed_files import ReaderSecret
 from app.report.encapsulated import extract_pdf
 from tests.report_gui.conftest import PASSWORD
 from tests.report_gui.helpers import (
@@ -119,7 +121,7 @@ def test_measure_fill_by_keyboard_sign_and_deliver_to_demo_centre(qtbot, windows
         # live preview and autosaved draft follow every change
         html = panel.preview.toHtml()
         assert "右下葉" in html and "軽度" in html and NORMAL_JA in panel.preview.toPlainText()
-        on_disk = json.loads(DraftStore.default().path(report.report_id).read_text(encoding="utf-8"))
+        on_disk = _draft_on_disk(report, ReaderSecret.of_session(reader_session))
         assert on_disk["fields"]["impression"] == "Solid nodule, right lower lobe."
         assert on_disk["nodules"][0]["lobe"] == "RLL"
         qtbot.wait(100)
@@ -171,8 +173,11 @@ def _impression(win):
     return win.report_panel.editor.bindings["impression"]
 
 
-def _draft_on_disk(report) -> dict:
-    return json.loads(DraftStore.default().path(report.report_id).read_text(encoding="utf-8"))
+def _draft_on_disk(report, secret=None) -> dict:
+    """The sealed draft read back from disk with the reader's key (a bare window's: this
+    process's own, app/reading/controller.py)."""
+    store = DraftStore.default(secret or ephemeral_secret(DEMO_READER))
+    return json.loads(store.folder.read(store.path(report.report_id).name))
 
 
 def test_crash_recovery_restores_the_draft_in_a_new_window(qtbot, windows, demo, outbox):

@@ -213,3 +213,63 @@ def test_log_out_from_the_lock_screen(qtbot, reading, audit_log):
     assert session.state is SessionState.LOGGED_OUT
     assert [r.event.event_types for r in audit_log.records()][-1] == (C.LOGOUT,)
     assert not win.mpr.isVisible()  # still hidden: the shell closes the window
+
+
+T0 = 1_800_000_000.0
+
+
+def test_unlock_asks_for_the_code_once_the_site_hours_have_passed(qtbot, windows, totp_site, audit_log):
+    """Site setting totp_unlock_after_h = 1: the password alone within the hour, then a code too.
+    A plain window stands in for the reading window: what is checked is the lock panel."""
+    from PySide6.QtWidgets import QLabel, QMainWindow
+
+    e = totp_site.add("dr.sato")
+    wall, mono = Clock(T0), Clock(0.0)
+    session = Session(totp_site.store, audit_log=audit_log, clock=mono, wall_clock=wall)
+    session.login("dr.sato", PW, totp_site.code(e, T0))
+    win = QMainWindow()
+    win.setCentralWidget(QLabel("study on screen"))
+    windows.append(win)
+    qtbot.addWidget(win)
+    guard = LockGuard(win, session, timeout_s=TIMEOUT, clock=mono)
+    win.show()
+    qtbot.waitExposed(win)
+    lw = guard.lock_widget
+
+    wall.t = T0 + 1800
+    guard.lock_now()
+    assert not lw.asking_code and not lw.code.isVisible()
+    qtbot.keyClicks(lw.password, PW)
+    qtbot.keyClick(lw.password, Qt.Key_Return)
+    assert not guard.locked
+
+    wall.t = T0 + 3600
+    guard.lock_now()
+    assert lw.asking_code and lw.code.isVisible()
+    qtbot.keyClicks(lw.password, PW)
+    qtbot.keyClick(lw.password, Qt.Key_Return)  # Enter moves on to the code, submits nothing yet
+    assert guard.locked and lw.focusWidget() is lw.code and lw.password.text() == PW
+    qtbot.keyClicks(lw.code, totp_site.code(e, wall.t - 120))  # read off the app two minutes ago
+    qtbot.keyClick(lw.code, Qt.Key_Return)
+    assert guard.locked and "expired" in lw.message.text()
+    assert lw.password.text() == "" and lw.code.text() == ""
+    qtbot.keyClicks(lw.password, PW)
+    qtbot.keyClicks(lw.code, totp_site.code(e, wall.t))
+    qtbot.keyClick(lw.code, Qt.Key_Return)
+    assert not guard.locked and session.state is SessionState.ACTIVE
+
+    # the hour runs out while the screen is locked: the password alone is then refused
+    wall.t += 600
+    guard.lock_now()
+    assert not lw.asking_code
+    wall.t += 3600
+    qtbot.keyClicks(lw.password, PW)
+    qtbot.keyClick(lw.password, Qt.Key_Return)
+    assert guard.locked and lw.asking_code and "one-time code" in lw.message.text()
+    qtbot.keyClicks(lw.password, PW)
+    qtbot.keyClicks(lw.code, e.recovery_codes[0])  # a recovery code works here too
+    qtbot.keyClick(lw.code, Qt.Key_Return)
+    assert not guard.locked
+    guard.stop()
+    unlocks = [int(r.event.outcome) for r in audit_log.records() if C.UNLOCK in r.event.event_types]
+    assert unlocks == [0, 4, 0, 0]  # the stale code failed; the password-only try never reached the check

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-import numpy as np
 import pydicom
 import pytest
 
@@ -122,32 +121,60 @@ def test_centre_check_untrusted_tls(orthanc, orthanc_tls, capsys, monkeypatch) -
     assert alerts and alerts[-1].event_types[0].code == "110126"
 
 
+def _station_reader(tmp_path: Path, monkeypatch, loaded) -> None:
+    """A station account bound (by IT) to the centre user and the reader's DICOM name; the
+    station login and the centre password come from the environment, as in a script."""
+    from tests.identity.support import make_station
+    from tests.worklist.conftest import READER
+
+    station = make_station(tmp_path / "data", monkeypatch, totp=False)
+    e = station.add("dr.kenji", dicom_name=READER, centre_user=loaded.server.user)
+    station.login_env(monkeypatch, e)
+    monkeypatch.setenv("YOMI_CENTRE_PASSWORD", loaded.server.password)
+
+
 @pytest.mark.orthanc
 def test_pull_writes_hashed_names_identical_pixels(loaded, ct_files, tmp_path: Path, capsys, monkeypatch) -> None:
-    monkeypatch.setenv("YOMI_PASSWORD", loaded.server.password)
+    _station_reader(tmp_path, monkeypatch, loaded)
     out = tmp_path / "pulled"
-    rc = main(["pull", loaded.ct_study, "--out", str(out), "--server", loaded.server.dicomweb_url,
-               "--user", loaded.server.user])
+    rc = main(["pull", loaded.japanese_ir13_87, "--out", str(out), "--server", loaded.server.dicomweb_url])
     assert rc == 0, capsys.readouterr().err
     files = sorted(out.glob("*.dcm"))
-    assert len(files) == 64
-    local = {str(pydicom.dcmread(f).SOPInstanceUID): f for f in ct_files}
+    assert len(files) == 3
+    assert out.stat().st_mode & 0o777 == 0o700 and all(f.stat().st_mode & 0o777 == 0o600 for f in files)
+    # copies of ct_files[30:33] with new UIDs: the pixels are those of the originals
+    originals = {pydicom.dcmread(f).pixel_array.tobytes() for f in ct_files[30:33]}
     for f in files:
         raw = f.read_bytes()
         assert raw[:128] == bytes(128)
         ds = pydicom.dcmread(f)
         uid = str(ds.SOPInstanceUID)
         assert f.stem == hashlib.sha256(uid.encode()).hexdigest()[:40]
-        assert np.array_equal(ds.pixel_array, pydicom.dcmread(local[uid]).pixel_array)
-    # The download and the export to a folder are in the audit trail.
+        assert ds.pixel_array.tobytes() in originals
+    # The download and the export to a folder are in the audit trail, under the station user.
     from app.audit import default_log
 
-    ids = [r.event.event_id.code for r in default_log().records()]
+    events = [r.event for r in default_log().records()]
+    ids = [e.event_id.code for e in events]
     assert "110104" in ids and "110106" in ids
+    assert all(e.participants[0].user_id == "dr.kenji" for e in events if e.event_id.code in ("110104", "110106"))
     # Run again: everything is already there, nothing is fetched twice.
-    rc = main(["pull", loaded.ct_study, "--out", str(out), "--server", loaded.server.dicomweb_url,
-               "--user", loaded.server.user])
+    rc = main(["pull", loaded.japanese_ir13_87, "--out", str(out), "--server", loaded.server.dicomweb_url])
     assert rc == 0 and "0 instances" in capsys.readouterr().out
+
+
+@pytest.mark.orthanc
+def test_pull_of_a_study_not_assigned_to_the_reader_is_refused(loaded, tmp_path: Path, capsys, monkeypatch) -> None:
+    """This Orthanc (no centre plugin) would serve it: the station itself refuses."""
+    _station_reader(tmp_path, monkeypatch, loaded)
+    out = tmp_path / "pulled"
+    rc = main(["pull", loaded.ct_study, "--out", str(out), "--server", loaded.server.dicomweb_url])
+    err = capsys.readouterr().err
+    assert rc == 1 and loaded.ct_study in err and "not on this reader's worklist" in err
+    assert not out.exists()
+    from tests.identity.support import study_alerts
+
+    assert [a.participants[0].user_id for a in study_alerts(loaded.ct_study)] == ["dr.kenji"]
 
 
 def test_pull_rejects_a_non_uid(tmp_path: Path, capsys) -> None:

@@ -1,13 +1,13 @@
 """The mouse tools a view offers (what a left drag does)."""
 from __future__ import annotations
 
-from enum import StrEnum
+from common.choice import Choice
 
 __all__ = ["Tool"]
 
 
-class Tool(StrEnum):
-    """A `str` enum: the shell may pass "length" or Tool.LENGTH alike."""
+class Tool(Choice):
+    """The shell may pass "length" or Tool.LENGTH alike (`Tool.parse`)."""
 
     WINDOW = "window"
     PAN = "pan"
@@ -15,13 +15,6 @@ class Tool(StrEnum):
     LENGTH = "length"
     ELLIPSE = "ellipse"
     CROSSHAIR = "crosshair"
-
-    @classmethod
-    def parse(cls, value: "Tool | str") -> "Tool":
-        try:
-            return cls(value)
-        except ValueError:
-            raise ValueError(f"unknown tool {value!r}; expected one of {', '.join(cls)}") from None
 
     @property
     def draws(self) -> bool:

@@ -53,21 +53,38 @@ class MprWidget(QWidget):
         self._syncing = True  # the views are not all set up until the loop ends
         try:
             for w in self.views.values():
-                w.view.set_volume(volume, w.view.state if keep_view else None)
+                w.view.set_volume(volume, w.view.state if keep_view else None, draw=False)
                 w.view.show_crosshair = True
+            for p, w in self.views.items():
+                w.view.crosshair_planes = {q: o.view.axes for q, o in self.views.items() if q != p}
         finally:
             self._syncing = False
-        self._sync_crosshair()
-        # One view per turn of the event loop: three first renders of a new volume at once
-        # would keep the GUI thread from input for their sum.
-        shown = [w for w in self.views.values() if w.isVisible()]
-        if shown:
-            shown[0].refresh()
-        for w in shown[1:]:
-            QTimer.singleShot(0, lambda w=w: self._late_refresh(w))
+        # Each view draws in a turn of the event loop of its own, the visible ones first: the
+        # first draws of a new volume at once would keep the GUI thread from input for their
+        # sum. A 1 ms timer, not a zero one: Qt runs zero-timer calls posted together in one
+        # batch, with no input or other timer in between.
+        order = sorted(self.views.values(), key=lambda w: not w.isVisible())
+        self._draw(order[0])
+        self._draw_later(order[1:], volume)
 
-    def _late_refresh(self, w: SliceWidget) -> None:
-        if not self._closed:  # a finalized render window must not be drawn again
+    def _draw_later(self, pending: list[SliceWidget], volume) -> None:
+        def next_one() -> None:
+            # A finalized render window must not be drawn again; a newer volume draws itself.
+            if self._closed or volume is not self.volume:
+                return
+            self._draw(pending[0])
+            self._draw_later(pending[1:], volume)
+        if pending:
+            QTimer.singleShot(1, next_one)
+
+    def _draw(self, w: SliceWidget) -> None:
+        # The view's own change notice would redraw the other views: they draw in their turn.
+        was, self._syncing = self._syncing, True
+        try:
+            w.view.update()
+        finally:
+            self._syncing = was
+        if w.isVisible():
             w.refresh()
 
     def close_views(self) -> None:

@@ -12,9 +12,10 @@ Display pixels follow VTK: origin at the bottom-left of the viewport, y up.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import numpy as np
+
+from common.choice import Choice
 
 from viewer.tools.window_level import Window
 from viewer.views.planes import PlaneAxes, step_along, volume_corners
@@ -25,19 +26,12 @@ ZOOM_RANGE = (0.1, 40.0)
 MIN_PIXEL_MM = 0.2  # the reslice never samples finer than this, whatever the voxels
 
 
-class SlabMode(StrEnum):
+class SlabMode(Choice):
     """How a thick slab is projected; a `str` enum, so "mip" and SlabMode.MIP are the same."""
 
     MIP = "mip"
     MINIP = "minip"
     AVG = "avg"
-
-    @classmethod
-    def parse(cls, value: "SlabMode | str") -> "SlabMode":
-        try:
-            return cls(value)
-        except ValueError:
-            raise ValueError(f"slab mode {value!r}: expected one of {', '.join(cls)}") from None
 
 
 @dataclass

@@ -154,7 +154,9 @@ class SliceView:
         self._origin = np.zeros(3)
 
     # ---- volume and state -------------------------------------------------------------
-    def set_volume(self, volume: "Volume", state: ViewState | None = None) -> None:
+    def set_volume(self, volume: "Volume", state: ViewState | None = None, *, draw: bool = True) -> None:
+        """Show `volume` with `state` (None: a new view). With draw=False the caller calls
+        update() later (the MPR layout draws its three views in turns of their own)."""
         self.volume = volume
         self._img, self._rot, self._origin = volume_to_vtk(volume)
         self._reslice.SetInputData(self._img)
@@ -173,7 +175,8 @@ class SliceView:
             self._apply_camera()
         else:
             self.reset_camera()
-        self.update()
+        if draw:
+            self.update()
 
     @property
     def state(self) -> ViewState | None:

@@ -70,6 +70,9 @@ class CentreConfig:
     idle_lock_s: float = 300.0          # screen locks after this long without input
     cache_max_gb: float = 20.0          # encrypted study cache bound, per reader
     cache_ttl_hours: float = 72.0       # cached studies are purged this long after last use
+    # Signed outputs and outbox payloads once the centre confirmed storage: kept this long for
+    # the site's own checks, then deleted (0: at once; the centre holds the record copy).
+    retain_sent_hours: float = 0.0
     # Report signing defaults (site): RFC 3161 TSA, CRL files for the revocation check, the
     # organisation named as signer's (the site's, not the reader's to choose), the PKCS#11
     # module when an account's card reference names none.
@@ -174,6 +177,9 @@ def _validate(c: CentreConfig, where: str) -> None:
         raise ConfigError(f"{where}: centre.dicomweb_url must not carry credentials")
     if c.pool_size < 1 or c.retries < 0 or c.connect_timeout <= 0 or c.read_timeout <= 0:
         raise ConfigError(f"{where}: pool_size, retries and timeouts must be positive")
+    if c.retain_sent_hours < 0 or c.cache_ttl_hours < 0 or c.cache_max_gb <= 0:
+        raise ConfigError(f"{where}: retain_sent_hours and cache_ttl_hours must not be negative, "
+                          "cache_max_gb must be positive")
     if c.ca_bundle is not None and not c.ca_bundle.is_file():
         raise ConfigError(f"{where}: centre.ca_bundle {c.ca_bundle} is not a file")
     if c.tsa_url and not c.tsa_url.startswith(("https://", "http://")):

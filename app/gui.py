@@ -73,7 +73,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Yomi")
     idle_s = 300.0
-    prefetch, poll_s, cache = 0, 0.0, None
+    prefetch, poll_s, cache, retain_s = 0, 0.0, None, 0.0
     provider_login = None  # app.session.oidc.LoginResult when signed in at the centre's provider
     if args.demo:
         from app.demo import prepare_demo
@@ -144,10 +144,11 @@ def run_gui(args: argparse.Namespace) -> int:
         signing_settings = SigningSettings.of(cfg)
         destination = cfg.dicomweb_url
         idle_s, prefetch, poll_s = cfg.idle_lock_s, cfg.prefetch, cfg.poll_interval_s
+        retain_s = cfg.retain_sent_hours * 3600
 
     # One outbox per destination: a report signed for one centre (or the demo) is never
     # delivered to another because the station was started with another configuration.
-    outbox = Outbox(outbox_dir(destination))
+    outbox = Outbox(outbox_dir(destination), retain_sent_s=retain_s)
     sender = Sender(outbox, centre)
     sender.start()
     from app import audit
@@ -160,7 +161,7 @@ def run_gui(args: argparse.Namespace) -> int:
         QMessageBox.critical(None, "Yomi", str(exc))
         return 2
     window = MainWindow(centre, session.user.user_id, notice, session=session, outbox=outbox,
-                        prefetch=prefetch, poll_interval_s=poll_s, cache=cache)
+                        prefetch=prefetch, poll_interval_s=poll_s, cache=cache, retain_signed_s=retain_s)
     window.signing_settings = signing_settings  # the report panel signs with the site's defaults
     guard = LockGuard(window, session, timeout_s=idle_s)
     guard.loggedOut.connect(window.close)  # "Log out" on the lock screen ends the run

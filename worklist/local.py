@@ -30,6 +30,8 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 
 from common.atomic import write_atomic
+from common.dicom_bounds import DecodeLimits, check_deflated_part10
+from common.dicom_bounds import TooLarge as DecodeTooLarge
 from worklist.centre import (
     BadData,
     Cancelled,
@@ -38,10 +40,12 @@ from worklist.centre import (
     Priority,
     Progress,
     Status,
+    TooLarge,
     WorkItem,
 )
 
 log = logging.getLogger(__name__)
+_LIMITS = DecodeLimits()
 
 QUEUE_VERSION = 1
 
@@ -67,9 +71,20 @@ def _dicom_files(folder: Path) -> Iterator[Path]:
                 yield Path(dirpath) / name
 
 
+def _read_bounded(path: Path, **kw) -> pydicom.Dataset:
+    """pydicom's read of a file whose deflated dataset, if any, inflates within the cap: pydicom
+    inflates it whole, even for the header alone. Raises DecodeTooLarge naming the file."""
+    with open(path, "rb") as fp:
+        check_deflated_part10(fp, _LIMITS.max_file_bytes, f"file {path.name}")
+        return pydicom.dcmread(fp, **kw)
+
+
 def _read_header(path: Path) -> pydicom.Dataset | None:
     try:
-        return pydicom.dcmread(path, stop_before_pixels=True)
+        return _read_bounded(path, stop_before_pixels=True)
+    except DecodeTooLarge as exc:
+        log.warning("local centre: %s", exc)
+        return None
     except (InvalidDicomError, OSError, ValueError, EOFError, KeyError, TypeError):
         return None
 
@@ -188,7 +203,9 @@ class LocalCentre:
         files = list(_dicom_files(folder))
         for n, path in enumerate(files, start=1):
             try:
-                ds = pydicom.dcmread(path)
+                ds = _read_bounded(path)
+            except DecodeTooLarge as exc:
+                raise TooLarge(f"study {study_uid}: {exc}", study_uid=study_uid) from None
             except InvalidDicomError:
                 log.info("local centre: %s is not a DICOM file, skipped", path.name)
                 ds = None

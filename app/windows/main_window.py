@@ -41,7 +41,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, centre, reader: str, notice: str = "", *, session=None, outbox=None,
                  prompts: Prompts | None = None, prefetch: int = 0, poll_interval_s: float = 0.0,
-                 cache=None) -> None:
+                 cache=None, retain_signed_s: float = 0.0) -> None:
         super().__init__()
         self.centre = centre
         self.reader = reader
@@ -60,7 +60,8 @@ class MainWindow(QMainWindow):
         self.gui_thread = GuiPost(self)
         self.reading = ReadingController(
             centre, reader, post=self.gui_thread.post, audit_log=session.audit_log if session else None,
-            outbox=outbox, prefetch=prefetch, poll_interval_s=poll_interval_s, cache=cache, session=session)
+            outbox=outbox, prefetch=prefetch, poll_interval_s=poll_interval_s, cache=cache, session=session,
+            retain_signed_s=retain_signed_s)
         self.reading.subscribe(self._on_event)
 
         self.mpr = MprWidget(self)

@@ -57,6 +57,7 @@ from app.reading.certificates import CertificateChoice, SigningSettings, choose_
 from app.reading.delivery import DeliveryState, ReportDelivery, SignedOutputsInconsistent
 from app.reading.events import CompletionFailed, DeliveryChanged, ReadingEvent, StudyCompleted
 from app.windows.lock_screen import exec_resumable
+from app.windows.prompts import ask_secret
 from worklist.centre import CentreError
 from worklist.outbox import OutboxError
 
@@ -321,8 +322,8 @@ class ReportPanel(QWidget):
         if choice.needs_password:
             prompt = self.tr("カードのPIN / Card PIN") if choice.is_card else \
                 self.tr("証明書のパスワード / Certificate password")
-            pw, ok = QInputDialog.getText(self, "Yomi", prompt, QLineEdit.Password)
-            if not ok:
+            pw = ask_secret(self, prompt, "certificate-password")
+            if pw is None:
                 return None
             choice = choice.with_password(pw)
         return choice

@@ -271,3 +271,19 @@ def test_opening_claims_and_give_back_returns_the_study(qtbot, reading):
     status = {e.study_uid: e.status for e in win.centre.entries()}
     assert status[uid] == "SCHEDULED"
     assert uid in [i.study_uid for i in win.worklist.items]
+
+
+def test_studies_opened_in_turn_are_freed_though_frozen_out_of_the_collector(qtbot, reading):
+    """The loader freezes what is alive after each build (app/reading/study_load.py): that must
+    not keep a replaced study alive, nor let the frozen set grow study after study."""
+    import gc
+    import weakref
+
+    win = reading
+    refs, frozen = [], []
+    for n in range(4):
+        _open(qtbot, win, n % 2)
+        refs.append(weakref.ref(win.volume))
+        frozen.append(gc.get_freeze_count())
+    assert all(r() is None for r in refs[:-1]), "a replaced volume is still alive"
+    assert frozen[3] <= frozen[1] * 1.1, frozen  # the same study again: no more frozen than before

@@ -149,3 +149,22 @@ def test_malformed_shared_files_end_in_clear_reasons(shared_data: Path, tmp_path
     assert rc not in (0, 99) and "Traceback" not in out, out
     assert "deflated-MR_truncated.dcm: cannot decode pixel data" in out, out
     assert max(peak, peak2, peak3, peak4) < UNDER
+
+
+def test_the_local_centre_reads_files_through_the_same_bound(bomb: Path) -> None:
+    """Demo, offline and imported media: a deflated file is measured before pydicom inflates it
+    (pydicom inflates the whole dataset even for its header)."""
+    import tracemalloc
+
+    from common.dicom_bounds import TooLarge
+    from worklist import local
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooLarge, match="bomb.dcm"):
+            local._read_bounded(bomb)
+        assert local._read_header(bomb) is None  # a folder scan skips it with a warning
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * MIB

@@ -45,6 +45,7 @@ def client(url: str, **kw) -> DicomWebClient:
 _CHILD = """
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (3 * 2**30, 3 * 2**30))
+from tests.hostile.measure import own_peak_bytes
 from worklist.centre import TooLarge
 from worklist.dicomweb import ClientSettings, DicomWebClient
 c = DicomWebClient(ClientSettings(sys.argv[1]))
@@ -58,7 +59,7 @@ except TooLarge as exc:
     out = {"error": "TooLarge", "reason": exc.reason, "study": exc.study_uid}
 except MemoryError:
     out = {"error": "MemoryError"}
-out["peak"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+out["peak"] = own_peak_bytes()
 print(json.dumps(out))
 """
 

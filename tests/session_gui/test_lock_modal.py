@@ -261,3 +261,52 @@ def test_a_modal_message_of_no_parent_shown_while_locked_does_not_block_the_lock
     if script.error is not None:
         raise script.error
     assert win.worklist.isVisible()
+
+
+def test_the_windows_own_question_open_at_lock_time_is_back_after_the_unlock(qtbot, reading):
+    """The reading window's prompts (app/windows/prompts.Dialogs) resume like the sign dialog:
+    the reader answers the question they were asked before the lock."""
+    from app.windows.prompts import Dialogs
+
+    win, guard, session, _clock = reading
+    answer: list[bool] = []
+
+    def box():
+        w = QApplication.activeModalWidget()
+        return w if isinstance(w, QMessageBox) else None
+
+    def box_open() -> bool:
+        return box() is not None and box().isVisible()
+
+    def lock_now() -> bool:
+        guard.lock_now()
+        return True
+
+    def unlock() -> bool:
+        if QApplication.activeModalWidget() is not None:
+            return False
+        _type(win, PW)
+        _enter(win)
+        assert not guard.locked
+        return True
+
+    def answer_yes() -> bool:
+        b = box()
+        if b is None or not b.isVisible():
+            return False
+        b.button(QMessageBox.Yes).click()
+        return True
+
+    def abort() -> None:
+        if guard.locked:
+            guard._restore()
+        b = box()
+        if b is not None:
+            b.reject()
+
+    script = _Script([box_open, lock_now, unlock, answer_yes], abort)
+    QTimer.singleShot(0, lambda: answer.append(Dialogs().confirm(win, "Give the study back?")))
+    qtbot.waitUntil(lambda: bool(answer) and not script.steps, timeout=60000)
+    if script.error is not None:
+        raise script.error
+    assert answer == [True] and session.state is SessionState.ACTIVE

@@ -180,3 +180,11 @@ def test_pull_of_a_study_not_assigned_to_the_reader_is_refused(loaded, tmp_path:
 def test_pull_rejects_a_non_uid(tmp_path: Path, capsys) -> None:
     rc = main(["pull", "../../etc", "--out", str(tmp_path), "--server", "http://127.0.0.1:9/dicom-web"])
     assert rc == 2 and "UID" in capsys.readouterr().err
+
+
+def test_retention_of_confirmed_reports_is_a_setting(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path / "r.toml", "[centre]\nretain_sent_hours = 24\n"), {}).centre
+    assert cfg.retain_sent_hours == 24.0
+    assert load_config(None, {}).centre.retain_sent_hours == 0.0  # default: deleted at once
+    with pytest.raises(ConfigError, match="retain_sent_hours"):
+        load_config(write(tmp_path / "bad.toml", "[centre]\nretain_sent_hours = -1\n"), {})

@@ -7,8 +7,7 @@ YOMI_PASSWORD / YOMI_CODE or the terminal), re-authenticates for the signature, 
 account's DICOM name and user ID, and the site's organisation (`[centre] report_organisation`,
 else the centre's name). It signs with the key IT bound to the account: a PKCS#12 file
 (password from YOMI_P12_PASSWORD, else the terminal) or a PKCS#11 token (PIN from
-YOMI_PKCS11_PIN, else the terminal); an account with no key gets a PDF that says on its face
-that it is not digitally signed. `--tsa-url` and `--crl` default to the site's `tsa_url` and
+YOMI_PKCS11_PIN, else the terminal); an account with no key signs nothing. `--tsa-url` and `--crl` default to the site's `tsa_url` and
 `crl_files`. Every signature, made or refused, is audited.
 """
 from __future__ import annotations

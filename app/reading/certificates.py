@@ -5,8 +5,8 @@
 - Otherwise the key IT bound to the logged-in account in the signed site store
   (`Account.signing_key`): a PKCS#12 file (its password is asked of the reader) or a PKCS#11
   token (its PIN is asked). Never a path the reader or a user file names.
-- An account with no key bound: none; the PDF goes unsigned and says so on its face (the SR
-  is still VERIFIED by the re-authenticated reader).
+- An account with no key bound: none, and nothing is signed (`signer.sign_as_reader` refuses:
+  a VERIFIED SR without the reader's DICOM signature would prove nothing).
 
 A PKCS#11 reference is an RFC 7512 URI, ``pkcs11:token=<label>;object=<key label>`` with an
 optional ``?module-path=<library>``, or a bare token label (key label "signkey"); the module

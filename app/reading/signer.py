@@ -2,8 +2,9 @@
 
 The reader re-authenticates for every signature (`Session.reauthenticate`); the signer's
 name and ID are the logged-in account's (IT-bound DICOM name and user ID), never typed in;
-the key is the one `certificates.choose_certificate` took from the account. Each signature,
-made or refused, is audited under the station user (`audit.report_signed`). A window
+the key is the one `certificates.choose_certificate` took from the account; an account with
+no key bound signs nothing (`NoSigningKey`), so a VERIFIED SR always carries a DICOM
+signature. Each signature, made or refused, is audited under the station user (`audit.report_signed`). A window
 without a session (a bare window in tests) signs under its reader name, and the audit trail
 says so with a Security Alert.
 """
@@ -15,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from app import audit
-from app.reading.certificates import CertificateChoice, SigningSettings
+from app.reading.certificates import CertificateChoice, CertificateKind, SigningSettings
+from app.report.errors import NoSigningKey
 from app.report.identity import Signer
 
 __all__ = ["needs_reauthentication", "authenticate_signer", "sign_as_reader"]
@@ -53,6 +55,9 @@ def sign_as_reader(session: Any, reader: str, password: str | None, report: Any,
     study, patient = report.identity.study_uid, report.identity.patient_id
     key = None
     try:
+        if choice.kind is CertificateKind.NONE:
+            raise NoSigningKey(f"no signing key is bound to account {who}: a report is signed only with the "
+                               "reader's own certificate (IT: yomi user reset/add --signing-p12 or --signing-pkcs11)")
         signer = authenticate_signer(session, reader, settings.organisation, password, report_id=report.report_id)
         key = choice.open_key()
         kw = {"render_pdf": render_pdf} if render_pdf is not None else {}

@@ -93,6 +93,11 @@ class RevocationCheckFailed(CertificateError):
     """The site's CRL could not be used: unreadable, not signed by the issuer, or out of date."""
 
 
+class NoSigningKey(SigningError):
+    """No signing key is bound to the reader's account: a report turns VERIFIED only with a
+    DICOM signature by the reader's own certificate (security.md row 17), so nothing is signed."""
+
+
 class SigningKeyError(SigningError):
     """The key store (PKCS#12 file or PKCS#11 token) could not be opened or refused to sign."""
 

@@ -53,7 +53,7 @@ from app.report.model import Report
 from app.report.render import render_html
 from app.report.signing import SignedReport
 from app.report.templates import list_templates, load_template
-from app.reading.certificates import CertificateChoice, SigningSettings, choose_certificate
+from app.reading.certificates import CertificateChoice, CertificateKind, SigningSettings, choose_certificate
 from app.reading.delivery import DeliveryState, ReportDelivery, SignedOutputsInconsistent
 from app.reading.events import CompletionFailed, DeliveryChanged, ReadingEvent, StudyCompleted
 from app.windows.lock_screen import exec_resumable
@@ -304,9 +304,9 @@ class ReportPanel(QWidget):
             self.password_dialog = None
             dlg.deleteLater()
 
-    def certificate(self) -> CertificateChoice | None:
-        """The key IT bound to the logged-in account (the demo PKI for the demo reader); None
-        when the reader cancelled its password / PIN prompt or the account's key is unusable."""
+    def _account_choice(self) -> CertificateChoice | None:
+        """The key IT bound to the logged-in account (the demo PKI for the demo reader), not yet
+        opened; None, with the reason in the status bar, when there is none or it is unusable."""
         from app.demo import DEMO_READER
         from worklist.local import LocalCentre
 
@@ -318,6 +318,18 @@ class ReportPanel(QWidget):
                                         pkcs11_module=self.signing_settings().pkcs11_module)
         except ValueError as exc:
             self.status(self.tr("the signing key of this account cannot be used: {0}").format(exc))
+            return None
+        if choice.kind is CertificateKind.NONE:
+            self.status(self.tr("no signing key is bound to your account: a report is signed only with your own "
+                                "certificate. Ask IT to bind it (yomi user reset --signing-p12 / --signing-pkcs11)."))
+            return None
+        return choice
+
+    def certificate(self) -> CertificateChoice | None:
+        """The account's key with its password / PIN asked of the reader; None when the reader
+        cancelled the prompt or there is no usable key."""
+        choice = self._account_choice()
+        if choice is None:
             return None
         if choice.needs_password:
             prompt = self.tr("カードのPIN / Card PIN") if choice.is_card else \
@@ -353,6 +365,8 @@ class ReportPanel(QWidget):
             self.status("not ready to sign: " + "; ".join(problems))
             return
         win = self.window_
+        if self._account_choice() is None:
+            return  # no usable key: said in the status bar, nothing asked
         password = None
         if needs_reauthentication(win.session):
             password = self.ask_password()

@@ -9,8 +9,7 @@ import os
 
 import pydicom
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
+from PySide6.QtCore import Qt
 
 from app.audit import AuditLog
 from app.demo import prepare_demo
@@ -18,7 +17,8 @@ from app.session import Session, SigningKeyRef
 from tests.gui.conftest import pytest_runtest_makereport, windows  # noqa: F401  (fixtures)
 from tests.report.pki import make_pki
 from tests.report.test_dicom_signature import dcmsign_verify
-from tests.report_gui.helpers import (NODULE_KEYS, REPORT_KEYS, answer_password, make_window, measure_cross,
+from tests.report_gui.helpers import (NODULE_KEYS, REPORT_KEYS, answer_certificate_password, answer_password,
+                                      make_window, measure_cross,
                                       open_study, type_fields)
 from tests.session_support import PW, make_site
 from worklist.outbox import Outbox, Sender
@@ -27,20 +27,6 @@ if not os.environ.get("DISPLAY"):
     pytest.skip("GUI tests need an X display (xvfb-run)", allow_module_level=True)
 
 NAME = "Sato^Hanako=佐藤^花子"
-
-
-def _answer_certificate_password(qtbot, password: str) -> None:
-    """The certificate prompt is a modal QInputDialog: type into it once it shows."""
-    def fill() -> None:
-        dlg = QApplication.activeModalWidget()
-        if not isinstance(dlg, QInputDialog) or dlg.objectName() == "sign-password":
-            QTimer.singleShot(20, fill)
-            return
-        edit = dlg.findChild(QLineEdit)
-        qtbot.keyClicks(edit, password)
-        qtbot.keyClick(edit, Qt.Key_Return)
-
-    QTimer.singleShot(0, fill)
 
 
 def test_window_signs_with_the_account_key(qtbot, windows, tmp_path):  # noqa: F811
@@ -65,7 +51,7 @@ def test_window_signs_with_the_account_key(qtbot, windows, tmp_path):  # noqa: F
         qtbot.keyClick(win.mpr.axial, Qt.Key_E, Qt.ControlModifier)
         type_fields(qtbot, win, REPORT_KEYS + [("nodule_list", "")] + NODULE_KEYS)
         answer_password(qtbot, panel, PW)
-        _answer_certificate_password(qtbot, pki.password.decode())
+        answer_certificate_password(qtbot, pki.password.decode())
         with qtbot.waitSignal(panel.signedReport, timeout=90000):
             panel.sign_button.click()
         assert report.is_signed

@@ -63,11 +63,13 @@ def test_export_signed_with_the_account_key(draft, tmp_path, station, pki, monke
     assert "PAdES" in out.stdout and "dr.hanako" in out.stdout
 
 
-def test_export_of_an_account_without_key_is_not_digitally_signed(draft, tmp_path, station, monkeypatch):
+def test_an_account_without_a_key_signs_nothing(draft, tmp_path, station, monkeypatch):
+    """A VERIFIED SR without the reader's DICOM signature would prove nothing (issue 9)."""
     station.login_env(monkeypatch, station.keyless)
     out = run_export(draft, tmp_path / "out", "--lang", "en")
-    assert out.returncode == 0, out.stderr
-    assert "not digitally signed" in out.stdout
+    assert out.returncode == 1
+    assert "no signing key is bound to account dr.nokey" in out.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.dcm"))
 
 
 def test_export_failures_are_one_line(draft, tmp_path, station, monkeypatch):

@@ -6,6 +6,7 @@ Run: xvfb-run -a -s "-screen 0 1600x1000x24" .venv/bin/python -m pytest tests/re
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 
 import pytest
 
@@ -31,3 +32,26 @@ def reader_session(tmp_path):
     session.login("sato", PASSWORD)
     return session
 
+
+@dataclass
+class KeyedReader:
+    session: object      # app.session.Session, logged in
+    p12_password: str    # the password of the account's PKCS#12 key, as the reader types it
+
+
+@pytest.fixture
+def keyed_reader(tmp_path):
+    """A logged-in reader whose account has a signing key bound (a test CA's PKCS#12): what
+    signing in the window needs, since an account without a key signs nothing."""
+    from app.audit import AuditLog
+    from app.session import Session, SigningKeyRef, UserStore, add_user
+    from tests.report.pki import make_pki
+
+    (tmp_path / "pki").mkdir()
+    pki = make_pki(tmp_path / "pki")
+    store = UserStore(tmp_path / "users.json")
+    add_user(store, "sato", PASSWORD, "Sato Hanako", "Sato^Hanako=佐藤^花子", must_change_password=False,
+             signing_key=SigningKeyRef("pkcs12", str(pki.p12)))
+    session = Session(store, audit_log=AuditLog(tmp_path / "audit.jsonl"))
+    session.login("sato", PASSWORD)
+    return KeyedReader(session, pki.password.decode())

@@ -92,5 +92,20 @@ def answer_password(qtbot, panel, password: str) -> None:
     QTimer.singleShot(0, fill)
 
 
+def answer_certificate_password(qtbot, password: str) -> None:
+    """When the certificate's password (or card PIN) prompt opens after the sign dialog, type
+    into it and press Enter."""
+    def fill() -> None:
+        dlg = QApplication.activeModalWidget()
+        if dlg is None or dlg.objectName() != "certificate-password":
+            QTimer.singleShot(20, fill)
+            return
+        edit = dlg.findChild(QLineEdit)
+        qtbot.keyClicks(edit, password)
+        qtbot.keyClick(edit, Qt.Key_Return)
+
+    QTimer.singleShot(0, fill)
+
+
 def screenshot(win, path: Path) -> None:
     QApplication.primaryScreen().grabWindow(win.winId()).save(str(path))

@@ -19,6 +19,7 @@ from tests.report_gui.conftest import PASSWORD
 from tests.report_gui.helpers import (
     NODULE_KEYS,
     REPORT_KEYS,
+    answer_certificate_password,
     answer_password,
     make_window,
     measure_cross,
@@ -49,7 +50,7 @@ def _upload_copy(orthanc, shared_data) -> str:
     return study
 
 
-def test_sign_in_window_and_deliver_to_orthanc(qtbot, windows, orthanc, shared_data, reader_session, tmp_path):
+def test_sign_in_window_and_deliver_to_orthanc(qtbot, windows, orthanc, shared_data, keyed_reader, tmp_path):
     study = _upload_copy(orthanc, shared_data)
     client = DicomWebClient(ClientSettings(orthanc.dicomweb_url, orthanc.user, orthanc.password))
     claims = ClaimStore(tmp_path / "claims.json")
@@ -59,7 +60,7 @@ def test_sign_in_window_and_deliver_to_orthanc(qtbot, windows, orthanc, shared_d
     sender = Sender(outbox, centre, poll_s=0.2)
     sender.start()
     try:
-        win = make_window(qtbot, windows, centre, "sato", session=reader_session, outbox=outbox)
+        win = make_window(qtbot, windows, centre, "sato", session=keyed_reader.session, outbox=outbox)
         index = next(n for n, i in enumerate(win.worklist.items) if i.study_uid == study)
         _open(qtbot, win, index)
         panel = win.report_panel
@@ -73,10 +74,11 @@ def test_sign_in_window_and_deliver_to_orthanc(qtbot, windows, orthanc, shared_d
         type_fields(qtbot, win, REPORT_KEYS + [("nodule_list", "")] + NODULE_KEYS)
         assert report.problems() == []
         answer_password(qtbot, panel, PASSWORD)
+        answer_certificate_password(qtbot, keyed_reader.p12_password)
         with qtbot.waitSignal(panel.signedReport, timeout=60000):  # signed on a worker, then queued
             qtbot.keyClick(QApplication.focusWidget(), Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
         assert report.is_signed
-        assert not report.signature.pdf_signed  # no certificate configured: the PDF says so on its face
+        assert report.signature.pdf_signed  # with the key IT bound to the account
         qtbot.waitUntil(lambda: panel.delivery(report.report_id).state is DeliveryState.SENT, timeout=60000)
         # the QIDO worklist's release drops the local claim once everything is stored
         qtbot.waitUntil(lambda: claims.get(study) is None, timeout=30000)
@@ -89,6 +91,7 @@ def test_sign_in_window_and_deliver_to_orthanc(qtbot, windows, orthanc, shared_d
         sr_bytes = client.retrieve_instance(study, sig.series_uid, sig.sr_sop_uid)
         ds = pydicom.dcmread(io.BytesIO(sr_bytes))
         assert ds.SOPInstanceUID == sig.sr_sop_uid and ds.VerificationFlag == "VERIFIED"
+        assert "DigitalSignaturesSequence" in ds  # the reader's DICOM signature, stored as signed
         (g,) = hd.sr.srread(io.BytesIO(sr_bytes)).content.get_planar_roi_measurement_groups()
         n = report.nodules[0]
         values = {m.name.meaning: Decimal(str(m.value)) for m in g.get_measurements()}

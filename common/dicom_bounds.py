@@ -98,6 +98,15 @@ def declared_pixel_bytes(rows: object, columns: object, frames: object = 1, samp
     return (r * c * f * s * b + 7) // 8
 
 
+def dcmread_bounded(fp: BinaryIO, cap: int, what: str, **kw):  # -> pydicom.Dataset
+    """`pydicom.dcmread(fp, **kw)` once a deflated dataset, if any, is known to inflate within
+    `cap` (pydicom inflates it whole, even for the header alone); raises TooLarge naming `what`."""
+    import pydicom
+
+    check_deflated_part10(fp, cap, what)
+    return pydicom.dcmread(fp, **kw)
+
+
 def check_deflated_part10(fp: BinaryIO, cap: int, what: str) -> None:
     """For a Part 10 stream in Deflated Explicit VR Little Endian, raise TooLarge if its
     dataset inflates past `cap`; other syntaxes (and non-Part 10 data) pass untouched.

@@ -30,7 +30,7 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 
 from common.atomic import write_atomic
-from common.dicom_bounds import DecodeLimits, check_deflated_part10
+from common.dicom_bounds import DecodeLimits, dcmread_bounded
 from common.dicom_bounds import TooLarge as DecodeTooLarge
 from worklist.centre import (
     BadData,
@@ -72,11 +72,9 @@ def _dicom_files(folder: Path) -> Iterator[Path]:
 
 
 def _read_bounded(path: Path, **kw) -> pydicom.Dataset:
-    """pydicom's read of a file whose deflated dataset, if any, inflates within the cap: pydicom
-    inflates it whole, even for the header alone. Raises DecodeTooLarge naming the file."""
+    """pydicom's read of a file within the decode bound; raises DecodeTooLarge naming the file."""
     with open(path, "rb") as fp:
-        check_deflated_part10(fp, _LIMITS.max_file_bytes, f"file {path.name}")
-        return pydicom.dcmread(fp, **kw)
+        return dcmread_bounded(fp, _LIMITS.max_file_bytes, f"file {path.name}", **kw)
 
 
 def _read_header(path: Path) -> pydicom.Dataset | None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import pydicom
 
 from common.background import lower_priority
-from common.dicom_bounds import DecodeLimits, check_deflated_part10, declared_pixel_bytes
+from common.dicom_bounds import DecodeLimits, dcmread_bounded, declared_pixel_bytes
 from common.dicom_bounds import TooLarge as DecodeTooLarge
 from common.slice_position import slice_position
 from common.uids import is_valid_uid
@@ -113,10 +113,7 @@ def _fetch(client: DicomWebClient, p: PlannedInstance, stop: threading.Event, de
     data = client.retrieve_instance(p.study_uid, p.series_uid, p.sop_uid)
     limits = DecodeLimits()
     try:
-        fp = io.BytesIO(data)
-        # pydicom inflates a deflated dataset whole: measure it first, in bounded chunks
-        check_deflated_part10(fp, limits.max_file_bytes, f"instance {p.sop_uid}")
-        ds = pydicom.dcmread(fp)
+        ds = dcmread_bounded(io.BytesIO(data), limits.max_file_bytes, f"instance {p.sop_uid}")
     except DecodeTooLarge as exc:
         raise TooLarge(f"study {p.study_uid}: {exc}", study_uid=p.study_uid) from None
     except Exception as exc:  # pydicom raises many kinds on garbage

@@ -325,10 +325,10 @@ class ReportPanel(QWidget):
             return None
         return choice
 
-    def certificate(self) -> CertificateChoice | None:
-        """The account's key with its password / PIN asked of the reader; None when the reader
-        cancelled the prompt or there is no usable key."""
-        choice = self._account_choice()
+    def certificate(self, choice: CertificateChoice | None = None) -> CertificateChoice | None:
+        """The account's key (`choice`, else looked up) with its password / PIN asked of the
+        reader; None when the reader cancelled the prompt or there is no usable key."""
+        choice = choice or self._account_choice()
         if choice is None:
             return None
         if choice.needs_password:
@@ -365,7 +365,8 @@ class ReportPanel(QWidget):
             self.status("not ready to sign: " + "; ".join(problems))
             return
         win = self.window_
-        if self._account_choice() is None:
+        choice = self._account_choice()
+        if choice is None:
             return  # no usable key: said in the status bar, nothing asked
         password = None
         if needs_reauthentication(win.session):
@@ -373,7 +374,7 @@ class ReportPanel(QWidget):
             if password is None:
                 self.status("signing cancelled")
                 return
-        cert = self.certificate()
+        cert = self.certificate(choice)
         if cert is None:
             self.status("signing cancelled")
             return

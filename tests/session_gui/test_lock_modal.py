@@ -80,9 +80,8 @@ class _Script:
 
 
 def _type(window: QWidget, text: str) -> None:
-    handle = window.windowHandle()
-    for ch in text:
-        QTest.keyClick(handle, ch)
+    for ch in text:  # the handle asked for per key: the lock may have the native window remade
+        QTest.keyClick(window.windowHandle(), ch)
 
 
 def _enter(window: QWidget) -> None:

@@ -32,6 +32,7 @@ from app.config import CentreConfig, open_centre  # noqa: E402
 from app.demo import write_series  # noqa: E402
 from app.windows.main_window import MainWindow  # noqa: E402
 from app.windows.prompts import Unattended  # noqa: E402
+from bench.window_child import pump_until  # noqa: E402
 from tests.fixtures.latency_proxy import LatencyProxyProcess  # noqa: E402
 from tests.fixtures.orthanc import start_orthanc  # noqa: E402
 from tests.fixtures.synthetic_studies import make_study, upload_parallel  # noqa: E402
@@ -60,15 +61,6 @@ class Heartbeat:
     def longest_ms(self) -> float:
         gaps = np.diff(np.array(self.ticks))
         return max(0.0, float(gaps.max()) * 1000 - HEARTBEAT_MS) if len(gaps) else 0.0
-
-
-def pump_until(app, condition, timeout_s: float) -> None:
-    end = time.perf_counter() + timeout_s
-    while not condition():
-        if time.perf_counter() > end:
-            raise TimeoutError("the window did not get there in time")
-        app.processEvents()
-        time.sleep(0.001)
 
 
 def window(url: str, server, state: Path) -> MainWindow:

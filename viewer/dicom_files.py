@@ -406,6 +406,19 @@ def dataset_headers(ds: Dataset, limits: DecodeLimits = DEFAULT_LIMITS) -> tuple
         return [], FileProblem(name, f"invalid header: {exc}")
 
 
+def planned_headers(meta: Dataset, limits: DecodeLimits = DEFAULT_LIMITS) -> list[FrameHeader]:
+    """Frames an instance will have, from its metadata (no pixel data): what lets a volume
+    be laid out before the pixels arrive. Their `source` is None: nothing to decode. An
+    object that is not an image, or whose metadata do not say enough, plans no frame."""
+    name = f"dataset {meta.get('SOPInstanceUID', '?')}"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _frames_of(meta, name, None, limits)
+    except (_Skip, TooLarge, ValueError):
+        return []
+
+
 def iter_files(paths: Iterable[Path | str]) -> Iterator[Path]:
     """Files under the given paths, folders recursed in a stable order, hidden entries skipped."""
     for p in paths:

@@ -24,6 +24,7 @@ class Refusal(StrEnum):
     OUTSIDE = "outside"
     GAP = "gap"
     INTERPOLATED = "interpolated"
+    PENDING = "pending"          # still arriving from the centre
 
 
 class NoVoxelData(VolumeError):
@@ -45,6 +46,8 @@ class NoVoxelData(VolumeError):
             return cls(Refusal.GAP, f"slice {k + 1} is a blank gap filler: slices are missing there", k, volume)
         if kind == Refusal.INTERPOLATED:
             return cls(Refusal.INTERPOLATED, f"slice {k + 1} is interpolated, not acquired", k, volume)
+        if kind == Refusal.PENDING:
+            return cls(Refusal.PENDING, f"slice {k + 1} has not arrived yet", k, volume)
         raise ValueError(f"slice kind {kind!r} is not a refused kind")
 
     @classmethod

@@ -431,26 +431,38 @@ def _value_unit(frames: list[FrameHeader]) -> str:
     return rtype or "stored value"
 
 
+def is_integral(frames: list[FrameHeader]) -> bool:
+    """Whether every frame's rescale keeps integers (then the volume is int16 if values fit)."""
+    return all(float(f.slope).is_integer() and float(f.intercept).is_integer() for f in frames)
+
+
+def rescale_into(out: np.ndarray, fr: FrameHeader, stored: np.ndarray) -> bool:
+    """Write the frame's values (slope/intercept applied) into `out`, one slice of a volume;
+    False, with nothing written, when `out` is int16 and the values do not fit it."""
+    if out.dtype == np.int16:
+        values = stored.astype(np.int32)
+        if fr.slope != 1:
+            values *= int(fr.slope)
+        values += int(fr.intercept)
+        if values.min(initial=0) < INT16_MIN or values.max(initial=0) > INT16_MAX:
+            return False
+        out[...] = values
+    else:
+        out[...] = stored.astype(np.float32) * np.float32(fr.slope) + np.float32(fr.intercept)
+    return True
+
+
 def _stack_values(frames: list[FrameHeader], progress: Progress | None, key: str) -> np.ndarray:
     """Decode and rescale every frame into one (n, rows, cols) array, int16 when it fits."""
     total = len(frames)
     rows, cols = frames[0].rows, frames[0].columns
-    integral = all(float(f.slope).is_integer() and float(f.intercept).is_integer() for f in frames)
+    integral = is_integral(frames)
     out = np.empty((total, rows, cols), dtype=np.int16 if integral else np.float32)
     for done, (fr, stored) in enumerate(decode_frames(frames), start=1):
-        if out.dtype == np.int16:
-            values = stored.astype(np.int32)
-            if fr.slope != 1:
-                values *= int(fr.slope)
-            values += int(fr.intercept)
-            if values.min(initial=0) < INT16_MIN or values.max(initial=0) > INT16_MAX:
-                log.info("series %s: values exceed int16, using float32", key)
-                out = out.astype(np.float32)
-                out[done - 1] = values
-            else:
-                out[done - 1] = values
-        else:
-            out[done - 1] = stored.astype(np.float32) * np.float32(fr.slope) + np.float32(fr.intercept)
+        if not rescale_into(out[done - 1], fr, stored):
+            log.info("series %s: values exceed int16, using float32", key)
+            out = out.astype(np.float32)
+            rescale_into(out[done - 1], fr, stored)
         if progress is not None and progress(done, total) is False:
             raise VolumeCancelled(f"series {key}: cancelled after {done} of {total} slices")
     return out
@@ -459,8 +471,7 @@ def _stack_values(frames: list[FrameHeader], progress: Progress | None, key: str
 def _check_volume_size(key: str, layout: _Layout, limits: DecodeLimits) -> None:
     """VolumeTooLarge if the arrays build_volume allocates would pass the series cap."""
     frames = layout.frames
-    integral = all(float(f.slope).is_integer() and float(f.intercept).is_integer() for f in frames)
-    itemsize = 2 if integral else 4
+    itemsize = 2 if is_integral(frames) else 4
     slices = max(len(frames), len(layout.plan.slots))
     size = slices * frames[0].rows * frames[0].columns * itemsize
     if size > limits.max_series_bytes:
@@ -499,13 +510,7 @@ def build_volume(group: SeriesGroup, progress: Progress | None = None,
             voxels[k] = _slot_pixels(slot, stack, fill)
     voxels = np.ascontiguousarray(voxels)
 
-    u, v, n = normal_of(layout.iop)
-    affine = np.eye(4)
-    affine[:3, 0] = u * layout.pixel_spacing[1]
-    affine[:3, 1] = v * layout.pixel_spacing[0]
-    affine[:3, 2] = n * plan.step_mm
-    affine[:3, 3] = frames[0].ipp if layout.oriented else (0.0, 0.0, 0.0)
-
+    affine = _affine(layout)
     sop_uids = [frames[s.first].sop_uid if s.kind == "acquired" else "" for s in plan.slots]
     first = frames[0]
     vol = Volume(
@@ -519,6 +524,16 @@ def build_volume(group: SeriesGroup, progress: Progress | None = None,
     log.info("series %s: volume %s %s, spacing %s", group.key, vol.shape, voxels.dtype,
              tuple(round(s, 3) for s in vol.spacing))
     return vol
+
+
+def _affine(layout: _Layout) -> np.ndarray:
+    u, v, n = normal_of(layout.iop)
+    affine = np.eye(4)
+    affine[:3, 0] = u * layout.pixel_spacing[1]
+    affine[:3, 1] = v * layout.pixel_spacing[0]
+    affine[:3, 2] = n * layout.plan.step_mm
+    affine[:3, 3] = layout.frames[0].ipp if layout.oriented else (0.0, 0.0, 0.0)
+    return affine
 
 
 def _slot_pixels(slot: Slot, stack: np.ndarray, fill: float) -> np.ndarray:

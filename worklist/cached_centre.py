@@ -21,6 +21,7 @@ import pydicom
 from common.background import lower_priority
 from worklist.cache import StudyCache
 from worklist.centre import Cancelled, CentreError, Progress, WorkItem
+from worklist.retrieval import PlanListener
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,8 @@ class CachingCentre:
     def submit(self, instances: Iterable[bytes]) -> list[str]:
         return self.inner.submit(instances)
 
-    def retrieve(self, study_uid: str, progress: Progress | None = None) -> Iterator[pydicom.Dataset]:
+    def retrieve(self, study_uid: str, progress: Progress | None = None, *,
+                 on_plan: PlanListener | None = None) -> Iterator[pydicom.Dataset]:
         cached = self.cache.sop_uids(study_uid)
         for sop in cached:
             data = self.cache.get(study_uid, sop)
@@ -58,7 +60,7 @@ class CachingCentre:
                 continue
             yield pydicom.dcmread(io.BytesIO(data))
         have = {s for s in cached if self.cache.has(study_uid, s)}
-        for got in self.inner.retrieve_raw(study_uid, progress, have=have):
+        for got in self.inner.retrieve_raw(study_uid, progress, have=have, on_plan=on_plan):
             self.cache.put(study_uid, got.planned.sop_uid, got.data)
             yield got.dataset
 

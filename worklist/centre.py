@@ -171,9 +171,14 @@ class Centre(Protocol):
         ...
 
     def retrieve(
-        self, study_uid: str, progress: Progress | None = None
+        self, study_uid: str, progress: Progress | None = None, *,
+        on_plan: Callable[[list[pydicom.Dataset]], None] | None = None,
     ) -> Iterator[pydicom.Dataset]:
-        """Yield the study's instances as datasets, as they arrive."""
+        """Yield the study's instances as datasets, as they arrive.
+
+        A centre that knows the instances' headers before their pixels (DICOMweb: the series
+        metadata) gives them to `on_plan` once, before or while the instances arrive, so the
+        caller can lay out volumes early; a centre that does not, never calls it."""
         ...
 
     def submit(self, instances: Iterable[bytes]) -> list[str]:

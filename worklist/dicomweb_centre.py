@@ -14,7 +14,7 @@ import pydicom
 from worklist.centre import CentreError, Progress, StoreRefused, WorkItem
 from worklist.dicomweb import DicomWebClient, sop_uid_of
 from worklist.items import sort_items
-from worklist.retrieval import Retrieved, iter_retrieved, retrieve_study
+from worklist.retrieval import PlanListener, Retrieved, iter_retrieved, retrieve_study
 
 __all__ = ["WorklistSource", "DicomWebCentre"]
 
@@ -50,15 +50,16 @@ class DicomWebCentre:
         self._source().release(item, completed=completed)
 
     def retrieve(self, study_uid: str, progress: Progress | None = None, *, have: Collection[str] = (),
-                 focus: int | None = None, decode: bool = False) -> Iterator[pydicom.Dataset]:
+                 focus: int | None = None, decode: bool = False,
+                 on_plan: PlanListener | None = None) -> Iterator[pydicom.Dataset]:
         return retrieve_study(self.client, study_uid, progress=progress, workers=self.workers,
-                              have=have, focus=focus, decode=decode)
+                              have=have, focus=focus, decode=decode, on_plan=on_plan)
 
     def retrieve_raw(self, study_uid: str, progress: Progress | None = None, *, have: Collection[str] = (),
-                     focus: int | None = None) -> Iterator[Retrieved]:
+                     focus: int | None = None, on_plan: PlanListener | None = None) -> Iterator[Retrieved]:
         """Like retrieve, with each instance's bytes as received (for the encrypted cache)."""
         return iter_retrieved(self.client, study_uid, progress=progress, workers=self.workers,
-                              have=have, focus=focus)
+                              have=have, focus=focus, on_plan=on_plan)
 
     def submit(self, instances: Iterable[bytes]) -> list[str]:
         """STOW the instances; all must be named in (0008,1199) and none in (0008,1198)."""

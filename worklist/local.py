@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -193,7 +193,9 @@ class LocalCentre:
                     e.status = status.value
             self._save(entries)
 
-    def retrieve(self, study_uid: str, progress: Progress | None = None) -> Iterator[pydicom.Dataset]:
+    def retrieve(self, study_uid: str, progress: Progress | None = None, *,
+                 on_plan: Callable[[list[pydicom.Dataset]], None] | None = None) -> Iterator[pydicom.Dataset]:
+        # on_plan is never called: the files are read whole, one after another, here.
         entry = self._entry(study_uid)
         folder = self.root / "studies" / entry.folder
         if not folder.exists():

@@ -16,8 +16,8 @@ import concurrent.futures as cf
 import io
 import logging
 import threading
-from collections.abc import Collection, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field
 
 import pydicom
 
@@ -30,7 +30,7 @@ from worklist.centre import BadData, Cancelled, Progress, TooLarge, Unreachable
 from worklist.dicom_json import dataset_from_json, integer, text
 from worklist.dicomweb import DicomWebClient
 
-__all__ = ["PlannedInstance", "Retrieved", "plan_study", "order_nearest", "iter_retrieved", "retrieve_study"]
+__all__ = ["HEADER_TAGS", "PlanListener", "PlannedInstance", "Retrieved", "plan_study", "order_nearest", "iter_retrieved", "retrieve_study"]
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,9 @@ class PlannedInstance:
     series_uid: str
     sop_uid: str
     position: float  # along the slice normal (mm); instance number where geometry is missing
+    # What the metadata say of the instance (HEADER_TAGS, no pixel data): lets the caller lay
+    # out a volume before the pixels arrive.
+    meta: pydicom.Dataset | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -52,8 +55,19 @@ class Retrieved:
     dataset: pydicom.Dataset
 
 
-# What the plan reads of each instance's metadata: SOP UID, position, orientation, number.
-_PLAN_TAGS = ("00080018", "00200032", "00200037", "00200013")
+# What the plan keeps of each instance's metadata: what a viewer needs to lay out an image
+# series before its pixels (identity, geometry, size, rescale, windows, kernel, type; the
+# functional groups of enhanced objects). The rest of the 11 kB per instance is not parsed.
+HEADER_TAGS = (
+    "00080008", "00080016", "00080018", "00080020", "00080050", "00080060", "00080080", "00081030", "0008103E",
+    "00100010", "00100020", "00100030", "00100040",
+    "00180050", "00180088", "00181164", "00181210",
+    "0020000D", "0020000E", "00200011", "00200012", "00200013", "00200032", "00200037", "00200052",
+    "00280002", "00280004", "00280008", "00280010", "00280011", "00280030", "00280100",
+    "00281050", "00281051", "00281052", "00281053", "00281054", "00281055",
+    "52009229", "52009230",
+)
+PlanListener = Callable[[list[pydicom.Dataset]], None]
 
 
 def _position(meta: pydicom.Dataset) -> float:
@@ -94,7 +108,7 @@ def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None)
                           f"{series_uid[:80]!r}", study_uid=study_uid)
         items = []
         for raw in client.series_metadata(study_uid, series_uid):
-            meta = dataset_from_json(raw, what=f"metadata of series {series_uid}", keep=_PLAN_TAGS,
+            meta = dataset_from_json(raw, what=f"metadata of series {series_uid}", keep=HEADER_TAGS,
                                      study_uid=study_uid)
             sop = text(meta, "SOPInstanceUID")
             if not sop:
@@ -102,7 +116,7 @@ def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None)
             if not is_valid_uid(sop):
                 raise BadData(f"an instance of study {study_uid} has an invalid SOP Instance UID {sop[:80]!r}",
                               study_uid=study_uid)
-            items.append(PlannedInstance(study_uid, series_uid, sop, _position(meta)))
+            items.append(PlannedInstance(study_uid, series_uid, sop, _position(meta), meta))
         plan.extend(order_nearest(items, focus))
     return plan
 
@@ -136,9 +150,12 @@ def _fetch(client: DicomWebClient, p: PlannedInstance, stop: threading.Event, de
 
 def iter_retrieved(client: DicomWebClient, study_uid: str, *, progress: Progress | None = None,
                    workers: int = 4, have: Collection[str] = (), focus: int | None = None,
-                   decode: bool = False) -> Iterator[Retrieved]:
-    """Yield each instance of the study as it arrives (not in plan order)."""
+                   decode: bool = False, on_plan: PlanListener | None = None) -> Iterator[Retrieved]:
+    """Yield each instance of the study as it arrives (not in plan order); `on_plan` is
+    given every instance's metadata (HEADER_TAGS) before the first instance is asked for."""
     plan = plan_study(client, study_uid, focus)
+    if on_plan is not None:
+        on_plan([p.meta for p in plan if p.meta is not None])
     todo = [p for p in plan if p.sop_uid not in have]
     total, done = len(plan), len(plan) - len(todo)
     log.info("retrieving study %s: %d instances, %d already here", study_uid, total, done)
@@ -181,8 +198,8 @@ def iter_retrieved(client: DicomWebClient, study_uid: str, *, progress: Progress
 
 def retrieve_study(client: DicomWebClient, study_uid: str, *, progress: Progress | None = None,
                    workers: int = 4, have: Collection[str] = (), focus: int | None = None,
-                   decode: bool = False) -> Iterator[pydicom.Dataset]:
+                   decode: bool = False, on_plan: PlanListener | None = None) -> Iterator[pydicom.Dataset]:
     """The Centre.retrieve view: datasets only."""
     for item in iter_retrieved(client, study_uid, progress=progress, workers=workers, have=have,
-                               focus=focus, decode=decode):
+                               focus=focus, decode=decode, on_plan=on_plan):
         yield item.dataset

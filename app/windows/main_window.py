@@ -242,6 +242,7 @@ class MainWindow(QMainWindow):
         self.loader = loader
         loader.progress.connect(self._on_progress)
         loader.partial.connect(self._on_partial)
+        loader.grown.connect(self._on_grown)
         loader.loaded.connect(self._on_loaded)
         loader.failed.connect(self._on_failed)
         self._busy(self.tr("Loading study {0}…").format(loader.study_uid))
@@ -292,12 +293,22 @@ class MainWindow(QMainWindow):
             self.mpr.axial.setFocus()
         self._audit_on_screen(volume)
         self.status(self.tr("Study {0}: {1} slices on screen, more arriving…").format(
-            volume.identity.study_uid, volume.shape[0]))
+            volume.identity.study_uid, volume.slice_kinds.count("acquired")))
+
+    def _on_grown(self, loader, volume) -> None:
+        """More slices of the volume on screen were filled in (the same array)."""
+        if loader is not self.loader or volume is not self.volume:
+            return
+        self.mpr.voxels_changed()
+        self._audit_on_screen(volume)
+        self.status(self.tr("Study {0}: {1} of {2} slices on screen, more arriving…").format(
+            volume.identity.study_uid, volume.slice_kinds.count("acquired"), volume.shape[0]))
 
     def _on_loaded(self, loader, result: Loaded) -> None:
         if loader is not self.loader:
             return
         groups, volume, problems = result.groups, result.volume, result.problems
+        shown = self.volume
         keep = self._partial_for == self.loader.study_uid and self.volume is not None \
             and self.volume.identity.series_uid == volume.identity.series_uid
         self._partial_for = None
@@ -311,7 +322,10 @@ class MainWindow(QMainWindow):
             self.series_box.addItem(f"Se {number} {info.description or g.key} ({info.slices} images)".strip(), g.key)
             if g.identity.series_uid == volume.identity.series_uid and g.key.startswith(volume.identity.series_uid):
                 self.series_box.setCurrentIndex(self.series_box.count() - 1)
-        self.mpr.set_volume(volume, keep_view=keep)
+        if keep and volume is shown:
+            self.mpr.voxels_changed()  # the volume filled in place: nothing to set up again
+        else:
+            self.mpr.set_volume(volume, keep_view=keep)
         if not keep:
             self.mpr.axial.setFocus()
         # The report tools open the study's draft in a turn of their own, after the views have

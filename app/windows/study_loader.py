@@ -18,7 +18,8 @@ from common.background import lower_priority
 
 class StudyLoader(QObject):
     progress = Signal(object, int, int, str)
-    partial = Signal(object, object)
+    partial = Signal(object, object)    # loader, a volume to show (its first slices)
+    grown = Signal(object, object)      # loader, the volume shown: more of its slices filled in
     loaded = Signal(object, object)     # loader, app.reading.study_load.Loaded
     failed = Signal(object, object)     # loader, exception
 
@@ -68,3 +69,6 @@ class _Listener:
 
     def partial(self, volume) -> None:
         self._loader.partial.emit(self._loader, volume)
+
+    def grown(self, volume) -> None:
+        self._loader.grown.emit(self._loader, volume)

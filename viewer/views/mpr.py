@@ -43,6 +43,9 @@ class MprWidget(QWidget):
         self.volume = None
         self._syncing = False
         self._closed = False
+        self._warmed = False
+        self._redrawing = False
+        self._redraw_again = False
         self.layout_mode = "mpr"
 
     def set_volume(self, volume, *, keep_view: bool = False) -> None:
@@ -67,15 +70,39 @@ class MprWidget(QWidget):
         self._draw(order[0])
         self._draw_later(order[1:], volume)
 
-    def _draw_later(self, pending: list[SliceWidget], volume) -> None:
+    def voxels_changed(self) -> None:
+        """The volume shown was filled in further (same array): redraw each view, one per turn;
+        a change while a round is under way is drawn by one more round, not by two at once."""
+        if self.volume is None:
+            return
+        for w in self.views.values():
+            w.view.voxels_changed()
+        if self._redrawing:
+            self._redraw_again = True
+            return
+        self._redrawing = True
+        order = sorted(self.views.values(), key=lambda w: not w.isVisible())
+
+        def done() -> None:
+            self._redrawing = False
+            if self._redraw_again:
+                self._redraw_again = False
+                self.voxels_changed()
+        self._draw_later(order, self.volume, then=done)
+
+    def _draw_later(self, pending: list[SliceWidget], volume, then=None) -> None:
         def next_one() -> None:
             # A finalized render window must not be drawn again; a newer volume draws itself.
             if self._closed or volume is not self.volume:
+                if then is not None:
+                    then()
                 return
             self._draw(pending[0])
-            self._draw_later(pending[1:], volume)
+            self._draw_later(pending[1:], volume, then)
         if pending:
             QTimer.singleShot(1, next_one)
+        elif then is not None:
+            then()
 
     def _draw(self, w: SliceWidget) -> None:
         # The view's own change notice would redraw the other views: they draw in their turn.
@@ -86,6 +113,22 @@ class MprWidget(QWidget):
             self._syncing = was
         if w.isVisible():
             w.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._warmed:
+            self._warmed = True
+            self._warm_later(list(self.views.values()))
+
+    def _warm_later(self, pending: list[SliceWidget]) -> None:
+        # One view per turn of the event loop, as the first draws of a volume (set_volume).
+        def next_one() -> None:
+            if self._closed or self.volume is not None:
+                return
+            pending[0].warm_up()
+            self._warm_later(pending[1:])
+        if pending:
+            QTimer.singleShot(1, next_one)
 
     def close_views(self) -> None:
         """Release the views' OpenGL windows (the window is closing); nothing draws after."""

@@ -70,6 +70,15 @@ class SliceWidget(QVTKRenderWindowInteractor):
         self.view.set_volume(volume)
         self.refresh()
 
+    def warm_up(self) -> None:
+        """Draw a throw-away scene once, so the first study's first draw is not also the
+        OpenGL context's first (see SliceView.show_warm_up_scene)."""
+        if self.view.volume is not None or not self.isVisible():
+            return
+        for on in (True, False):
+            self.view.show_warm_up_scene(on)
+            self.GetRenderWindow().Render()
+
     def refresh(self) -> None:
         if self.view.volume is not None:
             self.view.refit()

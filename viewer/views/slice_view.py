@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from vtkmodules.util import numpy_support
-from vtkmodules.vtkCommonCore import vtkPoints
+from vtkmodules.vtkCommonCore import VTK_SHORT, vtkPoints
 from vtkmodules.vtkCommonDataModel import vtkCellArray, vtkImageData, vtkPolyData, vtkPolyLine
 from vtkmodules.vtkCommonMath import vtkMatrix4x4
 from vtkmodules.vtkImagingCore import vtkImageReslice
@@ -154,6 +154,30 @@ class SliceView:
         self._origin = np.zeros(3)
 
     # ---- volume and state -------------------------------------------------------------
+    def show_warm_up_scene(self, on: bool) -> None:
+        """A two-pixel image and sample text in this renderer (on), or nothing (off).
+
+        Software OpenGL compiles a context's shaders at its first draws of an image and of
+        text: about 100 ms per view, measured (bench/RESULTS.md). Drawing this scene once
+        before any study pays that at start-up instead of while the reader's first study
+        opens."""
+        if self.volume is not None:
+            return
+        if on:
+            tiny = vtkImageData()
+            tiny.SetDimensions(2, 2, 1)
+            tiny.AllocateScalars(VTK_SHORT, 1)
+            self._reslice.SetInputData(tiny)
+            self._reslice.SetOutputExtent(0, 1, 0, 1, 0, 0)
+            self.renderer.AddViewProp(self._image)
+            for t in self._text_actors():
+                t.SetInput("Aa 0")
+        else:
+            self.renderer.RemoveViewProp(self._image)
+            self._reslice.SetInputData(None)
+            for t in self._text_actors():
+                t.SetInput("")
+
     def set_volume(self, volume: "Volume", state: ViewState | None = None, *, draw: bool = True) -> None:
         """Show `volume` with `state` (None: a new view). With draw=False the caller calls
         update() later (the MPR layout draws its three views in turns of their own)."""
@@ -177,6 +201,13 @@ class SliceView:
             self.reset_camera()
         if draw:
             self.update()
+
+    def voxels_changed(self) -> None:
+        """The volume's array was written to (slices filled in): VTK must read it again."""
+        if self._img is not None:
+            self._img.Modified()
+            self._img.GetPointData().GetScalars().Modified()
+            self._reslice.SetBackgroundLevel(min(self.volume.min_value, -1024.0))
 
     @property
     def state(self) -> ViewState | None:

@@ -186,3 +186,32 @@ def test_oblique_plane_is_reported_and_snaps_on_its_own_step():
     d = float(np.dot(p - nav.centre, nav.axes.normal))
     lo, _ = nav.normal_range()
     assert (d - lo) / nav.step_mm() == pytest.approx(round((d - lo) / nav.step_mm()))
+
+
+def test_the_view_grid_samples_only_what_the_viewport_shows_and_never_finer_than_its_pixels():
+    nav = _nav("coronal")
+    x0, x1, y0, y1 = nav.extent_xy
+    small = Viewport(40, 40)   # the plane (40 x 75 mm) shown in 40 x 40 pixels: ~1.9 mm a pixel
+    s, (i0, i1, j0, j1) = nav.view_grid(small)
+    assert s == pytest.approx(nav.mm_per_pixel(small)) and s > nav.pixel_mm
+    # at zoom 1 the whole plane is visible: the grid covers it, with no sample to spare
+    assert (i0, j0) == (0, 0)
+    assert x0 + i1 * s >= x1 - s and y0 + j1 * s >= y1 - s
+    assert (i1 + 1) * (j1 + 1) < nav.output_size[0] * nav.output_size[1] / 3
+
+    big = Viewport(800, 800)   # zoomed in and panned: voxel-size samples, only the visible part
+    nav.zoom_by(4.0)
+    nav.pan_by_pixels(200, -100, big)
+    s, (i0, i1, j0, j1) = nav.view_grid(big)
+    assert s == nav.pixel_mm
+    left, bottom = nav.display_to_world(0, 0, big)
+    right, top = nav.display_to_world(big.width, big.height, big)
+    lo_x, hi_x = max(left, x0), min(right, x1)
+    lo_y, hi_y = max(bottom, y0), min(top, y1)
+    assert x0 + i0 * s <= lo_x and x0 + i1 * s >= hi_x - s   # every visible point is sampled
+    assert y0 + j0 * s <= lo_y and y0 + j1 * s >= hi_y - s
+    assert (i1 - i0 + 1) < nav.output_size[0] or (j1 - j0 + 1) < nav.output_size[1]
+
+    nav.pan_by_pixels(-10**6, 0, big)  # the plane dragged off the view: a one-sample grid, not none
+    s, (i0, i1, j0, j1) = nav.view_grid(big)
+    assert i0 <= i1 and j0 <= j1

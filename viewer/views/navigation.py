@@ -236,6 +236,31 @@ class SliceNavigation:
     def mm_per_pixel(self, viewport: Viewport) -> float:
         return 2 * self.parallel_scale(viewport) / viewport.height
 
+    def view_grid(self, viewport: Viewport) -> tuple[float, tuple[int, int, int, int]]:
+        """How the plane is sampled for what `viewport` shows: the spacing (a voxel, or a
+        screen pixel when that is coarser) and the range (i0, i1, j0, j1) of the output grid
+        whose origin is the plane's corner (extent_xy[0], extent_xy[2]) covering the visible
+        part, one sample more on each side. A 3000-slice coronal plane is 512 x 4286 samples
+        at voxel size; the view shows a few hundred pixels of it."""
+        x0, x1, y0, y1 = self.extent_xy
+        if viewport.width < 2 or viewport.height < 2:
+            nx, ny = self.output_size
+            return self.pixel_mm, (0, nx - 1, 0, ny - 1)
+        mm = self.mm_per_pixel(viewport)
+        s = max(self.pixel_mm, mm)
+        nx, ny = int(np.ceil((x1 - x0) / s)) + 1, int(np.ceil((y1 - y0) / s)) + 1
+        cx, cy = self.camera_centre()
+        half_w, half_h = viewport.width / 2 * mm, viewport.height / 2 * mm
+
+        def span(lo: float, hi: float, n: int) -> tuple[int, int]:
+            a = int(np.clip(np.floor(lo / s) - 1, 0, n - 1))
+            b = int(np.clip(np.ceil(hi / s) + 1, 0, n - 1))
+            return a, max(a, b)
+
+        i0, i1 = span(cx - half_w - x0, cx + half_w - x0, nx)
+        j0, j1 = span(cy - half_h - y0, cy + half_h - y0, ny)
+        return s, (i0, i1, j0, j1)
+
     def camera_centre(self) -> tuple[float, float]:
         """World point at the centre of the viewport."""
         x0, x1, y0, y1 = self.extent_xy

@@ -232,10 +232,15 @@ class SliceView:
     def _update_geometry(self) -> None:
         """Reslice output grid for the current plane orientation."""
         nav = self.nav
-        nx, ny = nav.output_size
-        self._reslice.SetOutputSpacing(nav.pixel_mm, nav.pixel_mm, nav.step_mm())
         self._reslice.SetOutputOrigin(nav.extent_xy[0], nav.extent_xy[2], 0.0)
-        self._reslice.SetOutputExtent(0, nx - 1, 0, ny - 1, 0, 0)
+        self._fit_output()
+
+    def _fit_output(self) -> None:
+        """Reslice only what the view shows, at no finer than its pixels (see view_grid):
+        world coordinates do not change, the origin is the plane's corner whatever the grid."""
+        s, (i0, i1, j0, j1) = self.nav.view_grid(self.viewport())
+        self._reslice.SetOutputSpacing(s, s, self.nav.step_mm())
+        self._reslice.SetOutputExtent(i0, i1, j0, j1, 0, 0)
 
     def _apply_reslice_axes(self) -> None:
         rt = self._rot.T
@@ -332,6 +337,7 @@ class SliceView:
         cam.SetPosition(cx, cy, 1000.0)
         cam.SetViewUp(0.0, 1.0, 0.0)
         cam.SetParallelScale(self.nav.parallel_scale(self.viewport()))
+        self._fit_output()
         self.renderer.ResetCameraClippingRange()
 
     def refit(self) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-__all__ = ["format_da", "dt_to_iso", "dicom_datetime"]
+__all__ = ["format_da", "parse_da", "dt_to_iso", "dicom_datetime"]
 
 
 def _valid_da(da: str) -> bool:
@@ -24,6 +24,12 @@ def format_da(da: str | None) -> str:
     """A DA 'YYYYMMDD' as 'YYYY-MM-DD' (ISO 8601); anything else comes back stripped, unchanged."""
     text = str(da or "").strip()
     return f"{text[:4]}-{text[4:6]}-{text[6:8]}" if _valid_da(text) else text
+
+
+def parse_da(da: str | None) -> _dt.date | None:
+    """A DA 'YYYYMMDD' as a date; None for anything that is not a valid DICOM date."""
+    text = str(da or "").strip()
+    return _dt.date(int(text[:4]), int(text[4:6]), int(text[6:8])) if _valid_da(text) else None
 
 
 def dt_to_iso(value: str | None) -> str:

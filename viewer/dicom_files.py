@@ -26,7 +26,9 @@ from pydicom.errors import InvalidDicomError
 from pydicom.multival import MultiValue
 from pydicom.uid import UID, ImplicitVRLittleEndian, MediaStorageDirectoryStorage, RTDoseStorage, SegmentationStorage
 
+from common.charset_guess import GuessedEncoding, decode_element_text
 from common.dicom_bounds import DecodeLimits, TooLarge, check_deflated_part10, declared_pixel_bytes
+from viewer.series_split import blank_uids, series_key
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +84,17 @@ def _text(ds: Dataset, keyword: str) -> str:
     return str(value)
 
 
+# Identity fields shown to the reader as text, and their attributes: decoded by
+# common.charset_guess, which also reads bytes a wrong Specific Character Set mislabels
+_DECODED_TEXT = {"patient_name": "PatientName", "study_description": "StudyDescription",
+                 "series_description": "SeriesDescription", "institution": "InstitutionName"}
+
+
 @dataclass(frozen=True)
 class Identity:
-    """What the banner shows; strings decoded with the file's Specific Character Set."""
+    """What the banner shows; strings decoded with the file's Specific Character Set, or,
+    where its bytes say otherwise, with the encoding they show (`charset_guess`, flagged).
+    `blank_uids` names the UID attributes an anonymiser left empty (viewer.series_split)."""
 
     patient_name: str
     patient_id: str
@@ -99,23 +109,29 @@ class Identity:
     series_description: str
     modality: str
     institution: str
+    charset_guess: GuessedEncoding | None = None
+    blank_uids: tuple[str, ...] = ()
 
     @classmethod
     def from_dataset(cls, ds: Dataset) -> "Identity":
+        decoded = {field: decode_element_text(ds, keyword) for field, keyword in _DECODED_TEXT.items()}
+        guess = next((d.guess for d in decoded.values() if d.guess is not None), None)
         return cls(
-            patient_name=_text(ds, "PatientName"),
+            patient_name=decoded["patient_name"].text,
             patient_id=_text(ds, "PatientID"),
             birth_date=_text(ds, "PatientBirthDate"),
             sex=_text(ds, "PatientSex"),
             study_uid=_text(ds, "StudyInstanceUID"),
             study_date=_text(ds, "StudyDate"),
-            study_description=_text(ds, "StudyDescription"),
+            study_description=decoded["study_description"].text,
             accession=_text(ds, "AccessionNumber"),
             series_uid=_text(ds, "SeriesInstanceUID"),
             series_number=_text(ds, "SeriesNumber"),
-            series_description=_text(ds, "SeriesDescription"),
+            series_description=decoded["series_description"].text,
             modality=_text(ds, "Modality"),
-            institution=_text(ds, "InstitutionName"),
+            institution=decoded["institution"].text,
+            charset_guess=guess,
+            blank_uids=blank_uids(ds),
         )
 
 
@@ -247,7 +263,7 @@ def _frames_of(ds: Dataset, name: str, source: Any, limits: DecodeLimits = DEFAU
 
     identity = Identity.from_dataset(ds)
     sop_uid = str(ds.get("SOPInstanceUID", ""))
-    series_uid = str(ds.get("SeriesInstanceUID", "")) or f"no-series-uid:{name}"
+    series_uid = series_key(ds, name)
     kernel = _text(ds, "ConvolutionKernel")
     if not kernel and shared is not None:
         recon = _item(shared, "CTReconstructionSequence")

@@ -30,6 +30,7 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 
 from common.atomic import write_atomic
+from common.charset_guess import decode_element_text
 from common.dicom_bounds import DecodeLimits, dcmread_bounded
 from common.dicom_bounds import TooLarge as DecodeTooLarge
 from worklist.centre import (
@@ -159,11 +160,12 @@ class LocalCentre:
                 modalities.add(str(ds.get("Modality", "")))
                 if count == 1:
                     cached.patient_id = str(ds.get("PatientID", ""))
-                    cached.patient_name = str(ds.get("PatientName", ""))
+                    # from the bytes: a Shift_JIS name under a wrong character set reads right
+                    cached.patient_name = decode_element_text(ds, "PatientName").text
                     cached.patient_birth_date = str(ds.get("PatientBirthDate", ""))
                     cached.patient_sex = str(ds.get("PatientSex", ""))
                     cached.study_date = str(ds.get("StudyDate", ""))
-                    cached.study_description = str(ds.get("StudyDescription", ""))
+                    cached.study_description = decode_element_text(ds, "StudyDescription").text
                     cached.accession_number = str(ds.get("AccessionNumber", ""))
                     cached.body_part = str(ds.get("BodyPartExamined", ""))
             cached.modalities = tuple(sorted(m for m in modalities if m))

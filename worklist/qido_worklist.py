@@ -43,6 +43,7 @@ from pydicom.valuerep import PersonName
 from common.background import lower_priority
 from common.dicom_bounds import DecodeLimits, check_deflated_part10
 from common.dicom_bounds import TooLarge as DecodeTooLarge
+from common.charset_guess import decode_element_text
 from common.person_name import pn_text, same_person_name
 from common.uids import is_valid_uid
 from worklist.batched_search import Mapper, bounded_map, search_grouped
@@ -255,7 +256,8 @@ class QidoWorklist:
             fp = io.BytesIO(data)
             check_deflated_part10(fp, DecodeLimits().max_file_bytes, f"instance {sop}")
             ds = pydicom.dcmread(fp, stop_before_pixels=True)
-            return pn_text(ds.get("PatientName"))
+            # from the bytes, so that a mislabelled character set reads right too
+            return pn_text(decode_element_text(ds, "PatientName").text)
         except CentreError as exc:
             log.warning("could not read the patient name of study %s from an instance: %s",
                         study_uid, type(exc).__name__)

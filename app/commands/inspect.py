@@ -41,6 +41,9 @@ def _series_dict(info: Any) -> dict[str, Any]:
         "study_description": ident.study_description,
         "accession": ident.accession,
         "series_number": ident.series_number,
+        # the encoding the text was read in when the file's Specific Character Set was wrong
+        "charset_guess": ident.charset_guess.value if ident.charset_guess is not None else None,
+        "blank_uids": list(ident.blank_uids),
     }
 
 
@@ -52,6 +55,9 @@ def _text(series: list[dict[str, Any]], problems: list[dict[str, str]]) -> str:
             last_study = s["study_uid"]
             lines.append(f"Patient {s['patient_name']} ({s['patient_id']})  Study {s['study_date']} "
                          f"{s['study_description']}  [{s['study_uid']}]")
+            if s["charset_guess"]:
+                lines.append(f"  ! text decoded as {s['charset_guess']} by guess: the file's Specific "
+                             "Character Set does not match its bytes")
         ps = "x".join(f"{v:.3f}" for v in s["pixel_spacing"])
         ss = "/".join(f"{v:.2f}" for v in s["slice_spacing"])
         ori = ",".join(f"{v:.3g}" for v in s["orientation"]) or "none"
@@ -61,6 +67,9 @@ def _text(series: list[dict[str, Any]], problems: list[dict[str, str]]) -> str:
                      + f"  px {ps} mm  slice {ss} mm (min/med/max)  "
                      f"IOP {ori}  tilt {s['tilt_deg']:.1f}°")
         lines.append(f"        {s['key']}")
+        if s["blank_uids"]:
+            lines.append(f"        ! blank {', '.join(s['blank_uids'])}: grouped by frame of reference, series "
+                         "number and time, orientation, size and kernel")
         lines.extend(f"        ! {w}" for w in s["warnings"])
     if problems:
         lines.append(f"{len(problems)} file(s) not used:")

@@ -8,13 +8,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from common.person_name import pn_groups
+
 __all__ = ["StudyIdentity", "Signer"]
 
 
 @dataclass(frozen=True)
 class StudyIdentity:
-    """The study on screen, copied into every output. `patient_name` is a DICOM PN string,
-    e.g. 'Yamada^Tarou=山田^太郎=やまだ^たろう'; dates are DICOM DA (YYYYMMDD)."""
+    """The study on screen, copied into every output. `patient_name` is a DICOM PN string
+    with all its groups, e.g. 'Yamada^Tarou=山田^太郎=やまだ^たろう' (romaji, kanji, kana), as
+    decoded from the images (common.charset_guess); dates are DICOM DA (YYYYMMDD)."""
 
     study_uid: str
     patient_id: str = field(default="", repr=False)
@@ -26,6 +29,16 @@ class StudyIdentity:
     study_time: str = ""
     study_id: str = ""
     study_description: str = ""
+
+    @property
+    def kanji_name(self) -> str:
+        """The ideographic group ('山田^太郎'), '' when the name has none."""
+        return pn_groups(self.patient_name)[1]
+
+    @property
+    def kana_name(self) -> str:
+        """The phonetic group ('やまだ^たろう'), '' when the name has none."""
+        return pn_groups(self.patient_name)[2]
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)

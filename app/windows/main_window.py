@@ -22,6 +22,7 @@ from app.reading.study_load import LoadCancelled, Loaded
 from app.windows.gui_post import GuiPost
 from app.windows.prompts import Dialogs, Prompts
 from app.windows.study_loader import StudyLoader
+from app.windows.worklist_filter_bar import counts_text
 from app.windows.worklist_panel import WorklistPanel
 from viewer.tools.window_level import PRESETS
 from viewer.views.mpr import MprWidget
@@ -92,6 +93,9 @@ class MainWindow(QMainWindow):
             w.setSizePolicy(policy)
         self.statusBar().addWidget(self.status_label, 1)
         self.statusBar().addPermanentWidget(self.hu_label)
+        self.worklist_counts = QLabel("", self)   # rows shown of all assigned, STAT, in progress
+        self.worklist.countsChanged.connect(lambda counts: self.worklist_counts.setText(counts_text(counts)))
+        self.statusBar().addPermanentWidget(self.worklist_counts)
         self.statusBar().addPermanentWidget(self.progress)
         self.statusBar().addPermanentWidget(self.cancel_button)
 

@@ -1,19 +1,22 @@
-"""The reader's worklist: assigned studies, STAT first, with a filter; Enter opens one.
+"""The reader's worklist: assigned studies, STAT first, with filters and search; Enter opens one.
 
 A model/view table: the rows live in `WorklistModel`, which takes the workflow's updates row
 by row (added, removed, changed), so a refresh of 500 studies every minute costs the GUI
 thread only the rows that changed and never moves the reader's selection. Sorting and the
-filter are a proxy over it.
+filter are a proxy over it (app.windows.worklist_filter_bar; what matches is
+app.reading.worklist_filter's).
 """
 from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLineEdit, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
+from app.reading.worklist_filter import WorklistFilter, count_items, modalities_of
+from app.windows.worklist_filter_bar import WorklistFilterBar, WorklistFilterProxy
 from common.dicom_dates import format_da
 from common.person_name import display_name
 from worklist.centre import Priority, WorkItem
@@ -21,7 +24,6 @@ from worklist.centre import Priority, WorkItem
 COLUMNS = ("Priority", "Status", "Patient", "ID", "Study date", "Arrived", "Description", "Modality",
            "Body part", "Images")
 SORT_ROLE = Qt.UserRole + 1
-FILTER_ROLE = Qt.UserRole + 2   # what the filter box searches: every column and the full name
 PRIORITY_COLUMN, IMAGES_COLUMN = 0, 9
 
 
@@ -38,14 +40,13 @@ class WorklistModel(QAbstractTableModel):
     Qt asks `data` a dozen times per painted cell and once per comparison when it sorts, so
     everything it returns is computed once per row, when the row arrives."""
 
-    _ROLES = frozenset({Qt.DisplayRole, SORT_ROLE, FILTER_ROLE, Qt.ForegroundRole, Qt.UserRole})
+    _ROLES = frozenset({Qt.DisplayRole, SORT_ROLE, Qt.ForegroundRole, Qt.UserRole})
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._items: list[WorkItem] = []
         self._texts: list[tuple[str, ...]] = []
         self._keys: list[tuple] = []
-        self._filter: list[str] = []
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._items)
@@ -70,8 +71,6 @@ class WorklistModel(QAbstractTableModel):
             if c == IMAGES_COLUMN:
                 return self._items[r].number_of_images
             return self._texts[r][c]
-        if role == FILTER_ROLE:
-            return self._filter[r]
         if role == Qt.UserRole:
             return self._items[r].study_uid
         if c == PRIORITY_COLUMN and self._items[r].priority is Priority.STAT:  # ForegroundRole
@@ -94,7 +93,7 @@ class WorklistModel(QAbstractTableModel):
         for r in reversed(range(len(self._items))):
             if self._items[r].study_uid in gone or self._items[r].study_uid not in by_uid:
                 self.beginRemoveRows(QModelIndex(), r, r)
-                del self._items[r], self._texts[r], self._keys[r], self._filter[r]
+                del self._items[r], self._texts[r], self._keys[r]
                 self.endRemoveRows()
         rows = {it.study_uid: r for r, it in enumerate(self._items)}
         for uid in changed:
@@ -115,29 +114,25 @@ class WorklistModel(QAbstractTableModel):
             self._items[at:at] = run
             self._texts[at:at] = [_row(i) for i in run]
             self._keys[at:at] = [i.sort_key() for i in run]
-            self._filter[at:at] = [" ".join(t) + " " + i.patient_name for t, i in zip(self._texts[at:at + len(run)], run)]
             self.endInsertRows()
 
     def _set(self, r: int, item: WorkItem) -> None:
         self._items[r], self._texts[r], self._keys[r] = item, _row(item), item.sort_key()
-        self._filter[r] = " ".join(self._texts[r]) + " " + item.patient_name
 
 
 class WorklistPanel(QWidget):
     openRequested = Signal(object)  # WorkItem
+    countsChanged = Signal(object)  # app.reading.worklist_filter.WorklistCounts
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.filter = QLineEdit(self)
-        self.filter.setPlaceholderText(self.tr("Filter (name, ID, description)…"))
+        self.filter_bar = WorklistFilterBar(self)
+        self.filter = self.filter_bar.search
         self.model = WorklistModel(self)
-        self.proxy = QSortFilterProxyModel(self)
+        self.proxy = WorklistFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.proxy.setSortRole(SORT_ROLE)
-        self.proxy.setFilterRole(FILTER_ROLE)
-        self.proxy.setFilterKeyColumn(PRIORITY_COLUMN)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseInsensitive)
-        self.filter.textChanged.connect(lambda text: self.proxy.setFilterFixedString(text.strip()))
+        self.filter_bar.filterChanged.connect(self._set_filter)
         self.table = QTableView(self)
         self.table.setModel(self.proxy)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
@@ -160,7 +155,7 @@ class WorklistPanel(QWidget):
         self.table.activated.connect(lambda _i: self._open_current())
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
-        lay.addWidget(self.filter)
+        lay.addWidget(self.filter_bar)
         lay.addWidget(self.table)
         self.items: list[WorkItem] = []
 
@@ -169,6 +164,10 @@ class WorklistPanel(QWidget):
             self.proxy.sort(-1)  # the model's order
         else:
             self.proxy.sort(column, order)
+
+    def _set_filter(self, flt: WorklistFilter) -> None:
+        self.proxy.set_filter(flt)
+        self.countsChanged.emit(count_items(self.items, flt))
 
     def set_items(self, items: Sequence[WorkItem]) -> None:
         """Show `items` (all rows anew)."""
@@ -180,6 +179,8 @@ class WorklistPanel(QWidget):
         selected = self.current()
         self.items = sorted(items, key=WorkItem.sort_key)
         self.model.apply(self.items, added, removed, changed)
+        self.filter_bar.set_modalities(modalities_of(self.items))
+        self.countsChanged.emit(count_items(self.items, self.proxy.worklist_filter))
         if self.items and not self._sized:
             self._sized = True
             self.table.resizeColumnsToContents()

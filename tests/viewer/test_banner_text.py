@@ -34,3 +34,25 @@ def test_status_text_names_slice_position_zoom_and_slab():
 
 def test_warning_text_shows_the_first_three():
     assert banner.warning_text(["a", "b", "c", "d"]) == "! a\n! b\n! c"
+
+
+def test_notices_name_the_guess_and_blank_uids_in_the_readers_language(lung_series2):
+    import dataclasses
+
+    from common.charset_guess import GuessedEncoding
+
+    ident = Identity.from_dataset(pydicom.dcmread(next(iter(sorted(lung_series2.glob("*.dcm"))))))
+    assert banner.identity_notices(ident) == () and banner.notice_text(ident) == ""
+    odd = dataclasses.replace(ident, charset_guess=GuessedEncoding.EUC_JP, blank_uids=("SeriesInstanceUID",))
+    kinds = [n.notice for n in banner.identity_notices(odd)]
+    assert kinds == [banner.Notice.CHARSET_GUESSED, banner.Notice.UIDS_BLANKED]
+    seen = []
+
+    def translate(context: str, source: str) -> str:   # stands in for QCoreApplication.translate
+        seen.append((context, source))
+        return {banner.Notice.CHARSET_GUESSED.value: "氏名を{0}として読みました"}.get(source, source)
+
+    lines = banner.notice_text(odd, translate).splitlines()
+    assert lines[0] == "! 氏名をEUC-JPとして読みました"
+    assert lines[1] == "! " + banner.Notice.UIDS_BLANKED.value
+    assert {c for c, _ in seen} == {"Banner"}

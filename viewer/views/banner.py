@@ -3,10 +3,15 @@
 Top left: who (name, ID, sex and birth date). Top right: which study and series.
 Bottom left: what the view shows (window, slice, position, zoom, slab).
 Bottom right: the volume's warnings (missing slices, tilt, ...), the first three.
+Top centre: the identity's notices (a name decoded by guess, UIDs an anonymiser blanked), in
+the reader's language: the source texts are marked here for Qt's lupdate, and the view
+translates them with the function the Qt layer gives it (`QCoreApplication.translate`).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
 
 import numpy as np
 
@@ -15,9 +20,49 @@ from common.person_name import display_name
 from viewer.dicom_files import Identity
 from viewer.views.navigation import ViewState
 
-__all__ = ["patient_text", "status_text", "study_text", "warning_text"]
+__all__ = ["IdentityNotice", "Notice", "Translate", "identity_notices", "notice_text", "patient_text",
+           "status_text", "study_text", "untranslated", "warning_text"]
 
 MAX_WARNINGS = 3
+Translate = Callable[[str, str], str]   # (context, source text) -> text, as QCoreApplication.translate
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name lupdate looks for
+    return text
+
+
+def untranslated(_context: str, text: str) -> str:
+    """The source text (headless renders, which have no Qt translator)."""
+    return text
+
+
+class Notice(Enum):
+    """Something the reader must know about the identity shown; value = its source text."""
+
+    CHARSET_GUESSED = QT_TRANSLATE_NOOP(
+        "Banner", "Name read as {0}: the file's character set is wrong")
+    UIDS_BLANKED = QT_TRANSLATE_NOOP(
+        "Banner", "UIDs blanked: series grouped by number, time and kernel")
+
+
+@dataclass(frozen=True)
+class IdentityNotice:
+    notice: Notice
+    detail: str = ""     # the encoding's name; the blank attributes' keywords
+
+
+def identity_notices(identity: Identity) -> tuple[IdentityNotice, ...]:
+    out = []
+    if identity.charset_guess is not None:
+        out.append(IdentityNotice(Notice.CHARSET_GUESSED, identity.charset_guess.value))
+    if identity.blank_uids:
+        out.append(IdentityNotice(Notice.UIDS_BLANKED, ", ".join(identity.blank_uids)))
+    return tuple(out)
+
+
+def notice_text(identity: Identity, translate: Translate = untranslated) -> str:
+    """The notices' lines ('' when there are none), each starting with '!'."""
+    return "\n".join("! " + translate("Banner", n.notice.value).format(n.detail) for n in identity_notices(identity))
 
 
 def _lines(*parts: str) -> str:

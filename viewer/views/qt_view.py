@@ -17,7 +17,7 @@ import numpy as np
 import vtkmodules.qt
 
 vtkmodules.qt.PyQtImpl = "PySide6"
-from PySide6.QtCore import QPoint, Qt, Signal  # noqa: E402
+from PySide6.QtCore import QCoreApplication, QPoint, Qt, Signal  # noqa: E402
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QWheelEvent  # noqa: E402
 from vtkmodules.qt.QVTKRenderWindowInteractor import QVTKRenderWindowInteractor  # noqa: E402
 from vtkmodules.vtkInteractionStyle import vtkInteractorStyleUser  # noqa: E402
@@ -54,6 +54,7 @@ class SliceWidget(QVTKRenderWindowInteractor):
         # Qt owns interaction: VTK's own style must not also react to the same events.
         self.GetRenderWindow().GetInteractor().SetInteractorStyle(vtkInteractorStyleUser())
         self.view = SliceView(self.renderer, plane)
+        self.view.translate = QCoreApplication.translate   # the banner's notices in the reader's language
         self.view.listeners.append(lambda _v: self.viewChanged.emit())
         self.tool = Tool.WINDOW
         self._drag: tuple[Tool | str, QPoint, QPoint] | None = None  # (action, start, last)

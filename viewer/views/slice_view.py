@@ -144,6 +144,11 @@ class SliceView:
         self._warning = _text(fs, _REFUSED_COLOUR, bold=True)
         self._warning.SetPosition(0.99, 0.01)
         self._warning.GetTextProperty().SetJustificationToRight()
+        # below the patient lines, in the warnings' colour: a guessed name, blanked UIDs
+        self._notice = _text(fs, _REFUSED_COLOUR, bold=True)
+        self._notice.SetPosition(0.01, 0.99)
+        self._notice.GetTextProperty().SetVerticalJustificationToTop()
+        self.translate: banner.Translate = banner.untranslated   # the Qt layer sets Qt's
         for t in self._text_actors():
             renderer.AddViewProp(t)
         self._overlay_actors: list = []
@@ -348,7 +353,8 @@ class SliceView:
         self._apply_camera()
 
     def _text_actors(self) -> list:
-        return [*self._labels.values(), self._banner_left, self._banner_right, self._status, self._warning]
+        return [*self._labels.values(), self._banner_left, self._banner_right, self._status, self._warning,
+                self._notice]
 
     # ---- coordinates ------------------------------------------------------------------
     def world_to_lps(self, x: float, y: float) -> np.ndarray:
@@ -412,7 +418,12 @@ class SliceView:
         for k, text in screen_labels(self.axes).items():
             self._labels[k].SetInput(text)
         ident = self.volume.identity
-        self._banner_left.SetInput(banner.patient_text(ident, ideographic_ok=cjk_font_file() is not None))
+        who = banner.patient_text(ident, ideographic_ok=cjk_font_file() is not None)
+        self._banner_left.SetInput(who)
+        notices = banner.notice_text(ident, self.translate)
+        wide = max(20, int(self.viewport().width / (0.6 * self.font_size)))
+        notices = "\n".join(textwrap.fill(line, wide, subsequent_indent="  ") for line in notices.splitlines())
+        self._notice.SetInput("\n" * len(who.splitlines()) + notices if notices else "")
         self._banner_right.SetInput(banner.study_text(ident))
         self._status.SetInput(banner.status_text(self.plane, self.state, self.slice_index(), self.slice_count(),
                                                  oblique=self.nav.is_oblique()))

@@ -12,7 +12,7 @@ import logging
 import sys
 
 # name -> module under app.commands; a module that does not exist yet is simply not offered.
-COMMANDS = ("inspect", "render", "centre", "pull", "report", "audit", "user", "site")
+COMMANDS = ("inspect", "render", "centre", "pull", "report", "audit", "user", "site", "stats")
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:

@@ -45,7 +45,6 @@ import logging
 import os
 import random
 import secrets
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -59,6 +58,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from common.atomic import make_private_dirs
 from common.backoff import Backoff
+from common.durable_db import open_durable_db
 from common.uids import is_valid_uid
 from common.background import lower_priority
 from worklist.centre import Centre, CentreError, ServerError, StoreRefused, Unreachable
@@ -116,7 +116,8 @@ CREATE TABLE IF NOT EXISTS items (
     enqueued     REAL NOT NULL,
     updated      REAL NOT NULL,
     key_id       TEXT NOT NULL DEFAULT '',
-    owner        TEXT NOT NULL DEFAULT ''
+    owner        TEXT NOT NULL DEFAULT '',
+    priority     INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS items_report ON items(report_id, position);
 CREATE INDEX IF NOT EXISTS items_due ON items(state, next_attempt);
@@ -227,21 +228,14 @@ class Outbox:
         self._changed = threading.Event()  # wakes a waiting Sender early
         self._pending: deque[ItemStatus] = deque()
         self._dispatching = threading.Lock()
-        db_path = self.directory / self.DB_NAME
-        old_umask = os.umask(0o077)  # the -wal and -shm files SQLite creates get 0600 too
-        try:
-            self._db = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-        finally:
-            os.umask(old_umask)
-        os.chmod(db_path, 0o600)
-        self._db.execute("PRAGMA synchronous=FULL")
-        self._db.execute("PRAGMA secure_delete=ON")
+        self._db = open_durable_db(self.directory / self.DB_NAME)
         self._db.executescript(_SCHEMA)
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(items)")}
         for column in ("key_id", "owner"):  # an outbox made before payloads were sealed
             if column not in columns:
                 self._db.execute(f"ALTER TABLE items ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+        if "priority" not in columns:  # an outbox made before critical results jumped the queue
+            self._db.execute("ALTER TABLE items ADD COLUMN priority INTEGER NOT NULL DEFAULT 0")
         if key is not None:
             self.unlock(key)
 
@@ -313,8 +307,11 @@ class Outbox:
 
     # --- writing -----------------------------------------------------------------------
 
-    def enqueue(self, report_id: str, items: list[tuple[str, bytes]]) -> None:
+    def enqueue(self, report_id: str, items: list[tuple[str, bytes]], *, urgent: bool = False) -> None:
         """Persist every (SOP Instance UID, encoded instance) of one report, durably, at once.
+
+        `urgent` (a report flagging a critical result) puts its items ahead of every other due
+        item; re-enqueuing an already-held report as urgent raises it too.
 
         Returns only after the commit reached the disk. Enqueuing a UID already held with
         identical bytes is a no-op (a retried "sign" click); with different bytes it is
@@ -348,13 +345,15 @@ class Outbox:
                             raise OutboxError(
                                 f"SOP Instance UID {sop_uid} is already queued with other content"
                             )
+                        if urgent:
+                            cur.execute("UPDATE items SET priority=1 WHERE sop_uid=?", (sop_uid,))
                         continue
                     cur.execute(
                         "INSERT INTO items(sop_uid, report_id, position, data, sha256, state,"
-                        " attempts, next_attempt, reason, enqueued, updated, key_id)"
-                        " VALUES (?,?,?,?,?,?,0,?,'',?,?,?)",
+                        " attempts, next_attempt, reason, enqueued, updated, key_id, priority)"
+                        " VALUES (?,?,?,?,?,?,0,?,'',?,?,?,?)",
                         (sop_uid, report_id, position, self._seal(kid, sop_uid, report_id, bytes(data)),
-                         digest, ItemState.QUEUED.value, now, now, now, kid),
+                         digest, ItemState.QUEUED.value, now, now, now, kid, int(urgent)),
                     )
                     changed.append(sop_uid)
                 cur.execute("COMMIT")
@@ -362,7 +361,7 @@ class Outbox:
                 cur.execute("ROLLBACK")
                 raise
             self._snapshot(changed)
-        log.info("outbox: report %s queued (%d new items)", report_id, len(changed))
+        log.info("outbox: report %s queued (%d new items%s)", report_id, len(changed), ", urgent" if urgent else "")
         self._dispatch()
 
     def retry_failed(self, report_id: str) -> int:
@@ -518,7 +517,8 @@ class Outbox:
         return len(uids)
 
     def claim_due(self) -> DueItem | None:
-        """Mark the oldest due item 'sending' (durably, before it goes on the wire) and return it.
+        """Mark the next due item 'sending' (durably, before it goes on the wire) and return it:
+        urgent items (critical results) first, then the oldest.
 
         Only items whose key is unlocked; the claim is atomic across processes. An item whose
         payload no longer opens (altered, or sealed by another key under the same id) is
@@ -534,7 +534,7 @@ class Outbox:
             try:
                 row = cur.execute(
                     "SELECT sop_uid, report_id, data, attempts, key_id FROM items WHERE state=? AND next_attempt<=?"
-                    f" AND {where} ORDER BY next_attempt, enqueued, position LIMIT 1",
+                    f" AND {where} ORDER BY priority DESC, next_attempt, enqueued, position LIMIT 1",
                     (ItemState.QUEUED.value, now, *kids)).fetchone()
                 if row is not None:
                     cur.execute("UPDATE items SET state=?, attempts=attempts+1, updated=?, owner=?"

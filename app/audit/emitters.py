@@ -19,7 +19,7 @@ from app.audit.events import (C, MAX_LISTED_INSTANCES, STUDY_ROOT_FIND, Action, 
 __all__ = [
     "login", "logout", "session_locked", "session_unlocked", "query", "study_opened",
     "transferred", "exported", "security_alert", "audit_log_used", "centre_refused",
-    "study_refused", "report_signed",
+    "study_refused", "report_signed", "critical_result",
 ]
 
 
@@ -182,3 +182,24 @@ def report_signed(user: str, study_uid: str, patient_id: str, *, report_id: str,
     study = dataclasses.replace(_study(study_uid, sop_uids), details=(("Report", report_id),))
     return _emit(AuditEvent(C.INSTANCES_ACCESSED, Action.CREATE, _outcome(ok), (_me(user),),
                             (study, _patient(patient_id)), outcome_description=reason), log)
+
+
+PATIENT_RECORD = Code("110110", "DCM", "Patient Record")
+CRITICAL_NOTIFIED = Code("CRIT-NOTIFIED", "99YOMI", "Critical result notified to the centre")
+CRITICAL_ACKNOWLEDGED = Code("CRIT-ACK", "99YOMI", "Critical result acknowledged by the centre")
+
+
+def critical_result(user: str, study_uid: str, patient_id: str = "", *, peer: str, report_id: str, channel: str,
+                    acknowledged_by: str = "", ok: bool = True, reason: str = "",
+                    log: AuditLog | None = None) -> AuditEvent:
+    """110110 Patient Record (Read: disclosed to the centre): a critical result of `report_id`
+    was notified through `channel` (e.g. "webhook"), or, with `acknowledged_by`, the centre
+    acknowledged it. A notice attempt that failed is the same event with a failure outcome."""
+    study = dataclasses.replace(_study(study_uid), details=(("Report", report_id), ("Channel", channel)))
+    objects = (study, _patient(patient_id)) if patient_id else (study,)
+    kind = CRITICAL_ACKNOWLEDGED if acknowledged_by else CRITICAL_NOTIFIED
+    parts = (_me(user, role=C.SOURCE), _remote(peer, C.DESTINATION))
+    if acknowledged_by:
+        parts += (ActiveParticipant(user_id=acknowledged_by, user_is_requestor=False),)
+    return _emit(AuditEvent(PATIENT_RECORD, Action.READ, _outcome(ok), parts, objects, event_types=(kind,),
+                            outcome_description=reason), log)

@@ -124,3 +124,19 @@ def provider_sign_in(cfg: Any, session: Any, command: str) -> Any:  # -> LoginRe
     except OidcError as exc:
         print(f"{command}: sign-in at {cfg.oidc_issuer} refused: {exc}", file=sys.stderr)
         return None
+
+
+def open_reader_centre(cfg: Any, session: Any, command: str) -> tuple[Any, Any] | None:
+    """(centre, provider sign-in or None) for the logged-in reader: with the provider's bearer
+    where `[centre] oidc_issuer` is set, else the centre password (keyring or
+    YOMI_CENTRE_PASSWORD; YOMI_PASSWORD is the station's here). None after a message."""
+    from app.config import CENTRE_SECRET_ENV, get_secret, open_centre
+    from app.paths import data_dir
+
+    if cfg.oidc_issuer:  # the centre takes the provider's bearer, not a password
+        provider = provider_sign_in(cfg, session, command)
+        if provider is None:
+            return None
+        return open_centre(cfg, "", data_dir() / "centre-state", auth_handler=provider.tokens.bearer_auth()), provider
+    secret = get_secret(cfg, env_names=CENTRE_SECRET_ENV[:1])
+    return open_centre(cfg, secret, data_dir() / "centre-state"), None

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from app.commands._connection import add_connection_options, bound_centre_config, provider_sign_in, station_login
+from app.commands._connection import add_connection_options, bound_centre_config, open_reader_centre, station_login
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -43,8 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from app import audit
-    from app.config import CENTRE_SECRET_ENV, ConfigError, get_secret, open_centre
-    from app.paths import data_dir
+    from app.config import ConfigError
     from app.reading.controller import assigned_item, audit_refusal
     from common.atomic import write_atomic
     from worklist.centre import CentreError
@@ -61,15 +60,10 @@ def run(args: argparse.Namespace) -> int:
     written, sops, patient_id, cfg, provider = 0, [], "", None, None
     try:
         cfg = bound_centre_config(args, session, "pull")
-        if cfg.oidc_issuer:  # the centre takes the provider's bearer, not a password
-            provider = provider_sign_in(cfg, session, "pull")
-            if provider is None:
-                return 2
-            centre = open_centre(cfg, "", data_dir() / "centre-state", auth_handler=provider.tokens.bearer_auth())
-        else:
-            # YOMI_PASSWORD is the station's here: the centre's comes from the keyring or YOMI_CENTRE_PASSWORD
-            secret = get_secret(cfg, env_names=CENTRE_SECRET_ENV[:1])
-            centre = open_centre(cfg, secret, data_dir() / "centre-state")
+        opened = open_reader_centre(cfg, session, "pull")
+        if opened is None:
+            return 2
+        centre, provider = opened
         try:
             item = assigned_item(centre, args.study_uid)
             patient_id = item.patient_id

@@ -143,10 +143,11 @@ class DeliveryTracker:
         self._subscription.unsubscribe()
 
     # -- queueing -----------------------------------------------------------------------
-    def store(self, report_id: str, items: list[tuple[str, bytes]]) -> None:
+    def store(self, report_id: str, items: list[tuple[str, bytes]], *, urgent: bool = False) -> None:
         """Durably queue a signed report's objects (raises OutboxError); returns only after
-        the outbox committed them. Safe on any thread (a disk write: a worker's job)."""
-        self.outbox.enqueue(report_id, items)
+        the outbox committed them. Safe on any thread (a disk write: a worker's job).
+        `urgent`: the report flags a critical result, so it is sent before the others."""
+        self.outbox.enqueue(report_id, items, urgent=urgent)
 
     def track(self, report_id: str, *, item: WorkItem | None, patient_id: str) -> ReportDelivery:
         """Follow a stored report; once all its objects are sent, `item` is released."""
@@ -272,7 +273,7 @@ class DeliveryTracker:
                 log.warning("%s", reason)
                 return [SignedOutputsInconsistent(rid, reason)]
         try:
-            self.outbox.enqueue(rid, objects)  # a no-op for what is already queued with these bytes
+            self.outbox.enqueue(rid, objects, urgent=signed.report.critical is not None)  # a no-op if held
         except OutboxError as exc:
             log.warning("signed outputs of report %s not queued: %s", rid, exc)
             return [SignedOutputsInconsistent(rid, str(exc))]

@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 from .draft_store import DraftStore
 from .finding import Finding
+from .critical import CriticalFinding
 from .model import Report
 
 __all__ = ["EditSession"]
@@ -116,10 +117,13 @@ class EditSession:
     def override(self, scheme: str, category: str, reason: str) -> None:
         self.apply(f"override {scheme}", lambda r: r.override(scheme, category, reason))
 
+    def set_critical(self, finding: CriticalFinding | None) -> None:
+        self.apply("critical result", lambda r: r.set_critical(finding))
+
     def clear_override(self, scheme: str) -> None:
         self.apply(f"clear override {scheme}", lambda r: r.clear_override(scheme))
 
 
 def _content(report: Report) -> dict[str, Any]:
     d = report.to_dict()
-    return {k: d[k] for k in ("fields", "nodules", "overrides", "language")}
+    return {k: d.get(k) for k in ("fields", "nodules", "overrides", "language", "critical")}

@@ -17,6 +17,7 @@ from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from .critical import CriticalFinding
 from .categories import Override, SchemeResult, check_category, evaluate
 from .errors import FieldValueError, NotReadyToSign, ReportSignedError
 from .finding import Finding
@@ -103,6 +104,7 @@ class Report:
             _fields={},
             _nodules=[],
             _overrides={},
+            critical=None,  # CriticalFinding once the reader flags one
         )
 
     # -- immutability -------------------------------------------------------------------
@@ -309,6 +311,12 @@ class Report:
                                                   sig.signed_at)
         return new
 
+    def set_critical(self, finding: CriticalFinding | None) -> None:
+        """Flag (or clear, with None) a critical or urgent finding on this draft."""
+        self._require_draft()
+        self.__dict__["critical"] = finding
+        self._touch()
+
     # -- JSON -------------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -326,6 +334,7 @@ class Report:
             "overrides": {k: v.to_dict() for k, v in self._overrides.items()},
             "signature": self.signature.to_dict() if self.signature else None,
             "predecessor": self.predecessor.to_dict() if self.predecessor else None,
+            "critical": self.critical.to_dict() if self.critical else None,
         }
 
     @classmethod
@@ -347,7 +356,8 @@ class Report:
         return r
 
     def _load_content(self, d: Mapping[str, Any]) -> None:
-        """Replace fields, nodules, overrides and language from JSON data (also used by undo)."""
+        """Replace fields, nodules, overrides, language and the critical flag from JSON data
+        (also used by undo)."""
         self._require_draft()
         fields: dict[str, Any] = {}
         for fid, value in dict(d.get("fields", {})).items():
@@ -363,5 +373,6 @@ class Report:
         overrides = {k: Override.from_dict(v) for k, v in dict(d.get("overrides", {})).items()}
         for ov in overrides.values():
             check_category(ov.scheme, ov.category)
+        critical = CriticalFinding.from_dict(d["critical"]) if d.get("critical") else None
         self.__dict__.update(_fields=fields, _nodules=nodules, _overrides=overrides,
-                             language=str(d.get("language", self.language)))
+                             language=str(d.get("language", self.language)), critical=critical)

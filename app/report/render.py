@@ -11,6 +11,7 @@ from typing import Any
 from common.dicom_dates import format_da
 from common.person_name import localized_name
 
+from .critical import critical_label
 from .categories import SCHEME_NAMES, SchemeResult, category_label
 from .finding import Finding
 from .model import Report
@@ -48,6 +49,7 @@ LABELS: dict[str, dict[str, str]] = {
     "addendum": {"ja": "追記（先行報告を修正）", "en": "Addendum to the signed report of"},
     "yes": {"ja": "あり", "en": "Yes"},
     "template": {"ja": "様式", "en": "Template"},
+    "critical": {"ja": "緊急所見あり", "en": "CRITICAL RESULT"},
 }
 _SEX = {"M": {"ja": "男", "en": "Male"}, "F": {"ja": "女", "en": "Female"}, "O": {"ja": "その他", "en": "Other"}}
 
@@ -152,10 +154,19 @@ def _status_lines(report: Report, lang: str, pdf_signed: bool | None) -> list[st
     return lines
 
 
+def _critical_line(report: Report, lang: str) -> str:
+    c = report.critical
+    if c is None:
+        return ""
+    return f"{_L('critical', lang)}: {critical_label(c.kind, lang)}" + (f" — {c.text}" if c.text else "")
+
+
 def render_text(report: Report, lang: str | None = None) -> str:
     """The report as plain text (also the SR's narrative)."""
     lang = lang or report.language
     out = [report.template.title[lang], ""]
+    if report.critical is not None:
+        out[1:1] = [f"*** {_critical_line(report, lang)} ***", ""]
     out += [f"{k}: {v}" for k, v in _header(report, lang) if v]
     results = report.categories()
     if report.template.nodule_fields:
@@ -180,7 +191,12 @@ def render_html(report: Report, lang: str | None = None, *, pdf_signed: bool | N
         return f"<table width='100%' cellspacing='0' cellpadding='3' border='1'>{cells}</table>"
 
     results = report.categories()
-    parts = [f"<html lang='{lang}'><body>", f"<h2>{e(report.template.title[lang])}</h2>", table(_header(report, lang))]
+    parts = [f"<html lang='{lang}'><body>", f"<h2>{e(report.template.title[lang])}</h2>"]
+    if report.critical is not None:
+        # a banner the requester cannot miss, on the printed page as on the screen
+        parts.append("<table width='100%' cellpadding='8' bgcolor='#c81e1e'><tr><td>"
+                     f"<font color='#ffffff' size='+1'><b>{e(_critical_line(report, lang))}</b></font></td></tr></table>")
+    parts.append(table(_header(report, lang)))
     if report.template.nodule_fields:
         parts.append(f"<h3>{e(_L('nodules', lang))}</h3>")
         items = [f"<li>{e(_nodule_line(report, i, n, results, lang))}</li>" for i, n in enumerate(report.nodules)]

@@ -117,10 +117,29 @@ def _evaluations(report: Report, narrative: str) -> hd.sr.ContainerContentItem:
         if res.follow_up_months:
             items.append(hd.sr.NumContentItem(name=codes.DCM.RecommendedFollowUpInterval, value=res.follow_up_months,
                                               unit=codes.UCUM.Month, relationship_type=contains))
+    items += _critical_and_dose(report)
     items.append(hd.sr.TextContentItem(codes.DCM.Findings, narrative, contains))
     container = hd.sr.ContainerContentItem(C.QUALITATIVE_EVALUATIONS, relationship_type=contains)
     container.ContentSequence = hd.sr.ContentSequence(items)
     return container
+
+
+def _critical_and_dose(report: Report) -> list[hd.sr.ContentItem]:
+    """The critical-result flag (kind coded, note as text) and the exam's CTDIvol / DLP, which
+    the centre's statistics read back (app.reading.statistics)."""
+    contains = hd.sr.RelationshipTypeValues.CONTAINS
+    items: list[hd.sr.ContentItem] = []
+    if report.critical is not None:
+        items.append(hd.sr.CodeContentItem(C.CRITICAL_RESULT, C.CRITICAL_KINDS[report.critical.kind.value], contains))
+        if report.critical.text:
+            items.append(hd.sr.TextContentItem(C.CRITICAL_NOTE, report.critical.text, contains))
+    fields = report.fields
+    for fid, concept, unit in (("ctdivol", C.MEAN_CTDIVOL, CodedConcept("mGy", "UCUM", "mGy")),
+                               ("dlp", C.DLP, CodedConcept("mGy.cm", "UCUM", "mGy.cm"))):
+        if fields.get(fid) is not None:
+            items.append(hd.sr.NumContentItem(name=concept, value=float(fields[fid]), unit=unit,
+                                              relationship_type=contains))
+    return items
 
 
 def _predecessor(report: Report) -> list[Dataset] | None:

@@ -9,7 +9,8 @@ from highdicom.sr import CodedConcept
 from pydicom.sr.codedict import codes
 
 __all__ = ["LOBE_SITES", "NODULE_TYPE", "NODULE_TYPE_NAME", "LUNG_RADS_NAME", "LUNG_RADS_VALUES",
-           "JSCTS_NAME", "jscts_value", "QUALITATIVE_EVALUATIONS", "OVERRIDE_REASON", "LUNG_RADS_S", "VERIFY"]
+           "JSCTS_NAME", "jscts_value", "QUALITATIVE_EVALUATIONS", "OVERRIDE_REASON", "LUNG_RADS_S", "VERIFY",
+           "CRITICAL_RESULT", "CRITICAL_NOTE", "CRITICAL_KINDS", "MEAN_CTDIVOL", "DLP"]
 
 # CID 6170 Lobe of Lung + laterality [D2][D3]. The lingula is part of the left upper lobe and
 # the reference gives no code of its own for it, so it is coded as the left upper lobe.
@@ -48,5 +49,22 @@ def jscts_value(code: str, meaning: str) -> CodedConcept:
 # Report-level "Qualitative Evaluations" container, TID 1500 row 12 (UMLS code: unverified).
 QUALITATIVE_EVALUATIONS = CodedConcept("C0034375", "UMLS", "Qualitative Evaluations")
 OVERRIDE_REASON = CodedConcept("CATEGORY-OVERRIDE-REASON", "99YOMI", "Reason for overriding the suggested category")
+
+# Critical results. No DCM code names "critical result"/"urgent finding", so the concept is
+# private (99YOMI); the kinds with a SNOMED CT disorder use it (pydicom's PS3.16 copy:
+# Pneumothorax 36118008 in CIDs 6062/6102, Aortic dissection 308546005 in CID 3700); a
+# suspected cancer needing prompt contact and "other" have no single SNOMED finding: private.
+CRITICAL_RESULT = CodedConcept("CRIT-RESULT", "99YOMI", "Critical result requiring prompt communication")
+CRITICAL_NOTE = CodedConcept("CRIT-NOTE", "99YOMI", "Critical result description")
+CRITICAL_KINDS: dict[str, CodedConcept] = {
+    "suspected_cancer": CodedConcept("CRIT-SUSP-CANCER", "99YOMI", "Suspected cancer needing prompt contact"),
+    "pneumothorax": codes.SCT.Pneumothorax,
+    "aortic_dissection": CodedConcept("308546005", "SCT", "Aortic dissection"),
+    "other": CodedConcept("CRIT-OTHER", "99YOMI", "Other urgent finding"),
+}
+
+# Dose of the examination, from the report's fields: DCM codes of TID 10013 (CT Irradiation Event).
+MEAN_CTDIVOL = CodedConcept("113830", "DCM", "Mean CTDIvol")
+DLP = CodedConcept("113838", "DCM", "DLP")
 
 VERIFY = ("RID46010", "RID5741", "RID46011", "RID46016", "RID50134", "RID50135-RID50141", "C0034375 (UMLS)")

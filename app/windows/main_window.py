@@ -109,6 +109,8 @@ class MainWindow(QMainWindow):
         self.refresh_worklist()
         from app.windows.report_panel import install_report_panel
         install_report_panel(self)
+        from app.windows.centre_views import install_centre_views
+        install_centre_views(self)
 
     @property
     def current(self) -> WorkItem | None:

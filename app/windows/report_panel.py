@@ -53,6 +53,7 @@ from app.report.model import Report
 from app.report.render import render_html
 from app.report.signing import SignedReport
 from app.report.templates import list_templates, load_template
+from app.windows import critical_flag
 from app.reading.certificates import CertificateChoice, CertificateKind, SigningSettings, choose_certificate
 from app.reading.delivery import DeliveryState, ReportDelivery, SignedOutputsInconsistent
 from app.reading.events import CompletionFailed, DeliveryChanged, ReadingEvent, StudyCompleted
@@ -146,6 +147,10 @@ class ReportPanel(QWidget):
         self.problems_label = self._label()
         self.state_label = self._label()
         self.outbox_label = self._label()
+        self.critical_label = self._label()
+        self.critical_label.setObjectName("critical-notice")
+        self.critical_label.hide()
+        self.critical_notices = critical_flag.attach(self)
         buttons = QHBoxLayout()
         self.sign_button = QPushButton("署名 Sign (Ctrl+Shift+S)")
         self.sign_button.clicked.connect(self.sign)
@@ -163,6 +168,7 @@ class ReportPanel(QWidget):
         lay.addLayout(buttons)
         lay.addWidget(self.state_label)
         lay.addWidget(self.outbox_label)
+        lay.addWidget(self.critical_label)
         self._render()
 
     @staticmethod
@@ -211,6 +217,8 @@ class ReportPanel(QWidget):
         self.editor.set_session(self.session)
         if report.is_signed:
             self.delivery_tracker.load(report.report_id)
+            if report.critical is not None:
+                self.critical_notices.watch(report.report_id)
         self._render()
 
     def _template_chosen(self, index: int) -> None:
@@ -286,6 +294,7 @@ class ReportPanel(QWidget):
         self.problems_label.setText(("未入力 To do: " + "; ".join(problems)) if problems else "")
         self.sign_button.setEnabled(not self._signing and (not report.is_signed or self._unqueued is not None))
         self.addendum_button.setEnabled(report.is_signed)
+        critical_flag.show_notices(self)
         self._show_state()
 
     # -- signing -------------------------------------------------------------------------------
@@ -427,7 +436,8 @@ class ReportPanel(QWidget):
             self._queued(signed)
 
         self._set_signing(True)
-        self.window_.reading.run(lambda: self.delivery_tracker.store(signed.report.report_id, _objects(signed)),
+        self.window_.reading.run(lambda: self.delivery_tracker.store(signed.report.report_id, _objects(signed),
+                                                                           urgent=signed.report.critical is not None),
                                  done=done, failed=failed)
 
     def _not_queued(self, signed: SignedReport, exc: OutboxError) -> None:
@@ -448,6 +458,9 @@ class ReportPanel(QWidget):
         except ReportError as exc:
             log.warning("signed report %s not kept in drafts: %s", rid, exc)
         self.editor.refresh()
+        if signed.report.critical is not None:
+            self.critical_notices.queue(rid, signed.report.identity.study_uid, signed.sr_sop_uid,
+                                        signed.report.critical)
         self.status(f"signed and queued: SR {signed.sr_sop_uid}, PDF {signed.encapsulated_sop_uid}")
         self.signedReport.emit(rid)
         self._render()
@@ -551,7 +564,7 @@ class _SignJob:
             render_pdf=lambda html, title: self.gui_thread.call(lambda: html_to_pdf(html, title)),
             audit_log=self.session.audit_log if self.session is not None else None)
         try:
-            self.tracker.store(signed.report.report_id, _objects(signed))
+            self.tracker.store(signed.report.report_id, _objects(signed), urgent=signed.report.critical is not None)
         except OutboxError as exc:
             return _SignOutcome(signed, exc)
         return _SignOutcome(signed, None)
@@ -569,6 +582,7 @@ def install_report_panel(window: Any) -> ReportPanel:
     window.studyOpened.connect(panel.open_study)
     for keys, slot, text in ((("Ctrl+M",), panel.add_nodule_from_measurement, "Measurement to nodule"),
                              (("Ctrl+Shift+S",), panel.sign, "Sign report"),
+                             (("Ctrl+Shift+U",), lambda: critical_flag.open_flag_dialog(panel), "Flag a critical result"),
                              (("Ctrl+Z",), panel.editor.undo, "Undo report change"),
                              (("Ctrl+Shift+Z", "Ctrl+Y"), panel.editor.redo, "Redo report change"),
                              (("Ctrl+E",), panel.editor.focus_first_field, "Go to the report editor")):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, Signal
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
@@ -21,10 +21,14 @@ from common.dicom_dates import format_da
 from common.person_name import display_name
 from worklist.centre import Priority, WorkItem
 
+from .worklist_clock import WorklistClock
+
 COLUMNS = ("Priority", "Status", "Patient", "ID", "Study date", "Arrived", "Description", "Modality",
-           "Body part", "Images")
+           "Body part", "Images", "Due", "Time left")
 SORT_ROLE = Qt.UserRole + 1
 PRIORITY_COLUMN, IMAGES_COLUMN = 0, 9
+DUE_COLUMN, LEFT_COLUMN = 10, 11
+CLOCK_TICK_MS = 60_000  # the time left is shown to the minute
 
 
 def _row(item: WorkItem) -> tuple[str, ...]:
@@ -34,19 +38,28 @@ def _row(item: WorkItem) -> tuple[str, ...]:
 
 
 class WorklistModel(QAbstractTableModel):
-    """Rows kept in the worklist's own order (STAT first, then by arrival: `WorkItem.sort_key`),
-    so the table shows that order without the proxy sorting; a click on a header sorts by it.
+    """Rows kept in the worklist's own order (STAT, overdue, due soon, the rest: `clock.key`,
+    then `WorkItem.sort_key`), so the table shows that order without the proxy sorting; a click
+    on a header sorts by it. `retime()` moves rows whose clock changed group as time passes.
 
     Qt asks `data` a dozen times per painted cell and once per comparison when it sorts, so
     everything it returns is computed once per row, when the row arrives."""
 
-    _ROLES = frozenset({Qt.DisplayRole, SORT_ROLE, Qt.ForegroundRole, Qt.UserRole})
+    _ROLES = frozenset({Qt.DisplayRole, SORT_ROLE, Qt.ForegroundRole, Qt.UserRole, Qt.BackgroundRole})
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._items: list[WorkItem] = []
         self._texts: list[tuple[str, ...]] = []
         self._keys: list[tuple] = []
+        self._states: list = []  # Turnaround of each row
+        self.clock = WorklistClock.from_site()
+
+    def _key(self, item: WorkItem) -> tuple:
+        return self.clock.key(item)
+
+    def _row_texts(self, item: WorkItem, state) -> tuple[str, ...]:
+        return _row(item) + self.clock.texts(state)
 
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: N802
         return 0 if parent.isValid() else len(self._items)
@@ -70,9 +83,19 @@ class WorklistModel(QAbstractTableModel):
                 return r  # rows are kept in sort-key order
             if c == IMAGES_COLUMN:
                 return self._items[r].number_of_images
+            if c in (DUE_COLUMN, LEFT_COLUMN):
+                due = self._states[r].due
+                return due.timestamp() if due is not None else float("inf")
             return self._texts[r][c]
         if role == Qt.UserRole:
             return self._items[r].study_uid
+        if c in (DUE_COLUMN, LEFT_COLUMN):
+            colour = self.clock.colour(self._states[r])
+            if colour is None:
+                return None
+            return colour if role == Qt.BackgroundRole else QColor(Qt.white)
+        if role == Qt.BackgroundRole:
+            return None
         if c == PRIORITY_COLUMN and self._items[r].priority is Priority.STAT:  # ForegroundRole
             return QColor(Qt.red)
         return None
@@ -87,13 +110,13 @@ class WorklistModel(QAbstractTableModel):
         moved = []  # changed rows whose place in the order changed: taken out, put back below
         for uid in changed:
             r = next((r for r, it in enumerate(self._items) if it.study_uid == uid), None)
-            if r is not None and uid in by_uid and by_uid[uid].sort_key() != self._keys[r]:
+            if r is not None and uid in by_uid and self._key(by_uid[uid]) != self._keys[r]:
                 gone.add(uid)
                 moved.append(uid)
         for r in reversed(range(len(self._items))):
             if self._items[r].study_uid in gone or self._items[r].study_uid not in by_uid:
                 self.beginRemoveRows(QModelIndex(), r, r)
-                del self._items[r], self._texts[r], self._keys[r]
+                del self._items[r], self._texts[r], self._keys[r], self._states[r]
                 self.endRemoveRows()
         rows = {it.study_uid: r for r, it in enumerate(self._items)}
         for uid in changed:
@@ -102,22 +125,49 @@ class WorklistModel(QAbstractTableModel):
                 self._set(r, by_uid[uid])
                 self.dataChanged.emit(self.index(r, 0), self.index(r, len(COLUMNS) - 1))
         new = sorted((by_uid[u] for u in {*added, *moved} if u in by_uid and u not in rows),
-                     key=WorkItem.sort_key)
+                     key=self._key)
         # Insert in runs, each at its place in the order, the last place first so that the
         # places found before any insertion stay right.
         runs: dict[int, list[WorkItem]] = {}
         for item in new:
-            runs.setdefault(bisect.bisect_right(self._keys, item.sort_key()), []).append(item)
+            runs.setdefault(bisect.bisect_right(self._keys, self._key(item)), []).append(item)
         for at in sorted(runs, reverse=True):
             run = runs[at]
             self.beginInsertRows(QModelIndex(), at, at + len(run) - 1)
             self._items[at:at] = run
-            self._texts[at:at] = [_row(i) for i in run]
-            self._keys[at:at] = [i.sort_key() for i in run]
+            self._states[at:at] = [self.clock.state(i) for i in run]
+            self._texts[at:at] = [self._row_texts(i, st) for i, st in zip(run, self._states[at:at + len(run)])]
+            self._keys[at:at] = [self.clock.key(i, st) for i, st in zip(run, self._states[at:at + len(run)])]
             self.endInsertRows()
 
     def _set(self, r: int, item: WorkItem) -> None:
-        self._items[r], self._texts[r], self._keys[r] = item, _row(item), item.sort_key()
+        self._states[r] = state = self.clock.state(item)
+        self._items[r], self._texts[r], self._keys[r] = item, self._row_texts(item, state), self.clock.key(item, state)
+
+    def ordered(self, items: Iterable[WorkItem]) -> list[WorkItem]:
+        """`items` in this model's order."""
+        return sorted(items, key=self._key)
+
+    def retime(self) -> None:
+        """The clock moved: refresh every row's due/time-left, and move rows whose group
+        changed (a study becoming due soon or overdue climbs the list)."""
+        if not self._items:
+            return
+        for r, item in enumerate(self._items):
+            self._set(r, item)
+        order = sorted(range(len(self._items)), key=lambda r: self._keys[r])
+        if order == list(range(len(self._items))):
+            self.dataChanged.emit(self.index(0, DUE_COLUMN), self.index(len(self._items) - 1, LEFT_COLUMN))
+            return
+        self.layoutAboutToBeChanged.emit()
+        old_persistent = self.persistentIndexList()
+        new_row = {old: new for new, old in enumerate(order)}
+        for name in ("_items", "_texts", "_keys", "_states"):
+            values = getattr(self, name)
+            setattr(self, name, [values[r] for r in order])
+        self.changePersistentIndexList(old_persistent, [self.index(new_row[i.row()], i.column())
+                                                        for i in old_persistent])
+        self.layoutChanged.emit()
 
 
 class WorklistPanel(QWidget):
@@ -158,6 +208,15 @@ class WorklistPanel(QWidget):
         lay.addWidget(self.filter_bar)
         lay.addWidget(self.table)
         self.items: list[WorkItem] = []
+        self._clock_timer = QTimer(self)
+        self._clock_timer.setInterval(CLOCK_TICK_MS)
+        self._clock_timer.timeout.connect(self.retime)
+        self._clock_timer.start()
+
+    def retime(self) -> None:
+        """Recompute the turnaround clocks (each minute, and when a test moves the clock)."""
+        self.model.retime()
+        self.items = self.model.ordered(self.items)
 
     def _sort_by(self, column: int, order: Qt.SortOrder) -> None:
         if column == PRIORITY_COLUMN and order == Qt.AscendingOrder:
@@ -175,9 +234,9 @@ class WorklistPanel(QWidget):
                    removed=[self.model.item(r).study_uid for r in range(self.model.rowCount())], changed=())
 
     def apply(self, items: Sequence[WorkItem], *, added, removed, changed) -> None:
-        """The list is now `items` (STAT first, then by arrival); only those rows are touched."""
+        """The list is now `items` (STAT, overdue, due soon, the rest); only those rows are touched."""
         selected = self.current()
-        self.items = sorted(items, key=WorkItem.sort_key)
+        self.items = self.model.ordered(items)
         self.model.apply(self.items, added, removed, changed)
         self.filter_bar.set_modalities(modalities_of(self.items))
         self.countsChanged.emit(count_items(self.items, self.proxy.worklist_filter))

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 from app.demo import DEMO_READER, prepare_demo
 from app.windows.main_window import MainWindow
 from app.windows.prompts import Unattended
-from app.windows.worklist_panel import COLUMNS
+from app.windows.worklist_panel import IMAGES_COLUMN
 from viewer.tools.window_level import PRESETS
 
 
@@ -231,7 +231,7 @@ def test_worklist_filter_and_column_sort_keep_rows_and_items_together(qtbot, rea
     assert wl.row_count() == 1 and wl._item_at(0).patient_id == "SYNTH-0001"
     wl.filter.clear()
     assert wl.row_count() == 2
-    images = len(COLUMNS) - 1
+    images = IMAGES_COLUMN
     qtbot.mouseClick(wl.table.horizontalHeader().viewport(), Qt.LeftButton,
                      pos=QPoint(wl.table.horizontalHeader().sectionViewportPosition(images) + 5, 5))
     counts = [int(wl.text_at(r, images)) for r in range(wl.row_count())]

@@ -8,7 +8,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["StudyIdentity", "Signer"]
+__all__ = ["StudyIdentity", "Signer", "PHYSICIAN", "CERTIFIED_PHYSICIAN", "qualification_of_roles"]
+
+PHYSICIAN = "physician"
+CERTIFIED_PHYSICIAN = "certified_physician"   # 肺がんCT検診認定機構 認定医師
+
+
+def qualification_of_roles(roles: "list[str] | tuple[str, ...]") -> str:
+    return CERTIFIED_PHYSICIAN if "judge" in roles else PHYSICIAN
 
 
 @dataclass(frozen=True)
@@ -38,15 +45,19 @@ class StudyIdentity:
 
 @dataclass(frozen=True)
 class Signer:
-    """The reader who signs, already re-authenticated by the session: PN name, ID, organisation."""
+    """The reader who signs, already re-authenticated by the session: PN name, ID, organisation,
+    and the qualification the site's account grants (a `Qualification` value; the account's
+    "judge" role is given by IT to certified physicians, 肺がんCT検診認定医師, only)."""
 
     name: str = field(repr=False)
     id: str
     organisation: str
+    qualification: str = "physician"
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Signer":
-        return cls(str(data["name"]), str(data["id"]), str(data["organisation"]))
+        return cls(str(data["name"]), str(data["id"]), str(data["organisation"]),
+                   str(data.get("qualification", "physician")))

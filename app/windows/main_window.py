@@ -105,6 +105,8 @@ class MainWindow(QMainWindow):
         self.refresh_worklist()
         from app.windows.report_panel import install_report_panel
         install_report_panel(self)
+        from app.windows.comparison_window import install_comparison
+        install_comparison(self)   # Ctrl+Shift+J: comparison reading (double reading's judge)
 
     @property
     def current(self) -> WorkItem | None:

@@ -231,7 +231,7 @@ def test_worklist_filter_and_column_sort_keep_rows_and_items_together(qtbot, rea
     assert wl.row_count() == 1 and wl._item_at(0).patient_id == "SYNTH-0001"
     wl.filter.clear()
     assert wl.row_count() == 2
-    images = len(COLUMNS) - 1
+    images = COLUMNS.index("Images")
     qtbot.mouseClick(wl.table.horizontalHeader().viewport(), Qt.LeftButton,
                      pos=QPoint(wl.table.horizontalHeader().sectionViewportPosition(images) + 5, 5))
     counts = [int(wl.text_at(r, images)) for r in range(wl.row_count())]

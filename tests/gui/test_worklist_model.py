@@ -60,4 +60,4 @@ def test_a_header_click_sorts_and_the_priority_header_restores_the_order(qtbot):
     assert _shown(panel) == _expected(items)
     header.setSortIndicator(PRIORITY_COLUMN, Qt.DescendingOrder)
     assert _shown(panel) == list(reversed(_expected(items)))
-    assert len(COLUMNS) == 10
+    assert len(COLUMNS) == 11 and COLUMNS[-1] == "Role"   # the double-reading role, last

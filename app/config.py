@@ -73,6 +73,8 @@ class CentreConfig:
     # Signed outputs and outbox payloads once the centre confirmed storage: kept this long for
     # the site's own checks, then deleted (0: at once; the centre holds the record copy).
     retain_sent_hours: float = 0.0
+    # Double reading: what the requester receives, "final" or "all" (app/reading/requester_policy.py)
+    requester_receives: str = "final"
     # Report signing defaults (site): RFC 3161 TSA, CRL files for the revocation check, the
     # organisation named as signer's (the site's, not the reader's to choose), the PKCS#11
     # module when an account's card reference names none.
@@ -177,6 +179,8 @@ def _validate(c: CentreConfig, where: str) -> None:
         raise ConfigError(f"{where}: centre.dicomweb_url must not carry credentials")
     if c.pool_size < 1 or c.retries < 0 or c.connect_timeout <= 0 or c.read_timeout <= 0:
         raise ConfigError(f"{where}: pool_size, retries and timeouts must be positive")
+    if c.requester_receives not in ("final", "all"):   # app/reading/requester_policy.RequesterReceives
+        raise ConfigError(f"{where}: centre.requester_receives must be 'final' or 'all'")
     if c.retain_sent_hours < 0 or c.cache_ttl_hours < 0 or c.cache_max_gb <= 0:
         raise ConfigError(f"{where}: retain_sent_hours and cache_ttl_hours must not be negative, "
                           "cache_max_gb must be positive")

@@ -94,6 +94,7 @@ def run_gui(args: argparse.Namespace) -> int:
             return 1
         centre, notice = setup.centre, setup.notice + f" — demo reader 'demo' / {DEMO_PASSWORD}"
         signing_settings = None
+        requester_receives = "final"
         destination = str(setup.centre.root)
     else:
         from app.commands._connection import load_centre_config
@@ -142,6 +143,7 @@ def run_gui(args: argparse.Namespace) -> int:
             for line in overridden:
                 print(f"yomi: {line}", file=sys.stderr)
         signing_settings = SigningSettings.of(cfg)
+        requester_receives = cfg.requester_receives
         destination = cfg.dicomweb_url
         idle_s, prefetch, poll_s = cfg.idle_lock_s, cfg.prefetch, cfg.poll_interval_s
         retain_s = cfg.retain_sent_hours * 3600
@@ -163,6 +165,8 @@ def run_gui(args: argparse.Namespace) -> int:
     window = MainWindow(centre, session.user.user_id, notice, session=session, outbox=outbox,
                         prefetch=prefetch, poll_interval_s=poll_s, cache=cache, retain_signed_s=retain_s)
     window.signing_settings = signing_settings  # the report panel signs with the site's defaults
+    from app.reading.requester_policy import RequesterReceives
+    window.requester_receives = RequesterReceives(requester_receives)  # double reading (site setting)
     guard = LockGuard(window, session, timeout_s=idle_s)
     guard.loggedOut.connect(window.close)  # "Log out" on the lock screen ends the run
     lock = QAction("Lock screen (Ctrl+Shift+L)", window)

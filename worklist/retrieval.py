@@ -30,7 +30,7 @@ from common.dicom_bounds import DecodeLimits, dcmread_bounded, declared_pixel_by
 from common.dicom_bounds import TooLarge as DecodeTooLarge
 from common.slice_position import slice_position
 from common.uids import is_valid_uid
-from worklist.centre import BadData, Cancelled, CentreError, Progress, TooLarge, Unreachable
+from worklist.centre import BadData, Cancelled, CentreError, Forbidden, Progress, TooLarge, Unreachable
 from worklist.dicom_json import dataset_from_json, integer, text
 from worklist.dicomweb import DicomWebClient
 
@@ -72,6 +72,9 @@ HEADER_TAGS = (
     "52009229", "52009230",
 )
 PlanListener = Callable[[list[pydicom.Dataset]], None]
+# Report series a centre may withhold while the reader reads blind (double reading: the other
+# reader's SR and PDF until the reader's own reading is signed). Images are never skipped.
+_WITHHELD_MODALITIES = frozenset({"SR", "DOC"})
 
 
 def _position(meta: pydicom.Dataset) -> float:
@@ -98,8 +101,8 @@ def order_nearest(instances: list[PlannedInstance], focus: int | None) -> list[P
 def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None) -> list[PlannedInstance]:
     """Every instance of the study, series by series, each series nearest-to-focus first."""
     plan: list[PlannedInstance] = []
-    series_list = [dataset_from_json(se, what=f"a series of study {study_uid}", keep=("0020000E", "00201209"),
-                                     study_uid=study_uid)
+    series_list = [dataset_from_json(se, what=f"a series of study {study_uid}",
+                                     keep=("0020000E", "00201209", "00080060"), study_uid=study_uid)
                    for se in client.search_series(study_uid, includefield=["00201209"])]
     # Big image series first: they are what the reader waits for; SR and scouts after.
     series_list.sort(key=lambda se: -integer(se, "NumberOfSeriesRelatedInstances"))
@@ -111,7 +114,15 @@ def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None)
             raise BadData(f"a series of study {study_uid} has an invalid Series Instance UID "
                           f"{series_uid[:80]!r}", study_uid=study_uid)
         items = []
-        for raw in client.series_metadata(study_uid, series_uid):
+        try:
+            metadata = client.series_metadata(study_uid, series_uid)
+        except Forbidden:
+            if text(series, "Modality").upper() not in _WITHHELD_MODALITIES:
+                raise
+            log.info("study %s: report series %s withheld by the centre (blind reading); not loaded",
+                     study_uid, series_uid)
+            continue
+        for raw in metadata:
             meta = dataset_from_json(raw, what=f"metadata of series {series_uid}", keep=HEADER_TAGS,
                                      study_uid=study_uid)
             sop = text(meta, "SOPInstanceUID")

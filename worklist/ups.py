@@ -72,6 +72,18 @@ def _study_uid(wi: Dataset) -> str:
     return text(wi, "StudyInstanceUID")
 
 
+# Double reading: the centre names each workitem's role (first/second reader, judge) with a
+# 99YOMI code in Scheduled Workitem Code Sequence (0040,4018); app/reading/roles.py reads it.
+_ROLE_SCHEME = "99YOMI"
+
+
+def _reading_role(wi: Dataset) -> str:
+    for code in wi.get("ScheduledWorkitemCodeSequence") or []:
+        if text(code, "CodingSchemeDesignator") == _ROLE_SCHEME:
+            return text(code, "CodeValue")
+    return ""
+
+
 def workitem_to_item(wi: Dataset | dict) -> WorkItem:
     """A UPS workitem (Dataset, or its DICOM JSON) as a worklist row."""
     if not isinstance(wi, Dataset):
@@ -95,6 +107,7 @@ def workitem_to_item(wi: Dataset | dict) -> WorkItem:
         arrived=dt_to_iso(text(wi, "ScheduledProcedureStepStartDateTime")),
         assigned_to=performers[0][0] if performers else "",
         workitem_uid=uid,
+        extra={"reading_role": role} if (role := _reading_role(wi)) else {},
     )
 
 

@@ -267,7 +267,9 @@ class DeliveryTracker:
         objects = [(signed.sr_sop_uid, signed.sr), (signed.encapsulated_sop_uid, signed.encapsulated_pdf)]
         if items:
             held = {s.sop_uid for s in items}
-            if held != {u for u, _ in objects}:
+            # a double reading's reading may have been queued without its PDF (requester_policy)
+            objects = [o for o in objects if o[0] in held]
+            if held != {u for u, _ in objects} or signed.sr_sop_uid not in held:
                 reason = (f"signed outputs of report {rid} name SR {signed.sr_sop_uid} and PDF "
                           f"{signed.encapsulated_sop_uid}, the outbox holds {', '.join(sorted(held))}")
                 log.warning("%s", reason)

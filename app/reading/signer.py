@@ -18,7 +18,7 @@ from typing import Any
 from app import audit
 from app.reading.certificates import CertificateChoice, CertificateKind, SigningSettings
 from app.report.errors import NoSigningKey
-from app.report.identity import Signer
+from app.report.identity import Signer, qualification_of_roles
 
 __all__ = ["needs_reauthentication", "authenticate_signer", "sign_as_reader"]
 
@@ -39,13 +39,13 @@ def authenticate_signer(session: Any, reader: str, organisation: str, password: 
         return Signer(reader, reader, organisation)
     session.reauthenticate(password or "")
     user = session.user
-    return Signer(user.dicom_name, user.user_id, organisation)
+    return Signer(user.dicom_name, user.user_id, organisation, qualification_of_roles(user.roles))
 
 
 def sign_as_reader(session: Any, reader: str, password: str | None, report: Any, *, choice: CertificateChoice,
                    settings: SigningSettings, out_dir: Path, study_on_screen: str | None = None,
                    render_pdf: Callable[[str, str], bytes] | None = None, audit_log: Any = None,
-                   secret: Any = None) -> Any:
+                   secret: Any = None, final: Any = None, reading_role: str = "") -> Any:
     """Re-authenticate, open the account's key, sign `report` into `out_dir` (app.report.signing),
     audit the outcome; returns the SignedReport. Raises SessionError (password refused) or
     ReportError (key or report refused), both audited."""
@@ -63,6 +63,10 @@ def sign_as_reader(session: Any, reader: str, password: str | None, report: Any,
         kw = {"render_pdf": render_pdf} if render_pdf is not None else {}
         if secret is not None:  # app.report.sealed_files.ReaderSecret: the outputs are sealed for the reader
             kw["secret"] = secret
+        if final is not None:   # app.report.final_report.FinalContext: the judge's final of a double reading
+            kw["final"] = final
+        if reading_role:        # "first" / "second": the signer's reading of a double reading
+            kw["reading_role"] = reading_role
         signed = sign(report, signer, out_dir, key=key, study_on_screen=study_on_screen, tsa_url=settings.tsa_url,
                       crl_files=settings.crl_files, **kw)
     except Exception as exc:

@@ -10,7 +10,14 @@ from typing import Any
 
 from common.person_name import pn_groups
 
-__all__ = ["StudyIdentity", "Signer"]
+__all__ = ["StudyIdentity", "Signer", "PHYSICIAN", "CERTIFIED_PHYSICIAN", "qualification_of_roles"]
+
+PHYSICIAN = "physician"
+CERTIFIED_PHYSICIAN = "certified_physician"   # 肺がんCT検診認定機構 認定医師
+
+
+def qualification_of_roles(roles: "list[str] | tuple[str, ...]") -> str:
+    return CERTIFIED_PHYSICIAN if "judge" in roles else PHYSICIAN
 
 
 @dataclass(frozen=True)
@@ -51,15 +58,19 @@ class StudyIdentity:
 
 @dataclass(frozen=True)
 class Signer:
-    """The reader who signs, already re-authenticated by the session: PN name, ID, organisation."""
+    """The reader who signs, already re-authenticated by the session: PN name, ID, organisation,
+    and the qualification the site's account grants (a `Qualification` value; the account's
+    "judge" role is given by IT to certified physicians, 肺がんCT検診認定医師, only)."""
 
     name: str = field(repr=False)
     id: str
     organisation: str
+    qualification: str = "physician"
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Signer":
-        return cls(str(data["name"]), str(data["id"]), str(data["organisation"]))
+        return cls(str(data["name"]), str(data["id"]), str(data["organisation"]),
+                   str(data.get("qualification", "physician")))

@@ -25,6 +25,8 @@ from common.atomic import write_atomic
 from .dicom_signature import DIGITAL_SIGNATURES_SEQUENCE, Purpose, add_signature, tsa_timestamper
 from .encapsulated import build_encapsulated_pdf
 from .errors import NotReadyToSign, ReportError, SigningError
+from .double_sr import READING_ROLES
+from .final_report import FinalContext, sr_options, with_judgements
 from .identity import Signer
 from .model import Report, SignatureRecord
 from .pades import LtvData, pades_level, sign_pdf
@@ -83,7 +85,8 @@ def sign(report: Report, signer: Signer, out_dir: Path, p12: Path | None = None,
          signed_at: datetime | None = None,
          render_pdf: Callable[[str, str], bytes] = html_to_pdf,
          key: SigningKey | None = None, crl_files: Sequence[Path] = (),
-         trust_roots: Sequence[x509.Certificate] = (), secret: ReaderSecret | None = None) -> SignedReport:
+         trust_roots: Sequence[x509.Certificate] = (), secret: ReaderSecret | None = None,
+         final: FinalContext | None = None, reading_role: str = "") -> SignedReport:
     """Sign `report` for `signer` (already re-authenticated) into out_dir/<report id>/.
 
     `render_pdf(html, title)` prints the PDF; Qt needs that on the thread that owns the Qt
@@ -100,6 +103,9 @@ def sign(report: Report, signer: Signer, out_dir: Path, p12: Path | None = None,
     Without a key the PDF carries no digital signature and says so on its face; the SR is still
     VERIFIED by the named signer. `study_on_screen`, when given, must be the report's study.
     `secret` seals the outputs for the reader (the station); without it they are in clear.
+    `final` makes it the final report of a double reading (final_report.py): the SR names both
+    readings and readers, the PDF shows the three judgements. `reading_role` ("first", "second")
+    names the signer's role in a double reading in the SR (double_sr.READING_ROLES).
     """
     require_report_id(report.report_id, "report to sign")
     if study_on_screen is not None and study_on_screen != report.identity.study_uid:
@@ -125,12 +131,15 @@ def sign(report: Report, signer: Signer, out_dir: Path, p12: Path | None = None,
     preview = Report.from_dict({**report.to_dict(), "state": "signed", "signature": record.to_dict()},
                                template=report.template)
     lang = report.language
-    sr = build_sr(preview, record, render_text(preview, lang))
+    options = sr_options(final) if final else \
+        {"role_in_procedure": READING_ROLES[reading_role]} if reading_role else {}
+    sr = build_sr(preview, record, render_text(preview, lang), **options)
     if key is not None:
         add_signature(sr, key, signed_at=moment, purpose=Purpose.VERIFICATION,
                       timestamp=tsa_timestamper(tsa_url) if tsa_url else None)
     sr_bytes = encode(sr)
-    pdf = render_pdf(render_html(preview, lang), report.template.title[lang])
+    html = render_html(preview, lang)
+    pdf = render_pdf(with_judgements(html, final, preview, lang) if final else html, report.template.title[lang])
     ltv = None
     if key is not None:
         ltv = LtvData.from_chain(key.chain, crls, trust_roots)

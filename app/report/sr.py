@@ -13,6 +13,8 @@ import functools
 import io
 import logging
 import warnings
+from collections.abc import Sequence
+from typing import Any
 
 import highdicom as hd
 import numpy as np
@@ -26,6 +28,7 @@ from common.dicom_dates import dicom_datetime
 
 from . import sr_codes as C
 from .categories import SCHEME_NAMES, category_label
+from .double_sr import content_item, qualification_code
 from .errors import SrError
 from .finding import Finding
 from .model import Report, SignatureRecord
@@ -165,12 +168,20 @@ def _no_names_in_warnings(fn):
 
 
 @_no_names_in_warnings
-def build_sr(report: Report, record: SignatureRecord, narrative: str) -> hd.sr.Comprehensive3DSR:
-    """The VERIFIED, COMPLETE SR of a report about to be signed with `record`."""
+def build_sr(report: Report, record: SignatureRecord, narrative: str, *, role_in_procedure: CodedConcept | None = None,
+             other_observers: Sequence[Sequence[Any]] = (),
+             predecessors: list[Dataset] | None = None) -> hd.sr.Comprehensive3DSR:
+    """The VERIFIED, COMPLETE SR of a report about to be signed with `record`.
+
+    Double reading (double_sr.py): `role_in_procedure` of the signer, `other_observers` (TID 1002
+    content items of the readers, after the signer) and `predecessors` (the readings a final
+    report joins) instead of the addendum's predecessor."""
     try:
         signer = record.signer
         person = hd.sr.PersonObserverIdentifyingAttributes(name=signer.name, login_name=signer.id,
-                                                           organization_name=signer.organisation)
+                                                           organization_name=signer.organisation,
+                                                           role_in_organization=qualification_code(signer.qualification),
+                                                           role_in_procedure=role_in_procedure)
         context = hd.sr.ObservationContext(observer_person_context=hd.sr.ObserverContext(
             observer_type=codes.DCM.Person, observer_identifying_attributes=person))
         proc = report.template.procedure
@@ -195,6 +206,13 @@ def build_sr(report: Report, record: SignatureRecord, narrative: str) -> hd.sr.C
                          if item.ConceptNameCodeSequence[0].CodeValue == codes.DCM.ImagingMeasurements.value)
             del root[index]
         root.append(_evaluations(report, narrative))
+        root[-1].ContentSequence.append(content_item(report))
+        if other_observers:
+            # after the signer's own observer context items, before Procedure Reported
+            at = next(i for i, item in enumerate(root)
+                      if item.ConceptNameCodeSequence[0].CodeValue == codes.DCM.ProcedureReported.value)
+            for k, item in enumerate(item for observer in other_observers for item in observer):
+                root.insert(at + k, item)
         sr = hd.sr.Comprehensive3DSR(
             evidence=_evidence(report),
             content=content[0],
@@ -209,7 +227,7 @@ def build_sr(report: Report, record: SignatureRecord, narrative: str) -> hd.sr.C
             verifying_observer_name=signer.name,
             verifying_organization=signer.organisation,
             institution_name=signer.organisation,
-            previous_versions=_predecessor(report),
+            previous_versions=predecessors if predecessors is not None else _predecessor(report),
             specific_character_set="ISO_IR 192",
             series_description="Yomi structured report",
         )

@@ -111,6 +111,8 @@ class MainWindow(QMainWindow):
         install_report_panel(self)
         from app.windows.centre_views import install_centre_views
         install_centre_views(self)
+        from app.windows.comparison_window import install_comparison
+        install_comparison(self)   # Ctrl+Shift+J: comparison reading (double reading's judge)
 
     @property
     def current(self) -> WorkItem | None:

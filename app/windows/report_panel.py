@@ -391,7 +391,7 @@ class ReportPanel(QWidget):
         volume = win.volume
         job = _SignJob(report, win.session, win.reader, self.signing_settings(), password, cert,
                        volume.identity.study_uid if volume is not None else "", win.gui_thread,
-                       self.delivery_tracker)
+                       self.delivery_tracker, reading_pdf_sent(win), reading_role_of_window(win))
         win.reading.run(job.run, done=self._signed, failed=self._sign_failed)
 
     def _set_signing(self, busy: bool) -> None:
@@ -436,8 +436,9 @@ class ReportPanel(QWidget):
             self._queued(signed)
 
         self._set_signing(True)
-        self.window_.reading.run(lambda: self.delivery_tracker.store(signed.report.report_id, _objects(signed),
-                                                                           urgent=signed.report.critical is not None),
+        self.window_.reading.run(lambda: self.delivery_tracker.store(signed.report.report_id,
+                                                                     _objects(signed, reading_pdf_sent(self.window_)),
+                                                                     urgent=signed.report.critical is not None),
                                  done=done, failed=failed)
 
     def _not_queued(self, signed: SignedReport, exc: OutboxError) -> None:
@@ -530,8 +531,29 @@ class ReportPanel(QWidget):
         self._subscription.unsubscribe()
 
 
-def _objects(signed: SignedReport) -> list[tuple[str, bytes]]:
-    return [(signed.sr_sop_uid, signed.sr), (signed.encapsulated_sop_uid, signed.encapsulated_pdf)]
+def _objects(signed: SignedReport, pdf: bool = True) -> list[tuple[str, bytes]]:
+    objects = [(signed.sr_sop_uid, signed.sr)]
+    return objects + [(signed.encapsulated_sop_uid, signed.encapsulated_pdf)] if pdf else objects
+
+
+def reading_role_of_window(window: Any) -> str:
+    """The double-reading role of the study on screen, as signing names it ("" for a single reading)."""
+    from app.reading.roles import ReadingRole, role_of_item
+
+    item = getattr(window, "current", None)
+    role = role_of_item(item) if item is not None else None
+    return role.value if role in (ReadingRole.FIRST, ReadingRole.SECOND) else ""
+
+
+def reading_pdf_sent(window: Any) -> bool:
+    """Double reading: a reading's PDF goes to the centre only when the site says the requester
+    receives every reading (app/reading/requester_policy.py; `window.requester_receives`)."""
+    from app.reading.requester_policy import RequesterReceives, sends_pdf
+    from app.reading.roles import role_of_item
+
+    item = getattr(window, "current", None)
+    policy = getattr(window, "requester_receives", RequesterReceives.FINAL)
+    return sends_pdf(role_of_item(item) if item is not None else None, policy)
 
 
 @dataclass(frozen=True)
@@ -553,6 +575,9 @@ class _SignJob:
     study_on_screen: str
     gui_thread: Any        # app.windows.gui_post.GuiPost: the PDF is printed on the GUI thread
     tracker: Any           # app.reading.delivery.DeliveryTracker
+    send_pdf: bool = True  # double reading under "final only": a reading's PDF stays home
+    reading_role: str = ""  # double reading: "first" / "second", named in the SR
+    final: Any = None       # double reading: the judge's FinalContext (app/report/final_report.py)
 
     def run(self) -> _SignOutcome:
         from app.reading.signer import sign_as_reader
@@ -562,12 +587,17 @@ class _SignJob:
             self.session, self.reader, self.password, self.report, choice=self.cert, settings=self.settings,
             out_dir=self.tracker.signed_root, secret=self.tracker.secret, study_on_screen=self.study_on_screen,
             render_pdf=lambda html, title: self.gui_thread.call(lambda: html_to_pdf(html, title)),
-            audit_log=self.session.audit_log if self.session is not None else None)
+            audit_log=self.session.audit_log if self.session is not None else None, reading_role=self.reading_role,
+            final=self.final)
         try:
-            self.tracker.store(signed.report.report_id, _objects(signed), urgent=signed.report.critical is not None)
+            self.tracker.store(signed.report.report_id, _objects(signed, self.send_pdf),
+                               urgent=signed.report.critical is not None)
         except OutboxError as exc:
             return _SignOutcome(signed, exc)
         return _SignOutcome(signed, None)
+
+
+SignJob = _SignJob   # the comparison window's final report signs the same way
 
 
 def install_report_panel(window: Any) -> ReportPanel:

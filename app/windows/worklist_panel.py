@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Iterable, Sequence
 
-from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QVBoxLayout, QWidget
 
@@ -24,17 +24,28 @@ from worklist.centre import Priority, WorkItem
 from .worklist_clock import WorklistClock
 
 COLUMNS = ("Priority", "Status", "Patient", "ID", "Study date", "Arrived", "Description", "Modality",
-           "Body part", "Images", "Due", "Time left")
+           "Body part", "Images", "Role", "Due", "Time left")
 SORT_ROLE = Qt.UserRole + 1
 PRIORITY_COLUMN, IMAGES_COLUMN = 0, 9
-DUE_COLUMN, LEFT_COLUMN = 10, 11
+DUE_COLUMN, LEFT_COLUMN = 11, 12
 CLOCK_TICK_MS = 60_000  # the time left is shown to the minute
 
 
 def _row(item: WorkItem) -> tuple[str, ...]:
     return (item.priority.name, item.status.value, display_name(item.patient_name), item.patient_id,
             format_da(item.study_date), item.arrived.replace("T", " "), item.study_description,
-            "/".join(item.modalities), item.body_part, str(item.number_of_images))
+            "/".join(item.modalities), item.body_part, str(item.number_of_images), role_text(item))
+
+
+def role_text(item: WorkItem) -> str:
+    """The double-reading role the centre assigned (二重読影), translated; "" for a single reading."""
+    from app.reading.roles import ReadingRole, role_of_item
+
+    role = role_of_item(item)
+    names = {ReadingRole.FIRST: QT_TRANSLATE_NOOP("WorklistPanel", "First reader"),
+             ReadingRole.SECOND: QT_TRANSLATE_NOOP("WorklistPanel", "Second reader"),
+             ReadingRole.JUDGE: QT_TRANSLATE_NOOP("WorklistPanel", "Final judge")}
+    return QCoreApplication.translate("WorklistPanel", names[role]) if role is not None else ""
 
 
 class WorklistModel(QAbstractTableModel):

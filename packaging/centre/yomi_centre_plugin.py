@@ -28,6 +28,7 @@ from yomi_centre.access import Gate, Refusal, StowContext  # noqa: E402
 from yomi_centre.assignments import Assignments  # noqa: E402
 from yomi_centre.authn import Authn, PluginAuthenticator  # noqa: E402
 from yomi_centre.config import PLUGIN_AUTH, ConfigError, parse_config  # noqa: E402
+from yomi_centre.double_reading import DoubleReading  # noqa: E402
 from yomi_centre.identity import BearerResolver, request_user  # noqa: E402
 from yomi_centre.orthanc_api import EmbeddedApi  # noqa: E402
 from yomi_centre.routes import Kind, parse_route, safe_path  # noqa: E402
@@ -126,7 +127,8 @@ def _start() -> None:
         orthanc.LogWarning(f"{_PREFIX}{len(unknown)} reader(s) under YomiCentre.Readers are not in RegisteredUsers"
                            + (" and have no oidc_subject" if plugin_auth else ""))
     assignments = Assignments(EmbeddedApi(orthanc), store, config)
-    gate = Gate(config, assignments)
+    double = DoubleReading(EmbeddedApi(orthanc), config.roles_from_reading_order)
+    gate = Gate(config, assignments, double)
     ups = UpsService(config, store, assignments)
     root = config.dicomweb_root
 
@@ -183,15 +185,21 @@ def _start() -> None:
         try:
             tags = json.loads(orthanc.CreateDicomInstance(dicom).GetInstanceSimplifiedJson())
             study, patient = str(tags.get("StudyInstanceUID", "")), str(tags.get("PatientID", ""))
-            ok = (not ctx.study or study == ctx.study) and \
-                assignments.snapshot().may_store(ctx.reader, study, patient)
+            snap = assignments.snapshot()
+            ok = (not ctx.study or study == ctx.study) and snap.may_store(ctx.reader, study, patient)
+            why = Refusal.STOW_NOT_ASSIGNED.value
+            if ok:
+                # a reading signed twice, a judgement before both readings, a role not assigned
+                double_refusal = double.check_store(snap, ctx.reader, study, tags)
+                if double_refusal is not None:
+                    ok, why = False, double_refusal.value
         except Exception as exc:
             orthanc.LogError(f"{_PREFIX}STOW check failed: {type(exc).__name__}")
-            ok, study = False, ""
+            ok, study, why = False, "", Refusal.INTERNAL.value
         if ok:
             return orthanc.ReceivedInstanceAction.KEEP_AS_IS, None
         orthanc.LogWarning(f"{_PREFIX}refused user={ctx.reader.login} STOW instance of study "
-                           f"{safe_path(study) or '?'} ({Refusal.STOW_NOT_ASSIGNED.value})")
+                           f"{safe_path(study) or '?'} ({why})")
         return orthanc.ReceivedInstanceAction.MODIFY, _UNSTORABLE
 
     def authenticated(handler):

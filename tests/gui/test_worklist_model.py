@@ -60,4 +60,4 @@ def test_a_header_click_sorts_and_the_priority_header_restores_the_order(qtbot):
     assert _shown(panel) == _expected(items)
     header.setSortIndicator(PRIORITY_COLUMN, Qt.DescendingOrder)
     assert _shown(panel) == list(reversed(_expected(items)))
-    assert len(COLUMNS) == 12
+    assert len(COLUMNS) == 13 and COLUMNS[10] == "Role"   # the double-reading role, after the images

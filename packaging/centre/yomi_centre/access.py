@@ -12,8 +12,9 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .assignments import Assignments
+from .assignments import Assignments, Snapshot
 from .config import CentreConfig, ReaderConfig
+from .double_reading import DoubleReading
 from .routes import UID_RE, Kind, Route, parse_route
 
 __all__ = ["Refusal", "Decision", "StowContext", "Gate", "canonical_key"]
@@ -30,6 +31,7 @@ class Refusal(enum.Enum):
     NO_IDENTITY = "no user in the request"
     NOT_CONFIGURED = "plugin configuration unusable"
     INTERNAL = "error while checking"
+    BLIND = "report withheld: double reading, the reader's own reading is not signed yet"
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,10 @@ def _query(get: Mapping[str, str]) -> dict[str, str] | None:
 
 
 class Gate:
-    def __init__(self, config: CentreConfig, assignments: Assignments) -> None:
+    def __init__(self, config: CentreConfig, assignments: Assignments, double: DoubleReading | None = None) -> None:
         self.config = config
         self.assignments = assignments
+        self.double = double
 
     def reader(self, user: str | None) -> ReaderConfig | None:
         return self.config.readers.get(user) if user else None
@@ -120,6 +123,8 @@ class Gate:
             if studies:
                 if not all(UID_RE.match(u) and snap.may_read(reader, u) for u in studies):
                     return refuse(Refusal.NOT_ASSIGNED)
+                if k == Kind.SEARCH_INSTANCES and any(self._withholds_all(snap, reader, u) for u in studies):
+                    return refuse(Refusal.BLIND)
                 return Decision(True, reader=reader)
             patient = query.get("00100020", "")
             # A Patient ID matched exactly returns that patient's studies only: all priors of
@@ -141,4 +146,25 @@ class Gate:
                 return refuse(Refusal.HIERARCHY)
         elif route.series and not self.assignments.series_in_study(route.series, record):
             return refuse(Refusal.HIERARCHY)
+        if self._withholds(snap, reader, route):
+            return refuse(Refusal.BLIND)
         return Decision(True, reader=reader)
+
+    # --- the blind rule of double reading (double_reading.py) ------------------------------
+
+    def _withholds_all(self, snap: Snapshot, reader: ReaderConfig, study_uid: str) -> bool:
+        """A request over every instance of the study while the reader is blind and it holds reports."""
+        if self.double is None:
+            return False
+        record = snap.record(study_uid)
+        return record is not None and self.double.blind(snap, reader, study_uid) \
+            and self.double.has_reports(record.orthanc_id)
+
+    def _withholds(self, snap: Snapshot, reader: ReaderConfig, route: Route) -> bool:
+        if self.double is None:
+            return False
+        if route.kind == Kind.STUDY or (route.kind == Kind.STUDY_SEARCH and route.listing == "instances"):
+            return self._withholds_all(snap, reader, route.study)
+        if route.kind in (Kind.SERIES, Kind.INSTANCE):
+            return self.double.series_is_report(route.series) and self.double.blind(snap, reader, route.study)
+        return False

@@ -49,6 +49,8 @@ class CentreConfig:
     state_directory: str
     dicomweb_root: str = "/dicom-web/"
     reject_performer_key: bool = False   # answer 400 to a search on Human Performer's Name (Microsoft's quirk)
+    # Double reading without workitems: (0008,1060) in order names first reader, second reader, judge
+    roles_from_reading_order: bool = False
     registered_users: frozenset[str] = field(default_factory=frozenset)
     # Orthanc checks passwords itself only with "AuthenticationEnabled": true; otherwise a
     # request may come with no identity at all, and is then refused (see access.py).
@@ -99,8 +101,12 @@ def parse_config(orthanc_config: dict) -> CentreConfig:
     if not isinstance(reject, bool):
         raise ConfigError('"YomiCentre"."RejectPerformerKey" must be true or false')
     mode, oidc, passwords = _authentication(orthanc_config, section, readers)
+    double = section.get("DoubleReading", {})
+    order = double.get("RolesFromReadingOrder", False) if isinstance(double, dict) else None
+    if not isinstance(order, bool):
+        raise ConfigError('"YomiCentre"."DoubleReading" must be an object whose "RolesFromReadingOrder" is true or false')
     return CentreConfig(readers=readers, state_directory=state_dir, dicomweb_root=_root(orthanc_config.get("DicomWeb")),
-                        reject_performer_key=reject,
+                        reject_performer_key=reject, roles_from_reading_order=order,
                         registered_users=frozenset(users) if isinstance(users, dict) else frozenset(),
                         authentication_enabled=orthanc_config.get("AuthenticationEnabled") is True,
                         authentication=mode, oidc=oidc, passwords=passwords)

@@ -42,6 +42,7 @@ class Route:
     series: str = ""
     instance: str = ""
     workitem: str = ""
+    listing: str = ""      # STUDY_SEARCH / SERIES: "series" or "instances" when the path lists them
 
 
 def _uid(s: str) -> bool:
@@ -86,7 +87,7 @@ def parse_route(relative: str, method: str) -> Route | None:
         if seg[2] in _TAILS:
             return Route(Kind.STUDY, study)
         if seg[2] in ("series", "instances"):
-            return Route(Kind.STUDY_SEARCH, study)
+            return Route(Kind.STUDY_SEARCH, study, listing=seg[2])
         return None
     if seg[2] != "series" or not _uid(seg[3]):
         return None
@@ -94,7 +95,9 @@ def parse_route(relative: str, method: str) -> Route | None:
     if n == 4:
         return Route(Kind.SERIES, study, series)
     if n == 5:
-        return Route(Kind.SERIES, study, series) if seg[4] in _TAILS or seg[4] == "instances" else None
+        if seg[4] == "instances":
+            return Route(Kind.SERIES, study, series, listing="instances")
+        return Route(Kind.SERIES, study, series) if seg[4] in _TAILS else None
     if seg[4] != "instances" or not _uid(seg[5]):
         return None
     inst = Route(Kind.INSTANCE, study, series, seg[5])

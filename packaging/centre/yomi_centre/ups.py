@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from .assignments import Assignments, Snapshot, performer_is
 from .config import CentreConfig, ReaderConfig
 from .dicom_json import element, first, performers, pn_json, study_refs
+from .double_reading import Role, role_code_item
 from .names import alphabetic_key, wildcard_match
 from .routes import UID_RE
 from .store import StoredWorkitem, WorkitemStore
@@ -80,6 +81,9 @@ class UpsService:
         for uid, rec in snap.studies.items():
             if uid in snap.governed or uid in snap.ambiguous:
                 continue
+            named = [n for n in rec.reading if alphabetic_key(n)]
+            roles = (dict(zip(named, (Role.FIRST, Role.SECOND, Role.JUDGE)))
+                     if self.config.roles_from_reading_order and len(named) >= 2 else {})
             for name in rec.reading:
                 if not alphabetic_key(name):
                     continue
@@ -101,6 +105,8 @@ class UpsService:
                     "00741202": element("LO", "Yomi reading"),
                     "00741204": element("LO", str(tags.get("StudyDescription", "")) or "Read study"),
                 }
+                if name in roles:
+                    ds["00404018"] = role_code_item(roles[name])
                 stored = self.store.get(wid)
                 state = stored.state if stored and stored.origin == "derived" else "SCHEDULED"
                 tx = stored.transaction if stored and stored.origin == "derived" else ""

@@ -99,6 +99,7 @@ class Identity:
     series_description: str
     modality: str
     institution: str
+    body_part: str = ""   # Body Part Examined (0018,0015): hanging protocols match on it
 
     @classmethod
     def from_dataset(cls, ds: Dataset) -> "Identity":
@@ -116,6 +117,7 @@ class Identity:
             series_description=_text(ds, "SeriesDescription"),
             modality=_text(ds, "Modality"),
             institution=_text(ds, "InstitutionName"),
+            body_part=_text(ds, "BodyPartExamined"),
         )
 
 

@@ -27,6 +27,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from app.report.dose import DoseCollector, StudyDose
 from viewer.volume import (SeriesGroup, SeriesInfo, Volume, VolumeCancelled, VolumeError, build_volume, group_frames,
                            headers_of)
 from worklist.centre import Cancelled, CentreError
@@ -48,6 +49,7 @@ class Loaded:
     volume: Volume
     problems: list[Any]   # viewer.dicom_files.FileProblem: files skipped, with the reason
     infos: list[SeriesInfo]  # one per group, same order: what the series list shows
+    dose: StudyDose | None = None  # CTDIvol/DLP of the study (None: switching series, or none found)
 
 
 class LoadListener(Protocol):
@@ -66,6 +68,7 @@ class StudyLoad:
         self.groups = groups  # reuse already retrieved series when switching series
         self._cancel = threading.Event()
         self._expected = 0
+        self._dose: DoseCollector | None = None
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -98,8 +101,9 @@ class StudyLoad:
             raise LoadCancelled(self.study_uid)
         volume.min_value  # a pass over every voxel: here, not on the GUI thread
         infos = [g.info() for g in images]
+        dose = self._dose.result(volume.identity.series_uid) if self._dose is not None else None
         gc.freeze()
-        return Loaded(images, volume, problems, infos)
+        return Loaded(images, volume, problems, infos, dose)
 
     def _step(self, listener: LoadListener, what: str):
         def report(done: int, total: int) -> bool:
@@ -114,7 +118,9 @@ class StudyLoad:
         problems: list = []
         received = 0
         next_partial = 1
+        self._dose = DoseCollector()
         for ds in self.centre.retrieve(self.study_uid, self._step(listener, "retrieving")):
+            self._dose.offer(ds)  # the dose SR is no image: kept here, before the image headers skip it
             got, problem = headers_of(ds)
             frames.extend(got)
             if problem is not None:

@@ -20,6 +20,7 @@ from typing import Any, Mapping
 from .categories import Override, SchemeResult, check_category, evaluate
 from .errors import FieldValueError, NotReadyToSign, ReportSignedError
 from .finding import Finding
+from .key_images import MAX_KEY_IMAGES, KeyImage
 from .identity import Signer, StudyIdentity
 from .templates import LANGUAGES, Template, expand_macros, load_template
 
@@ -103,6 +104,7 @@ class Report:
             _fields={},
             _nodules=[],
             _overrides={},
+            _key_images=[],
         )
 
     # -- immutability -------------------------------------------------------------------
@@ -129,6 +131,10 @@ class Report:
     @property
     def nodules(self) -> tuple[Finding, ...]:
         return tuple(self._nodules)
+
+    @property
+    def key_images(self) -> tuple[KeyImage, ...]:
+        return tuple(self._key_images)
 
     @property
     def overrides(self) -> Mapping[str, Override]:
@@ -243,6 +249,24 @@ class Report:
             raise FieldValueError(f"no nodule {index + 1}")
         return self._nodules[index]
 
+    def add_key_image(self, image: KeyImage) -> int:
+        """Append a key image (the view on screen); returns its index (number = index + 1)."""
+        self._require_draft()
+        if not isinstance(image, KeyImage):
+            raise FieldValueError("a key image must be a KeyImage")
+        if len(self._key_images) >= MAX_KEY_IMAGES:
+            raise FieldValueError(f"at most {MAX_KEY_IMAGES} key images per report")
+        self._key_images.append(image)
+        self._touch()
+        return len(self._key_images) - 1
+
+    def remove_key_image(self, index: int) -> None:
+        self._require_draft()
+        if not 0 <= index < len(self._key_images):
+            raise FieldValueError(f"no key image {index + 1}")
+        del self._key_images[index]
+        self._touch()
+
     def override(self, scheme: str, category: str, reason: str) -> None:
         """Choose a category other than the suggested one; the reason is required and kept."""
         self._require_draft()
@@ -324,6 +348,7 @@ class Report:
             "fields": copy.deepcopy(self._fields),
             "nodules": [n.to_dict() for n in self._nodules],
             "overrides": {k: v.to_dict() for k, v in self._overrides.items()},
+            "key_images": [k.to_dict() for k in self._key_images],
             "signature": self.signature.to_dict() if self.signature else None,
             "predecessor": self.predecessor.to_dict() if self.predecessor else None,
         }
@@ -365,3 +390,5 @@ class Report:
             check_category(ov.scheme, ov.category)
         self.__dict__.update(_fields=fields, _nodules=nodules, _overrides=overrides,
                              language=str(d.get("language", self.language)))
+        if "key_images" in d:  # absent from drafts written before key images existed
+            self.__dict__["_key_images"] = [KeyImage.from_dict(k) for k in d["key_images"]]

@@ -518,7 +518,7 @@ class ReportPanel(QWidget):
 
 
 def _objects(signed: SignedReport) -> list[tuple[str, bytes]]:
-    return [(signed.sr_sop_uid, signed.sr), (signed.encapsulated_sop_uid, signed.encapsulated_pdf)]
+    return signed.objects()
 
 
 @dataclass(frozen=True)

@@ -111,6 +111,7 @@ class Identity:
     institution: str
     charset_guess: GuessedEncoding | None = None
     blank_uids: tuple[str, ...] = ()
+    body_part: str = ""   # Body Part Examined (0018,0015): hanging protocols match on it
 
     @classmethod
     def from_dataset(cls, ds: Dataset) -> "Identity":
@@ -132,6 +133,7 @@ class Identity:
             institution=decoded["institution"].text,
             charset_guess=guess,
             blank_uids=blank_uids(ds),
+            body_part=_text(ds, "BodyPartExamined"),
         )
 
 

@@ -264,7 +264,7 @@ class DeliveryTracker:
         except ReportError as exc:
             log.warning("signed outputs of report %s unreadable: %s", rid, exc)
             return [SignedOutputsInconsistent(rid, str(exc))]
-        objects = [(signed.sr_sop_uid, signed.sr), (signed.encapsulated_sop_uid, signed.encapsulated_pdf)]
+        objects = signed.objects()
         if items:
             held = {s.sop_uid for s in items}
             # a double reading's reading may have been queued without its PDF (requester_policy)

@@ -37,6 +37,7 @@ from typing import Any, Protocol
 
 from pydicom.dataset import Dataset
 
+from app.report.dose import DoseCollector, StudyDose
 from viewer.decode_pool import DecodePool, is_compressed
 from viewer.dicom_files import planned_headers
 from viewer.volume import (SeriesGroup, SeriesInfo, Volume, VolumeCancelled, VolumeError, build_volume, group_frames,
@@ -61,6 +62,7 @@ class Loaded:
     volume: Volume
     problems: list[Any]   # viewer.dicom_files.FileProblem: files skipped, with the reason
     infos: list[SeriesInfo]  # one per group, same order: what the series list shows
+    dose: StudyDose | None = None  # CTDIvol/DLP of the study (None: switching series, or none found)
 
 
 class LoadListener(Protocol):
@@ -106,6 +108,7 @@ class StudyLoad:
         self._dropped = False     # some arrived instance lost its pixel data to the fill
         self._planned = False
         self._pool: DecodePool | None = None
+        self._dose: DoseCollector | None = None
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -154,8 +157,9 @@ class StudyLoad:
             raise LoadCancelled(self.study_uid)
         volume.min_value  # a pass over every voxel: here, not on the GUI thread
         infos = [g.info() for g in images]
+        dose = self._dose.result(volume.identity.series_uid) if self._dose is not None else None
         gc.freeze()
-        return Loaded(images, volume, problems, infos)
+        return Loaded(images, volume, problems, infos, dose)
 
     def _wait_for_fill(self) -> None:
         if self._fill is None:
@@ -190,6 +194,7 @@ class StudyLoad:
         received = 0
         next_partial = 1
         self._fill, self._shown_fill, self._dropped, self._planned = None, False, False, False
+        self._dose = DoseCollector()
 
         def on_plan(metas: list[Dataset]) -> None:
             self._planned = True
@@ -200,6 +205,7 @@ class StudyLoad:
 
         for ds in self.centre.retrieve(self.study_uid, self._step(listener, "retrieving"),
                                        on_plan=on_plan if plan else None):
+            self._dose.offer(ds)  # the dose SR is no image: kept here, before the image headers skip it
             got, problem = headers_of(ds)
             frames.extend(got)
             if problem is not None:

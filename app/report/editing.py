@@ -114,6 +114,9 @@ class EditSession:
     def remove_nodule(self, index: int) -> None:
         self.apply(f"remove nodule {index + 1}", lambda r: r.remove_nodule(index))
 
+    def add_key_image(self, image: Any) -> int:
+        return self.apply("add key image", lambda r: r.add_key_image(image))
+
     def override(self, scheme: str, category: str, reason: str) -> None:
         self.apply(f"override {scheme}", lambda r: r.override(scheme, category, reason))
 
@@ -126,4 +129,4 @@ class EditSession:
 
 def _content(report: Report) -> dict[str, Any]:
     d = report.to_dict()
-    return {k: d.get(k) for k in ("fields", "nodules", "overrides", "language", "critical")}
+    return {k: d.get(k) for k in ("fields", "nodules", "overrides", "language", "critical", "key_images")}

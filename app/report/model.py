@@ -21,6 +21,7 @@ from .critical import CriticalFinding
 from .categories import Override, SchemeResult, check_category, evaluate
 from .errors import FieldValueError, NotReadyToSign, ReportSignedError
 from .finding import Finding
+from .key_images import MAX_KEY_IMAGES, KeyImage
 from .identity import Signer, StudyIdentity
 from .templates import LANGUAGES, Template, expand_macros, load_template
 
@@ -105,6 +106,7 @@ class Report:
             _nodules=[],
             _overrides={},
             critical=None,  # CriticalFinding once the reader flags one
+            _key_images=[],
         )
 
     # -- immutability -------------------------------------------------------------------
@@ -131,6 +133,10 @@ class Report:
     @property
     def nodules(self) -> tuple[Finding, ...]:
         return tuple(self._nodules)
+
+    @property
+    def key_images(self) -> tuple[KeyImage, ...]:
+        return tuple(self._key_images)
 
     @property
     def overrides(self) -> Mapping[str, Override]:
@@ -245,6 +251,24 @@ class Report:
             raise FieldValueError(f"no nodule {index + 1}")
         return self._nodules[index]
 
+    def add_key_image(self, image: KeyImage) -> int:
+        """Append a key image (the view on screen); returns its index (number = index + 1)."""
+        self._require_draft()
+        if not isinstance(image, KeyImage):
+            raise FieldValueError("a key image must be a KeyImage")
+        if len(self._key_images) >= MAX_KEY_IMAGES:
+            raise FieldValueError(f"at most {MAX_KEY_IMAGES} key images per report")
+        self._key_images.append(image)
+        self._touch()
+        return len(self._key_images) - 1
+
+    def remove_key_image(self, index: int) -> None:
+        self._require_draft()
+        if not 0 <= index < len(self._key_images):
+            raise FieldValueError(f"no key image {index + 1}")
+        del self._key_images[index]
+        self._touch()
+
     def override(self, scheme: str, category: str, reason: str) -> None:
         """Choose a category other than the suggested one; the reason is required and kept."""
         self._require_draft()
@@ -332,6 +356,7 @@ class Report:
             "fields": copy.deepcopy(self._fields),
             "nodules": [n.to_dict() for n in self._nodules],
             "overrides": {k: v.to_dict() for k, v in self._overrides.items()},
+            "key_images": [k.to_dict() for k in self._key_images],
             "signature": self.signature.to_dict() if self.signature else None,
             "predecessor": self.predecessor.to_dict() if self.predecessor else None,
             "critical": self.critical.to_dict() if self.critical else None,
@@ -376,3 +401,5 @@ class Report:
         critical = CriticalFinding.from_dict(d["critical"]) if d.get("critical") else None
         self.__dict__.update(_fields=fields, _nodules=nodules, _overrides=overrides,
                              language=str(d.get("language", self.language)), critical=critical)
+        if "key_images" in d:  # absent from drafts written before key images existed
+            self.__dict__["_key_images"] = [KeyImage.from_dict(k) for k in d["key_images"]]

@@ -12,6 +12,7 @@ from common.dicom_dates import format_da
 from common.person_name import localized_name
 
 from .critical import critical_label
+from .dose import ctdivol_check
 from .categories import SCHEME_NAMES, SchemeResult, category_label
 from .finding import Finding
 from .model import Report
@@ -50,7 +51,11 @@ LABELS: dict[str, dict[str, str]] = {
     "yes": {"ja": "あり", "en": "Yes"},
     "template": {"ja": "様式", "en": "Template"},
     "critical": {"ja": "緊急所見あり", "en": "CRITICAL RESULT"},
+    "key_images": {"ja": "キー画像", "en": "Key images"},
+    "dose_todo": {"ja": "要確認: CTDIvol {value} mGy は検診の上限 {limit} mGy（JECS 標準体格）を超えています",
+                  "en": "To check: CTDIvol {value} mGy exceeds the screening limit of {limit} mGy (JECS, standard body)"},
 }
+KEY_IMAGE_BOX = (240, 300)   # px of the HTML layout: about 6 x 7.5 cm on the A4 PDF
 _SEX = {"M": {"ja": "男", "en": "Male"}, "F": {"ja": "女", "en": "Female"}, "O": {"ja": "その他", "en": "Other"}}
 
 
@@ -161,6 +166,20 @@ def _critical_line(report: Report, lang: str) -> str:
     return f"{_L('critical', lang)}: {critical_label(c.kind, lang)}" + (f" — {c.text}" if c.text else "")
 
 
+def dose_todo(report: Report, lang: str) -> str:
+    """The report's to-do line when its CTDIvol is above the screening limit, else ''."""
+    check = ctdivol_check(report.fields.get("ctdivol"), report.template.id)
+    if check is None:
+        return ""
+    return _L("dose_todo", lang).format(value=check.ctdivol_mgy, limit=check.limit_mgy)
+
+
+def _key_image_caption(report: Report, i: int, lang: str) -> str:
+    k = report.key_images[i]
+    where = f"{_L('series', lang)} …{k.series_uid[-8:]}, {_L('slice', lang)} {k.slice_index + 1}"
+    return f"#{i + 1} {k.caption} ({where})" if k.caption else f"#{i + 1} ({where})"
+
+
 def render_text(report: Report, lang: str | None = None) -> str:
     """The report as plain text (also the SR's narrative)."""
     lang = lang or report.language
@@ -176,6 +195,11 @@ def render_text(report: Report, lang: str | None = None) -> str:
         out += ["", f"[{title}]"] + [f"{k}: {v}" for k, v in rows]
     for scheme, res in results.items():
         out += ["", f"[{SCHEME_NAMES[scheme][lang]}]"] + [f"{k}: {v}" for k, v in _category_rows(res, lang)]
+    if dose_todo(report, lang):
+        out += ["", dose_todo(report, lang)]
+    if report.key_images:
+        out += ["", f"[{_L('key_images', lang)}]"] + [_key_image_caption(report, i, lang)
+                                                     for i in range(len(report.key_images))]
     out += [""] + _status_lines(report, lang, None)
     return "\n".join(out) + "\n"
 
@@ -205,6 +229,17 @@ def render_html(report: Report, lang: str | None = None, *, pdf_signed: bool | N
         parts += [f"<h3>{e(title)}</h3>", table(rows)]
     for scheme, res in results.items():
         parts += [f"<h3>{e(SCHEME_NAMES[scheme][lang])}</h3>", table(_category_rows(res, lang))]
+    if dose_todo(report, lang):
+        parts.append(f"<p style='color:#b00000'><b>{e(dose_todo(report, lang))}</b></p>")
+    if report.key_images:
+        # Small, two to a row: the PDF shows what the reader marked, the KOS points to the images.
+        cells = "".join(
+            f"<td align='center' width='50%'><img src='data:image/png;base64,{k.png_b64}' "
+            f"width='{k.fit(*KEY_IMAGE_BOX)[0]}' height='{k.fit(*KEY_IMAGE_BOX)[1]}'/>"
+            f"<br/>{e(_key_image_caption(report, i, lang))}</td>"
+            + ("</tr><tr>" if i % 2 == 1 else "") for i, k in enumerate(report.key_images))
+        parts += [f"<h3>{e(_L('key_images', lang))}</h3>",
+                  f"<table width='100%' cellspacing='0' cellpadding='4'><tr>{cells}</tr></table>"]
     parts.append("<hr/>" + "".join(f"<p>{e(line)}</p>" for line in _status_lines(report, lang, pdf_signed)))
     parts.append("</body></html>")
     return "\n".join(parts)

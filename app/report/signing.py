@@ -35,6 +35,7 @@ from .report_ids import require_report_id
 from .sealed_files import Purpose as SealPurpose, ReaderSecret, SealedFolder
 from .render import render_html, render_text
 from .signing_key import Pkcs12Key, SigningKey, check_certificate, load_crls
+from .kos import build_kos, kos_uids
 from .sr import build_sr, encode
 
 __all__ = ["SignedReport", "sign", "REPORT_JSON", "OutputFolder", "read_signed_outputs"]
@@ -56,6 +57,18 @@ class SignedReport:
     pdf_path: Path
     encapsulated_path: Path
     sr_signed: bool = False  # the SR carries a DICOM Verification Signature (PS3.15 Annex C)
+    kos: bytes | None = None  # the Key Object Selection of the key images (None: the report has none)
+    kos_sop_uid: str = ""
+
+    def objects(self, pdf: bool = True) -> list[tuple[str, bytes]]:
+        """What goes to the centre, (SOP Instance UID, Part 10 bytes) each: SR, PDF (unless a
+        double reading's requester receives the final report only), and the KOS."""
+        out = [(self.sr_sop_uid, self.sr)]
+        if pdf:
+            out.append((self.encapsulated_sop_uid, self.encapsulated_pdf))
+        if self.kos is not None:
+            out.append((self.kos_sop_uid, self.kos))
+        return out
 
 
 class OutputFolder:
@@ -146,6 +159,8 @@ def sign(report: Report, signer: Signer, out_dir: Path, p12: Path | None = None,
         pdf = sign_pdf(pdf, key.pdf_signer(), reason=f"Report {report.report_id} verified",
                        location=signer.organisation, tsa_url=tsa_url, ltv=ltv)
     enc_bytes = encode(build_encapsulated_pdf(preview, record, pdf))
+    kos = build_kos(preview, record)
+    kos_bytes = encode(kos) if kos is not None else None
 
     folder = out.path
     if out.exists(REPORT_JSON):
@@ -153,6 +168,8 @@ def sign(report: Report, signer: Signer, out_dir: Path, p12: Path | None = None,
     sr_path, pdf_path, enc_path = (folder / n for n in _output_names(record))
     for path, data in ((sr_path, sr_bytes), (pdf_path, pdf), (enc_path, enc_bytes)):
         out.write(path.name, data)
+    if kos_bytes is not None:
+        out.write(_kos_name(record), kos_bytes)
     out.write(REPORT_JSON, json.dumps(preview.to_dict(), ensure_ascii=False, indent=1).encode("utf-8"))
     report.mark_signed(record)
     log.info("report %s signed for study %s: SR %s (%s), PDF %s (%s)", report.report_id,
@@ -160,7 +177,8 @@ def sign(report: Report, signer: Signer, out_dir: Path, p12: Path | None = None,
              "DICOM signature" if key is not None else "no DICOM signature", record.encapsulated_sop_uid,
              pades_level(tsa_url, ltv).value if key is not None else "no PDF signature")
     return SignedReport(report, sr_bytes, pdf, enc_bytes, record.sr_sop_uid, record.encapsulated_sop_uid, folder,
-                        sr_path, pdf_path, enc_path, sr_signed=key is not None)
+                        sr_path, pdf_path, enc_path, sr_signed=key is not None, kos=kos_bytes,
+                        kos_sop_uid=kos_uids(record)[1] if kos_bytes is not None else "")
 
 
 _VOLATILE = ("state", "signature", "updated_at")
@@ -169,6 +187,17 @@ _VOLATILE = ("state", "signature", "updated_at")
 def _output_names(record: SignatureRecord) -> tuple[str, str, str]:
     return (f"sr-{record.sr_sop_uid}.dcm", f"report-{record.encapsulated_sop_uid}.pdf",
             f"pdf-{record.encapsulated_sop_uid}.dcm")
+
+
+def _kos_name(record: SignatureRecord) -> str:
+    return f"kos-{kos_uids(record)[1]}.dcm"
+
+
+def _read_kos(report: Report, record: SignatureRecord, out: OutputFolder) -> tuple[bytes | None, str]:
+    """The KOS written with the outputs of a report with key images (read like the others)."""
+    if not report.key_images:
+        return None, ""
+    return out.read(_kos_name(record)), kos_uids(record)[1]
 
 
 def read_signed_outputs(folder: Path, secret: ReaderSecret | None, template=None) -> SignedReport:
@@ -190,6 +219,7 @@ def read_signed_outputs(folder: Path, secret: ReaderSecret | None, template=None
         require_uid(record.encapsulated_sop_uid, f"PDF UID in {out.path.name}/{REPORT_JSON}")
         names = _output_names(record)
         sr_bytes, pdf, enc_bytes = (out.read(n) for n in names)
+        kos, kos_uid = _read_kos(stored, record, out)
     except ReportError:
         raise
     except InvalidUid as exc:
@@ -198,7 +228,7 @@ def read_signed_outputs(folder: Path, secret: ReaderSecret | None, template=None
         raise ReportError(f"signed outputs {out.path.name} unreadable ({exc.__class__.__name__})") from exc
     paths = tuple(out.path / n for n in names)
     return SignedReport(stored, sr_bytes, pdf, enc_bytes, record.sr_sop_uid, record.encapsulated_sop_uid,
-                        out.path, *paths, sr_signed=_has_dicom_signature(sr_bytes))
+                        out.path, *paths, sr_signed=_has_dicom_signature(sr_bytes), kos=kos, kos_sop_uid=kos_uid)
 
 
 def _finished_outputs(report: Report, signer: Signer, out: OutputFolder) -> SignedReport | None:
@@ -228,6 +258,7 @@ def _finished_outputs(report: Report, signer: Signer, out: OutputFolder) -> Sign
     paths = tuple(folder / n for n in _output_names(record))
     try:
         sr_bytes, pdf, enc_bytes = (out.read(p.name) for p in paths)
+        kos, kos_uid = _read_kos(report, record, out)
     except OSError as exc:
         raise ReportError(f"report {report.report_id}: signed output {Path(exc.filename or '').name} "
                           f"missing in {folder}") from exc
@@ -238,7 +269,7 @@ def _finished_outputs(report: Report, signer: Signer, out: OutputFolder) -> Sign
     log.info("report %s: outputs of an interrupted signing found complete (SR %s, PDF %s); not signed again",
              report.report_id, record.sr_sop_uid, record.encapsulated_sop_uid)
     return SignedReport(report, sr_bytes, pdf, enc_bytes, record.sr_sop_uid, record.encapsulated_sop_uid, folder,
-                        *paths, sr_signed=_has_dicom_signature(sr_bytes))
+                        *paths, sr_signed=_has_dicom_signature(sr_bytes), kos=kos, kos_sop_uid=kos_uid)
 
 
 def _has_dicom_signature(sr_bytes: bytes) -> bool:

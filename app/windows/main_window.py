@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self._audited: tuple[str, set[str]] = ("", set())  # study, instances recorded as accessed
         self.volume = None
         self.groups = []
+        self.study_dose = None   # app.report.dose.StudyDose of the study on screen, read while it loaded
         self.refresh_worklist()
         from app.windows.report_panel import install_report_panel
         install_report_panel(self)
@@ -113,6 +114,12 @@ class MainWindow(QMainWindow):
         install_centre_views(self)
         from app.windows.comparison_window import install_comparison
         install_comparison(self)   # Ctrl+Shift+J: comparison reading (double reading's judge)
+        from app.windows.dose_fill import install_dose
+        from app.windows.hanging_apply import install_hanging
+        from app.windows.key_image_capture import install_key_images
+        install_dose(self)
+        install_hanging(self)
+        install_key_images(self)
 
     @property
     def current(self) -> WorkItem | None:
@@ -191,6 +198,7 @@ class MainWindow(QMainWindow):
             self.loader.cancel()
             self.loader = None
         self._opening = item
+        self.study_dose = None
         self._busy(self.tr("Opening study {0}…").format(item.study_uid))
         self.reading.open(item)
 
@@ -324,6 +332,8 @@ class MainWindow(QMainWindow):
         self._idle_unless_loading()
         self.groups = groups
         self.volume = volume
+        if result.dose is not None:  # None when switching series: the study's dose stays
+            self.study_dose = result.dose
         self.series_box.clear()
         for g, info in zip(groups, result.infos):
             number = g.identity.series_number

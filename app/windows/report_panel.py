@@ -532,8 +532,7 @@ class ReportPanel(QWidget):
 
 
 def _objects(signed: SignedReport, pdf: bool = True) -> list[tuple[str, bytes]]:
-    objects = [(signed.sr_sop_uid, signed.sr)]
-    return objects + [(signed.encapsulated_sop_uid, signed.encapsulated_pdf)] if pdf else objects
+    return signed.objects(pdf)
 
 
 def reading_role_of_window(window: Any) -> str:

@@ -14,7 +14,7 @@ from tests.gui.test_reading_window import _drag, _open
 # The lung-screening template's fields as the reader fills them by keyboard: (field, typed text).
 # Choices are typed in part, in English or Japanese; '.nl' expands to the normal text.
 REPORT_KEYS = [
-    ("comparison", "base"), ("prior_date", ""), ("ctdivol", "1.8"), ("dlp", ""),
+    ("comparison", "base"), ("prior_date", ""), ("ctdivol", "1.8"), ("dlp", ""), ("dose_source", ""),
     ("lungrads_incomplete", "no"), ("emphysema", "mi"), ("coronary_calcification", "none"),
     ("interstitial", "none"), ("mediastinal_other", ".nl"), ("significant_other", ""),
     ("impression", "Solid nodule, right lower lobe."),

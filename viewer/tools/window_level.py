@@ -37,6 +37,12 @@ def series_windows(presets: list[tuple[float, float, str]]) -> list[Window]:
     return out
 
 
+def default_window(presets: list[tuple[float, float, str]]) -> Window:
+    """What a view shows first: the series' own first window, else mediastinum."""
+    own = series_windows(presets)
+    return own[0] if own else PRESETS["mediastinum"]
+
+
 def parse_window(text: str, own: list[Window] | None = None) -> Window:
     """'lung' | 'mediastinum' | ... | 'series' | 'C,W' -> Window; ValueError otherwise."""
     t = text.strip().lower()

@@ -148,8 +148,16 @@ class MprWidget(QWidget):
     def set_layout(self, mode: str) -> None:
         """'axial' = one large axial view; 'mpr' = three planes side by side."""
         self.layout_mode = mode
+        self.show_planes(set(PLANES) if mode == "mpr" else {"axial"})
+
+    def show_planes(self, planes: set[str]) -> None:
+        """Only these planes' views, filling the layout (a hanging protocol's single coronal view)."""
         for p, w in self.views.items():
-            w.setVisible(mode == "mpr" or p == "axial")
+            w.setVisible(p in planes)
+        # a column whose views are hidden keeps its stretch, and so its space, unless told
+        lay = self.layout()
+        lay.setColumnStretch(0, 3 if "axial" in planes else 0)
+        lay.setColumnStretch(1, 2 if planes & {"coronal", "sagittal"} else 0)
         self.refresh()
 
     def set_cursor(self, point) -> None:

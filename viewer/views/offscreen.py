@@ -5,10 +5,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from vtkmodules.util import numpy_support
 from vtkmodules.vtkIOImage import vtkPNGWriter
 from vtkmodules.vtkRenderingCore import vtkRenderer, vtkRenderWindow, vtkWindowToImageFilter
 
+from viewer.views.capture import grab_rgb
 from viewer.views.slice_view import SliceView
 
 if TYPE_CHECKING:
@@ -39,10 +39,8 @@ class OffscreenView:
 
     def rgb(self) -> np.ndarray:
         """The rendered frame as an (height, width, 3) uint8 array, row 0 at the top."""
-        img = self._grab().GetOutput()
-        w, h, _ = img.GetDimensions()
-        arr = numpy_support.vtk_to_numpy(img.GetPointData().GetScalars()).reshape(h, w, -1)
-        return np.flipud(arr[:, :, :3]).copy()
+        self.view.refit()
+        return grab_rgb(self.window)
 
     def save_png(self, path: Path | str) -> Path:
         grab = self._grab()  # keep a reference: the writer's port does not own its producer

@@ -36,7 +36,7 @@ import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  (OpenGL backend)
 
 from viewer.sampling import VoxelReading
 from viewer.tools.measure import EllipseRoi, Length, Measurements
-from viewer.tools.window_level import PRESETS, Window, series_windows
+from viewer.tools.window_level import Window, default_window
 from viewer.views import banner
 from viewer.views.fonts import cjk_font_file
 from viewer.views.navigation import SlabMode, SliceNavigation, ViewState, Viewport
@@ -194,8 +194,7 @@ class SliceView:
         self._reslice.SetBackgroundLevel(min(volume.min_value, -1024.0))
         keep = state is not None  # same study growing (slices still arriving): keep the view
         if state is None:
-            own = series_windows(volume.window_presets)
-            state = ViewState(PlaneAxes.standard(self.plane), np.zeros(3), own[0] if own else PRESETS["mediastinum"])
+            state = ViewState(PlaneAxes.standard(self.plane), np.zeros(3), default_window(volume.window_presets))
         self.nav = SliceNavigation(volume.affine, volume.voxels.shape, state)
         if not keep:
             state.cursor = self.nav.centre.copy()

@@ -61,7 +61,6 @@ def _centre_secret(centre_cfg, parent) -> str | None:
 
 
 def run_gui(args: argparse.Namespace) -> int:
-    from PySide6.QtGui import QAction, QKeySequence
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.paths import data_dir, outbox_dir
@@ -169,10 +168,8 @@ def run_gui(args: argparse.Namespace) -> int:
     window.requester_receives = RequesterReceives(requester_receives)  # double reading (site setting)
     guard = LockGuard(window, session, timeout_s=idle_s)
     guard.loggedOut.connect(window.close)  # "Log out" on the lock screen ends the run
-    lock = QAction("Lock screen (Ctrl+Shift+L)", window)
-    lock.setShortcut(QKeySequence("Ctrl+Shift+L"))  # Ctrl+Alt+L is taken by desktop screen lockers
-    lock.triggered.connect(guard.lock_now)
-    window.addToolBar("Session").addAction(lock)
+    # File > Lock screen (Ctrl+Alt+L, and Ctrl+Shift+L where a desktop locker takes Ctrl+Alt+L):
+    # the guard binds it on the window's keymap
     window.show()
     try:
         return app.exec()

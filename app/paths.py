@@ -53,3 +53,24 @@ def outbox_dir(destination: str) -> Path:
     import hashlib
 
     return data_dir() / "outbox" / hashlib.sha256(destination.encode("utf-8")).hexdigest()[:16]
+
+
+def config_dir() -> Path:
+    """The reader's own settings (keymap, window layout): YOMI_CONFIG_DIR; under a moved data
+    dir (tests, a portable install) its `config` folder, so nothing lands in the real home."""
+    override = os.environ.get("YOMI_CONFIG_DIR")
+    if override:
+        path = Path(override)
+    elif os.environ.get("YOMI_DATA_DIR"):
+        path = data_dir() / "config"
+    else:
+        path = Path(platformdirs.user_config_dir("yomi", "yomi"))
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def reader_config_file(kind: str, reader_id: str, suffix: str) -> Path:
+    """One reader's file of settings `kind` ("keymap", "layout"), named by a hash of the id."""
+    from app.report.sealed_files import reader_dir_name
+
+    return config_dir() / kind / f"{reader_dir_name(reader_id)}{suffix}"

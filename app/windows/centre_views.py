@@ -7,8 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QCoreApplication, Qt
 
 from app.reading.backlog import backlog, fetch_centre_workitems
 from app.reading.site_rules import SiteRulesError, SiteRules, load_site_rules
@@ -61,10 +60,5 @@ def open_backlog(window: Any) -> None:
 
 
 def install_centre_views(window: Any) -> None:
-    for key, slot, text in (("Ctrl+Shift+T", open_statistics, QT_TRANSLATE_NOOP("CentreViews", "Centre statistics")),
-                            ("Ctrl+Shift+B", open_backlog, QT_TRANSLATE_NOOP("CentreViews", "Backlog per reader"))):
-        act = QAction(QCoreApplication.translate("CentreViews", text), window)
-        act.setShortcut(QKeySequence(key))
-        act.setShortcutContext(Qt.WindowShortcut)
-        act.triggered.connect(lambda _checked=False, s=slot: s(window))
-        window.addAction(act)
+    for action_id, slot in (("tools.statistics", open_statistics), ("tools.backlog", open_backlog)):
+        window.keys.bind(action_id, lambda s=slot: s(window))  # keys: app/keymap/defaults.py

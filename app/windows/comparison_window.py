@@ -299,10 +299,7 @@ class ComparisonWindow(QWidget):
 # -- the reading window's side -----------------------------------------------------------------
 def install_comparison(window: Any) -> None:
     """Ctrl+Shift+J in the reading window: comparison reading of the study on screen."""
-    action = QAction(QCoreApplication.translate(_CTX, "Comparison reading (Ctrl+Shift+J)"), window)
-    action.setShortcut(QKeySequence("Ctrl+Shift+J"))
-    action.triggered.connect(lambda: open_comparison(window))
-    window.addAction(action)
+    window.keys.bind("study.comparison", lambda: open_comparison(window))  # keys: app/keymap/defaults.py
     window.comparison = None
 
 

@@ -18,14 +18,12 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from app.windows.window_actions import add_window_shortcut
 from viewer.hanging import (HangingProtocol, HangingProtocolError, Layout, SeriesFacts, StudyFacts, StudyRole,
                             ViewSpec, choose_series, load_protocols, matching_protocols, resolve_window)
 
-__all__ = ["HangingApplier", "apply_view", "install_hanging", "CYCLE_KEY"]
+__all__ = ["HangingApplier", "apply_view", "install_hanging"]
 
 log = logging.getLogger(__name__)
-CYCLE_KEY = "H"
 
 
 def site_protocol_dir():
@@ -143,13 +141,14 @@ class HangingApplier(QObject):
         first.setFocus()
         name = protocol.name["ja" if self.window_.locale().language() == self.window_.locale().Language.Japanese
                              else "en"]
-        self.window_.status(self.tr("Hanging protocol: {0} ({1})").format(name, CYCLE_KEY))
+        keys = self.window_.keys.keymap.keys("view.next_hanging")
+        self.window_.status(self.tr("Hanging protocol: {0} ({1})").format(name, ", ".join(keys)))
         log.info("hanging protocol %s applied to study %s", protocol.id, self._study)
 
 
 def install_hanging(window: Any) -> HangingApplier:
     """The applier and its key (H), added to the reading window (called from MainWindow.__init__)."""
     applier = HangingApplier(window)
-    add_window_shortcut(window, window.tr("Next hanging protocol"), CYCLE_KEY, applier.cycle)
+    window.keys.bind("view.next_hanging", applier.cycle)  # H: app/keymap/defaults.py
     window.hanging = applier
     return applier

@@ -20,13 +20,11 @@ from PySide6.QtCore import QObject
 
 from app.report.errors import ReportError
 from app.report.key_images import KeyImage, encode_png
-from app.windows.window_actions import add_window_shortcut
 from viewer.views.capture import grab_rgb
 
-__all__ = ["KeyImageCapture", "install_key_images", "KEY_IMAGE_KEY"]
+__all__ = ["KeyImageCapture", "install_key_images"]
 
 log = logging.getLogger(__name__)
-KEY_IMAGE_KEY = "K"
 
 
 def _focused_view(mpr: Any) -> Any:
@@ -114,6 +112,6 @@ class KeyImageCapture(QObject):
 
 def install_key_images(window: Any) -> KeyImageCapture:
     capture = KeyImageCapture(window)
-    add_window_shortcut(window, window.tr("Mark key image"), KEY_IMAGE_KEY, capture.capture)
+    window.keys.bind("report.key_image", capture.capture)  # K: app/keymap/defaults.py
     window.key_images = capture
     return capture

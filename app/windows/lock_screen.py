@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -59,8 +59,10 @@ log = logging.getLogger(__name__)
 LOCKED_TITLE = "Yomi — locked"
 BACKGROUND = QColor(32, 34, 38)
 
+# ShortcutOverride: a key the keymap's QActions take arrives as that alone (no KeyPress follows).
 _ACTIVITY = frozenset({
-    QEvent.KeyPress, QEvent.MouseButtonPress, QEvent.MouseButtonDblClick, QEvent.MouseMove, QEvent.Wheel,
+    QEvent.KeyPress, QEvent.ShortcutOverride, QEvent.MouseButtonPress, QEvent.MouseButtonDblClick,
+    QEvent.MouseMove, QEvent.Wheel,
 })
 # While locked these never reach a widget of the window outside the lock widget.
 _BLOCKED = frozenset({
@@ -189,13 +191,15 @@ class LockWidget(QWidget):
 
 
 class LockGuard(QObject):
-    """Lock `window` when `session` says so (idle), on Ctrl+Alt+L, or on `lock_now()`.
+    """Lock `window` when `session` says so (idle), on the keymap's lock key (File > Lock
+    screen, Ctrl+Alt+L), or on `lock_now()`.
 
     `clock` must be the session's own clock (both default to time.monotonic); tests inject
     one clock into both. `timeout_s`, if given, replaces the session's idle timeout.
     """
 
     lockedChanged = Signal(bool)
+    aboutToLock = Signal()   # the window's layout still on screen (layout_memory saves it)
     loggedOut = Signal()
 
     def __init__(self, window: QWidget, session: Session, *, timeout_s: float | None = None,
@@ -219,6 +223,12 @@ class LockGuard(QObject):
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.check)
         self.timer.start()
+        keys = getattr(window, "keys", None)  # the reading window's keymap (window_actions.py)
+        self._lock_action = keys.bind("file.lock_screen", self.lock_now) if keys is not None else None
+        memory = getattr(window, "layout_memory", None)
+        if memory is not None:
+            self.aboutToLock.connect(memory.save)
+            self.lockedChanged.connect(memory.hold)  # a logout closes the window still locked
         QApplication.instance().installEventFilter(self)
 
     # ---- public ---------------------------------------------------------------------
@@ -259,6 +269,7 @@ class LockGuard(QObject):
 
     # ---- hiding and restoring -------------------------------------------------------
     def _hide_all(self) -> None:
+        self.aboutToLock.emit()
         w = self.window
         self.locked = True
         self._focus = w.focusWidget()
@@ -383,13 +394,18 @@ class LockGuard(QObject):
             return False
         if self.locked:
             return self._while_locked(obj, event)
-        if t == QEvent.KeyPress and event.key() == Qt.Key_L and \
-                (event.modifiers() & (Qt.ControlModifier | Qt.AltModifier)) == (Qt.ControlModifier | Qt.AltModifier):
+        if t == QEvent.KeyPress and self._is_lock_key(event):
+            # in the window the lock QAction fires first; this catches the key in its dialogs
             self.lock_now()
             return True
         if t in _ACTIVITY:
             self.session.touch(self.clock())
         return False
+
+    def _is_lock_key(self, event: QEvent) -> bool:
+        keys = self._lock_action.shortcuts() if self._lock_action is not None else [QKeySequence("Ctrl+Alt+L")]
+        pressed = QKeySequence(event.keyCombination())
+        return any(pressed.matches(k) == QKeySequence.ExactMatch for k in keys)
 
     def _while_locked(self, obj: QObject, event: QEvent) -> bool:
         t = event.type()

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -24,7 +23,6 @@ from app.windows.prompts import Dialogs, Prompts
 from app.windows.study_loader import StudyLoader
 from app.windows.worklist_filter_bar import counts_text
 from app.windows.worklist_panel import WorklistPanel
-from viewer.tools.window_level import PRESETS
 from viewer.views.mpr import MprWidget
 from worklist.centre import CentreError, WorkItem
 
@@ -75,6 +73,8 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
         self.addDockWidget(Qt.LeftDockWidgetArea, dock)
 
+        from app.windows.reading_actions import install_reading_actions
+        self.keys = install_reading_actions(self)  # menu bar and every shortcut (app/keymap)
         self._toolbar()
         self.status_label = QLabel(notice, self)
         self.progress = QProgressBar(self)
@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
         install_dose(self)
         install_hanging(self)
         install_key_images(self)
+        from app.windows.layout_memory import LayoutMemory
+        self.layout_memory = LayoutMemory(self, reader)  # restored at first show, saved at lock and close
 
     @property
     def current(self) -> WorkItem | None:
@@ -139,51 +141,22 @@ class MainWindow(QMainWindow):
 
     # ---- building -------------------------------------------------------------------
     def _toolbar(self) -> None:
-        tb = QToolBar("View", self)
+        tb = QToolBar(self.tr("View"), self)
         tb.setObjectName("view-tools")
         self.addToolBar(tb)
         self.series_box = QComboBox(self)
         self.series_box.setMinimumWidth(260)
         self.series_box.activated.connect(self._series_chosen)
-        tb.addWidget(QLabel(" Series ", self))
+        tb.addWidget(QLabel(self.tr(" Series "), self))
         tb.addWidget(self.series_box)
-        tb.addSeparator()
-        for n, name in enumerate(PRESETS, start=1):
-            act = QAction(f"{name.capitalize()} ({n})", self)
-            act.triggered.connect(lambda _c=False, w=PRESETS[name]: self.mpr.set_window(w))
-            tb.addAction(act)
-        tb.addSeparator()
-        for key, tool, label in (("W", "window", "W/L"), ("P", "pan", "Pan"), ("Z", "zoom", "Zoom"),
-                                 ("L", "length", "Length"), ("E", "ellipse", "Ellipse"),
-                                 ("C", "crosshair", "Crosshair")):
-            act = QAction(f"{label} ({key})", self)
-            act.triggered.connect(lambda _c=False, t=tool: self._set_tool(t))
-            tb.addAction(act)
-        tb.addSeparator()
-        one = QAction("1 view (F1)", self)
-        one.triggered.connect(lambda: self.mpr.set_layout("axial"))
-        three = QAction("MPR (F2)", self)
-        three.triggered.connect(lambda: self.mpr.set_layout("mpr"))
-        tb.addAction(one)
-        tb.addAction(three)
-        refresh = QAction("Refresh worklist", self)
-        refresh.setShortcut(QKeySequence("F5"))
-        refresh.triggered.connect(self.refresh_worklist)
-        self.addAction(refresh)
-        give_back = QAction("Give back study", self)
-        give_back.setShortcut(QKeySequence("Ctrl+Shift+G"))
-        give_back.triggered.connect(self.give_back)
-        tb.addAction(give_back)
-        self.addAction(give_back)  # the shortcut works even when the button is in the toolbar's overflow
-        next_study = QAction(self.tr("Next study"), self)
-        next_study.setShortcut(QKeySequence("Ctrl+Shift+N"))
-        next_study.triggered.connect(self.next_study)
-        tb.addAction(next_study)
-        self.addAction(next_study)
-        focus_list = QAction("Worklist", self)
-        focus_list.setShortcut(QKeySequence("Ctrl+L"))
-        focus_list.triggered.connect(lambda: self.worklist.table.setFocus())
-        self.addAction(focus_list)
+        keys = self.keys
+        for group in (("view.window_lung", "view.window_mediastinum", "view.window_bone", "view.window_brain",
+                       "view.window_abdomen"),
+                      ("tools.window", "tools.pan", "tools.zoom", "tools.length", "tools.ellipse", "tools.crosshair"),
+                      ("view.layout_single", "view.layout_mpr", "study.give_back", "study.next")):
+            tb.addSeparator()
+            for action_id in group:
+                tb.addAction(keys.action(action_id))
 
     def _set_tool(self, tool: str) -> None:
         for w in self.mpr.views.values():

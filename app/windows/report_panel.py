@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -139,6 +138,7 @@ class ReportPanel(QWidget):
         self.preview.setOpenLinks(False)
         self.preview.setOpenExternalLinks(False)
         split = QSplitter(Qt.Vertical)
+        split.setObjectName("report-editor-preview")  # named: the reader's sizes are remembered (layout_memory)
         split.addWidget(self.editor)
         split.addWidget(self.preview)
         split.setStretchFactor(0, 3)
@@ -609,17 +609,12 @@ def install_report_panel(window: Any) -> ReportPanel:
     window.addDockWidget(Qt.RightDockWidgetArea, dock)
     window.report_panel = panel
     window.studyOpened.connect(panel.open_study)
-    for keys, slot, text in ((("Ctrl+M",), panel.add_nodule_from_measurement, "Measurement to nodule"),
-                             (("Ctrl+Shift+S",), panel.sign, "Sign report"),
-                             (("Ctrl+Shift+U",), lambda: critical_flag.open_flag_dialog(panel), "Flag a critical result"),
-                             (("Ctrl+Z",), panel.editor.undo, "Undo report change"),
-                             (("Ctrl+Shift+Z", "Ctrl+Y"), panel.editor.redo, "Redo report change"),
-                             (("Ctrl+E",), panel.editor.focus_first_field, "Go to the report editor")):
-        act = QAction(text, window)
-        act.setShortcuts([QKeySequence(k) for k in keys])
-        act.setShortcutContext(Qt.WindowShortcut)
-        act.triggered.connect(slot)
-        window.addAction(act)
+    for action_id, slot in (("report.nodule_from_measurement", panel.add_nodule_from_measurement),
+                            ("report.sign", panel.sign),
+                            ("report.flag_critical", lambda: critical_flag.open_flag_dialog(panel)),
+                            ("report.undo", panel.editor.undo),
+                            ("report.redo", panel.editor.redo), ("report.focus_editor", panel.editor.focus_first_field)):
+        window.keys.bind(action_id, slot)  # keys: app/keymap/defaults.py
     panel._closer = _CloseWatcher(panel)
     window.installEventFilter(panel._closer)
     return panel

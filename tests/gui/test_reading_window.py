@@ -38,6 +38,8 @@ def reading(qtbot, windows, shared_data, tmp_path):
     win.resize(1200, 800)
     win.show()
     qtbot.waitExposed(win)
+    win.activateWindow()  # the view keys are the keymap's QActions: live in the active window
+    qtbot.waitActive(win)
     qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)  # the first worklist is in
     return win
 
@@ -179,6 +181,7 @@ def test_slab_mip_keys(qtbot, reading):
     win = reading
     _open(qtbot, win, 1)
     cor = win.mpr.views["coronal"]
+    cor.setFocus()  # view keys go to the view with the focus, as a click on it gives
     qtbot.keyClick(cor, Qt.Key_M)
     assert cor.view.state.slab_mode == "mip" and cor.view.state.slab_mm == 10.0
     qtbot.keyClick(cor, Qt.Key_Plus)
@@ -193,9 +196,10 @@ def test_slab_mip_keys(qtbot, reading):
 def test_single_view_layout_and_back(qtbot, reading):
     win = reading
     _open(qtbot, win, 1)
-    qtbot.keyClick(win.mpr.axial, Qt.Key_F1)
+    # the layouts left F1 (now the shortcut sheet) for Ctrl+1 / Ctrl+2 (app/keymap/defaults.py)
+    qtbot.keyClick(win.mpr.axial, Qt.Key_1, Qt.ControlModifier)
     assert not win.mpr.views["coronal"].isVisible()
-    qtbot.keyClick(win.mpr.axial, Qt.Key_F2)
+    qtbot.keyClick(win.mpr.axial, Qt.Key_2, Qt.ControlModifier)
     assert win.mpr.views["coronal"].isVisible()
 
 

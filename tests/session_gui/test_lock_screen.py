@@ -58,6 +58,8 @@ def reading(qtbot, windows, shared_data, tmp_path, store, audit_log):
     guard = LockGuard(win, session, timeout_s=TIMEOUT, clock=clock)
     win.show()
     qtbot.waitExposed(win)
+    win.activateWindow()  # the view keys are the keymap's QActions: live in the active window
+    qtbot.waitActive(win)
     qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)  # the first worklist is in
     return win, guard, session, clock
 

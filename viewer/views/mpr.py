@@ -3,13 +3,13 @@
 One cursor point (LPS) is shared: picking it in any view moves the other two planes
 through it. Rotating the crosshair in a view turns the other two planes about that view's
 normal, which gives oblique MPR. The window is shared too, as readers expect when they
-change a preset. F1 shows the axial view alone, F2 the three planes (axial large, coronal and sagittal
-beside it).
+change a preset. `set_layout("axial")` shows the axial view alone, "mpr" the three planes
+(axial large, coronal and sagittal beside it); the shell's keymap gives them their keys.
 """
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QGridLayout, QWidget
 
 from viewer.views.planes import PLANES, PlaneAxes
@@ -224,13 +224,3 @@ class MprWidget(QWidget):
                 w.view.update()
         finally:
             self._syncing = was
-
-    def keyPressEvent(self, ev) -> None:  # noqa: N802
-        if ev.key() == Qt.Key_F1:
-            self.set_layout("axial")
-        elif ev.key() == Qt.Key_F2:
-            self.set_layout("mpr")
-        elif ev.key() == Qt.Key_O:
-            self.reset_orientation()
-        else:
-            super().keyPressEvent(ev)

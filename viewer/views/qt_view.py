@@ -3,11 +3,8 @@
 The widget translates Qt events into SliceView calls and holds no viewing logic itself.
 Mouse: left drag = current tool (window/level by default), middle drag = pan,
 right drag = zoom, wheel = scroll (Ctrl+wheel = zoom).
-Keys: Up/Down = 1 slice, PageUp/PageDown = 10 slices, Home/End = first/last,
-1-5 = lung, mediastinum, bone, brain, abdomen, 6-9 = the series' own windows, 0 = series default,
-R = reset zoom/pan, W/P/Z = window, pan, zoom tools, L = length, E = ellipse ROI,
-C = crosshair, M = slab mode (off, MIP, MinIP, average), +/- = slab thickness,
-[ ] = rotate the other planes about this view's normal (oblique MPR), Delete = last measurement.
+Keys are the shell's keymap (app/keymap/defaults.py: Up/Down one slice, 1-5 presets, ...),
+which calls `perform(ViewCommand)` on the view with the focus.
 """
 from __future__ import annotations
 
@@ -24,14 +21,13 @@ from vtkmodules.vtkInteractionStyle import vtkInteractorStyleUser  # noqa: E402
 from vtkmodules.vtkRenderingCore import vtkRenderer  # noqa: E402
 
 from viewer.tools.tool import Tool  # noqa: E402
-from viewer.tools.window_level import PRESET_KEYS, PRESETS, series_windows  # noqa: E402
+from viewer.tools.window_level import PRESETS, series_windows  # noqa: E402
 from viewer.views.navigation import SlabMode  # noqa: E402
 from viewer.views.slice_view import SliceView  # noqa: E402
+from viewer.views.view_commands import ViewCommand  # noqa: E402
 
 TOOLS = tuple(Tool)
 _SLAB_CYCLE = (None, *SlabMode)
-_TOOL_KEYS = {Qt.Key_W: Tool.WINDOW, Qt.Key_P: Tool.PAN, Qt.Key_Z: Tool.ZOOM, Qt.Key_L: Tool.LENGTH,
-              Qt.Key_E: Tool.ELLIPSE, Qt.Key_C: Tool.CROSSHAIR}
 _ROTATE = "rotate"  # a crosshair drag with Ctrl held: not a tool of its own
 
 
@@ -184,46 +180,40 @@ class SliceWidget(QVTKRenderWindowInteractor):
         self.refresh()
 
     def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802
-        if self.view.volume is None or not self.handle_key(ev.key(), ev.modifiers()):
-            ev.ignore()  # let the layout and the window see keys this view does not use
-            return
-        self.refresh()
+        # Keys are the shell's (its keymap's QActions, live while a view has the focus); none
+        # may reach VTK's own interactor, which would answer some of them (w: wireframe).
+        ev.ignore()
 
-    def handle_key(self, key: int, modifiers=Qt.NoModifier) -> bool:
-        if modifiers & (Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier):
-            return False  # Ctrl+M and friends are the window's shortcuts, not view keys
+    def perform(self, command: ViewCommand) -> None:
+        """Do `command` here (the keymap's actions call this on the view with the focus)."""
         v = self.view
-        if key in (Qt.Key_Up, Qt.Key_Down):
-            v.scroll(1 if key == Qt.Key_Up else -1)
-        elif key in (Qt.Key_PageUp, Qt.Key_PageDown):
-            v.scroll(10 if key == Qt.Key_PageUp else -10)
-        elif key in (Qt.Key_Home, Qt.Key_End):
-            v.set_slice_index(0 if key == Qt.Key_Home else v.slice_count() - 1)
-        elif Qt.Key_1 <= key <= Qt.Key_5:
-            v.set_window(PRESETS[PRESET_KEYS[key - Qt.Key_1]])
-        elif Qt.Key_6 <= key <= Qt.Key_9 or key == Qt.Key_0:
+        if v.volume is None:
+            return
+        c = ViewCommand
+        if command in (c.SLICE_NEXT, c.SLICE_PREVIOUS, c.PAGE_NEXT, c.PAGE_PREVIOUS):
+            v.scroll({c.SLICE_NEXT: 1, c.SLICE_PREVIOUS: -1, c.PAGE_NEXT: 10, c.PAGE_PREVIOUS: -10}[command])
+        elif command in (c.FIRST_SLICE, c.LAST_SLICE):
+            v.set_slice_index(0 if command is c.FIRST_SLICE else v.slice_count() - 1)
+        elif command.value in PRESETS:
+            v.set_window(PRESETS[command.value])
+        elif command.value.startswith("series window "):
             own = series_windows(v.volume.window_presets)
-            n = 0 if key == Qt.Key_0 else key - Qt.Key_6
+            n = int(command.value.rsplit(" ", 1)[1])
             if n >= len(own):
-                return True
+                return
             v.set_window(own[n])
-        elif key == Qt.Key_R:
+        elif command is c.RESET_ZOOM:
             v.reset_camera()
-        elif key in _TOOL_KEYS:
-            self.set_tool(_TOOL_KEYS[key])
-        elif key == Qt.Key_M:
+        elif command is c.SLAB_CYCLE:
             cur = v.state.slab_mode if v.state.slab_mm > 0 else None
             nxt = _SLAB_CYCLE[(_SLAB_CYCLE.index(cur) + 1) % len(_SLAB_CYCLE)]
             v.set_slab(0.0 if nxt is None else max(v.state.slab_mm, 10.0), nxt)
-        elif key in (Qt.Key_Plus, Qt.Key_Equal, Qt.Key_Minus) and v.state.slab_mm > 0:
-            delta = 2.0 if key != Qt.Key_Minus else -2.0
-            v.set_slab(max(v.step_mm(), v.state.slab_mm + delta))
-        elif key in (Qt.Key_BracketLeft, Qt.Key_BracketRight):
-            self.rotateRequested.emit(self.plane, math.radians(5 if key == Qt.Key_BracketRight else -5))
-        elif key in (Qt.Key_Delete, Qt.Key_Backspace):
+        elif command in (c.SLAB_THICKER, c.SLAB_THINNER):
+            if v.state.slab_mm <= 0:
+                return
+            v.set_slab(max(v.step_mm(), v.state.slab_mm + (2.0 if command is c.SLAB_THICKER else -2.0)))
+        elif command in (c.ROTATE_BACK, c.ROTATE_FORWARD):
+            self.rotateRequested.emit(self.plane, math.radians(5 if command is c.ROTATE_FORWARD else -5))
+        elif command is c.DELETE_LAST:
             v.remove_last_measurement()
-        elif key == Qt.Key_Escape:
-            self.set_tool(Tool.WINDOW)
-        else:
-            return False
-        return True
+        self.refresh()

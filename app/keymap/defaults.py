@@ -1,0 +1,124 @@
+"""Every action of the reading window, its menu, where its key works and its default keys.
+
+Adding an action is one line here plus `window.keys.bind("<id>", slot)` where the slot lives:
+the menu bar, the F1 sheet and the keymap editor pick it up from this table. Ids are stable
+(the site and user keymap files name them); titles are English source text the GUI
+translates (context "Keymap"). The order here is the order in the menus.
+
+Layouts were on F1/F2: F1 is the shortcut sheet now, layouts are Ctrl+1 (one view) and
+Ctrl+2 (MPR), Ctrl+3 and up left for hanging-protocol layouts.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+__all__ = ["ActionSpec", "Context", "DEFAULTS", "Menu"]
+
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802  (the name lupdate looks for)
+    return text
+
+
+class Menu(Enum):
+    FILE = "file"
+    STUDY = "study"
+    VIEW = "view"
+    TOOLS = "tools"
+    REPORT = "report"
+    HELP = "help"
+
+
+class Context(Enum):
+    """Where a key works. WINDOW: anywhere in the reading window. IMAGES: only while the image
+    views have the focus (plain keys such as Up or 1, which the worklist and the report's
+    fields need for themselves)."""
+
+    WINDOW = "window"
+    IMAGES = "images"
+
+    def overlaps(self, other: "Context") -> bool:
+        """Two actions on one key collide where both contexts are live at once: a window-wide
+        key is live inside the images too (Qt then fires neither)."""
+        return self is other or Context.WINDOW in (self, other)
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    id: str
+    menu: Menu
+    title: str
+    keys: tuple[str, ...] = ()
+    context: Context = Context.WINDOW
+
+
+def _a(id: str, menu: Menu, title: str, *keys: str, context: Context = Context.WINDOW) -> ActionSpec:
+    return ActionSpec(id, menu, title, tuple(keys), context)
+
+
+_T = QT_TRANSLATE_NOOP
+F, S, V, T, R, H = Menu.FILE, Menu.STUDY, Menu.VIEW, Menu.TOOLS, Menu.REPORT, Menu.HELP
+IMG = Context.IMAGES
+
+DEFAULTS: tuple[ActionSpec, ...] = (
+    _a("file.refresh_worklist", F, _T("Keymap", "Refresh worklist"), "F5"),
+    _a("file.focus_worklist", F, _T("Keymap", "Go to the worklist"), "Ctrl+L"),
+    _a("file.lock_screen", F, _T("Keymap", "Lock screen"), "Ctrl+Alt+L", "Ctrl+Shift+L"),
+    _a("file.close", F, _T("Keymap", "Close Yomi"), "Ctrl+Q"),
+
+    _a("study.next", S, _T("Keymap", "Next study"), "Ctrl+Shift+N"),
+    _a("study.give_back", S, _T("Keymap", "Give back study"), "Ctrl+Shift+G"),
+    _a("study.cancel_load", S, _T("Keymap", "Cancel loading")),
+    _a("study.comparison", S, _T("Keymap", "Comparison reading (double reading's judge)"), "Ctrl+Shift+J"),
+
+    _a("view.layout_single", V, _T("Keymap", "One view"), "Ctrl+1"),
+    _a("view.layout_mpr", V, _T("Keymap", "MPR (three views)"), "Ctrl+2"),
+    _a("view.slice_next", V, _T("Keymap", "Next slice"), "Up", context=IMG),
+    _a("view.slice_previous", V, _T("Keymap", "Previous slice"), "Down", context=IMG),
+    _a("view.page_next", V, _T("Keymap", "10 slices forward"), "PgUp", context=IMG),
+    _a("view.page_previous", V, _T("Keymap", "10 slices back"), "PgDown", context=IMG),
+    _a("view.first_slice", V, _T("Keymap", "First slice"), "Home", context=IMG),
+    _a("view.last_slice", V, _T("Keymap", "Last slice"), "End", context=IMG),
+    _a("view.window_lung", V, _T("Keymap", "Lung window"), "1", context=IMG),
+    _a("view.window_mediastinum", V, _T("Keymap", "Mediastinum window"), "2", context=IMG),
+    _a("view.window_bone", V, _T("Keymap", "Bone window"), "3", context=IMG),
+    _a("view.window_brain", V, _T("Keymap", "Brain window"), "4", context=IMG),
+    _a("view.window_abdomen", V, _T("Keymap", "Abdomen window"), "5", context=IMG),
+    _a("view.window_series_1", V, _T("Keymap", "Series window 1"), "6", context=IMG),
+    _a("view.window_series_2", V, _T("Keymap", "Series window 2"), "7", context=IMG),
+    _a("view.window_series_3", V, _T("Keymap", "Series window 3"), "8", context=IMG),
+    _a("view.window_series_4", V, _T("Keymap", "Series window 4"), "9", context=IMG),
+    _a("view.window_series_default", V, _T("Keymap", "Series default window"), "0", context=IMG),
+    _a("view.reset_zoom", V, _T("Keymap", "Reset zoom and pan"), "R", context=IMG),
+    _a("view.reset_orientation", V, _T("Keymap", "Reset MPR orientation"), "O", context=IMG),
+    _a("view.slab_cycle", V, _T("Keymap", "Slab: off, MIP, MinIP, average"), "M", context=IMG),
+    _a("view.slab_thicker", V, _T("Keymap", "Thicker slab"), "+", "=", context=IMG),
+    _a("view.slab_thinner", V, _T("Keymap", "Thinner slab"), "-", context=IMG),
+    _a("view.rotate_back", V, _T("Keymap", "Rotate other planes -5°"), "[", context=IMG),
+    _a("view.rotate_forward", V, _T("Keymap", "Rotate other planes +5°"), "]", context=IMG),
+    _a("view.next_hanging", V, _T("Keymap", "Next hanging protocol"), "H", context=IMG),
+    _a("view.two_screens", V, _T("Keymap", "Two screens: worklist and report on the other screen")),
+    _a("view.reset_layout", V, _T("Keymap", "Reset window layout")),
+
+    _a("tools.window", T, _T("Keymap", "Window/level"), "W", context=IMG),
+    _a("tools.pan", T, _T("Keymap", "Pan"), "P", context=IMG),
+    _a("tools.zoom", T, _T("Keymap", "Zoom"), "Z", context=IMG),
+    _a("tools.length", T, _T("Keymap", "Length"), "L", context=IMG),
+    _a("tools.ellipse", T, _T("Keymap", "Ellipse ROI"), "E", context=IMG),
+    _a("tools.crosshair", T, _T("Keymap", "Crosshair"), "C", context=IMG),
+    _a("tools.delete_last", T, _T("Keymap", "Delete last measurement"), "Del", "Backspace", context=IMG),
+    _a("tools.cancel", T, _T("Keymap", "Back to window/level"), "Esc", context=IMG),
+    _a("tools.keymap_editor", T, _T("Keymap", "Keyboard shortcuts…")),
+    _a("tools.statistics", T, _T("Keymap", "Centre statistics"), "Ctrl+Shift+T"),
+    _a("tools.backlog", T, _T("Keymap", "Backlog per reader"), "Ctrl+Shift+B"),
+
+    _a("report.nodule_from_measurement", R, _T("Keymap", "Measurement to nodule"), "Ctrl+M"),
+    _a("report.sign", R, _T("Keymap", "Sign report"), "Ctrl+Shift+S"),
+    _a("report.flag_critical", R, _T("Keymap", "Flag a critical result"), "Ctrl+Shift+U"),
+    _a("report.key_image", R, _T("Keymap", "Mark key image"), "K", context=IMG),
+    _a("report.undo", R, _T("Keymap", "Undo report change"), "Ctrl+Z"),
+    _a("report.redo", R, _T("Keymap", "Redo report change"), "Ctrl+Shift+Z", "Ctrl+Y"),
+    _a("report.focus_editor", R, _T("Keymap", "Go to the report editor"), "Ctrl+E"),
+
+    _a("help.shortcuts", H, _T("Keymap", "Keyboard shortcut sheet"), "F1"),
+)

@@ -22,7 +22,7 @@ fi
 bash tests/qt_free_venv.sh || { echo "tests: the Qt-free venv could not be set up"; exit 1; }
 echo "tests: Qt-free run (no PySide6, no VTK installed)"
 env -u DISPLAY .venv-qtfree/bin/python -m pytest -p no:cacheprovider -q -ra \
-  tests/common tests/reading tests/worklist tests/infra tests/viewer tests/report tests/test_gui_http_guard.py \
+  tests/common tests/reading tests/worklist tests/infra tests/viewer tests/report tests/keymap tests/test_gui_http_guard.py \
   --ignore=tests/report/test_signing.py --ignore=tests/report/test_pdf_text.py \
   --ignore=tests/report/test_export_command.py
 rc=$?

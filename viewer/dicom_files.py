@@ -99,6 +99,8 @@ class Identity:
     series_description: str
     modality: str
     institution: str
+    issuer_of_patient_id: str = ""   # whose numbering the Patient ID is (priors are matched on both)
+    body_part: str = ""
 
     @classmethod
     def from_dataset(cls, ds: Dataset) -> "Identity":
@@ -116,6 +118,8 @@ class Identity:
             series_description=_text(ds, "SeriesDescription"),
             modality=_text(ds, "Modality"),
             institution=_text(ds, "InstitutionName"),
+            issuer_of_patient_id=_text(ds, "IssuerOfPatientID"),
+            body_part=_text(ds, "BodyPartExamined"),
         )
 
 

@@ -105,6 +105,8 @@ class MainWindow(QMainWindow):
         self.refresh_worklist()
         from app.windows.report_panel import install_report_panel
         install_report_panel(self)
+        from app.windows.comparison_dock import install_comparison
+        install_comparison(self)
 
     @property
     def current(self) -> WorkItem | None:
@@ -392,6 +394,7 @@ class MainWindow(QMainWindow):
             self._own_sender.stop()
             self._own_sender = None
         self.mpr.close_views()
+        self.comparison.shutdown()
         super().closeEvent(event)
 
 

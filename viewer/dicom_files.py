@@ -112,6 +112,7 @@ class Identity:
     charset_guess: GuessedEncoding | None = None
     blank_uids: tuple[str, ...] = ()
     body_part: str = ""   # Body Part Examined (0018,0015): hanging protocols match on it
+    issuer_of_patient_id: str = ""   # whose numbering the Patient ID is (priors are matched on both)
 
     @classmethod
     def from_dataset(cls, ds: Dataset) -> "Identity":
@@ -133,6 +134,7 @@ class Identity:
             institution=decoded["institution"].text,
             charset_guess=guess,
             blank_uids=blank_uids(ds),
+            issuer_of_patient_id=_text(ds, "IssuerOfPatientID"),
             body_part=_text(ds, "BodyPartExamined"),
         )
 

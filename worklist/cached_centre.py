@@ -20,7 +20,7 @@ import pydicom
 
 from common.background import lower_priority
 from worklist.cache import StudyCache
-from worklist.centre import Cancelled, CentreError, Progress, WorkItem
+from worklist.centre import Cancelled, CentreError, PriorsSource, PriorStudy, Progress, WorkItem
 from worklist.retrieval import PlanListener
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,12 @@ class CachingCentre:
 
     def submit(self, instances: Iterable[bytes]) -> list[str]:
         return self.inner.submit(instances)
+
+    def priors(self, patient_id: str, issuer_of_patient_id: str = "") -> list[PriorStudy]:
+        """The inner centre's list (a listing is never cached; the prior's instances are)."""
+        if not isinstance(self.inner, PriorsSource):
+            return []
+        return self.inner.priors(patient_id, issuer_of_patient_id)
 
     def retrieve(self, study_uid: str, progress: Progress | None = None, *,
                  on_plan: PlanListener | None = None) -> Iterator[pydicom.Dataset]:

@@ -29,6 +29,8 @@ __all__ = [
     "TooLarge",
     "DeadlineExceeded",
     "Cancelled",
+    "PriorStudy",
+    "PriorsSource",
 ]
 
 
@@ -84,6 +86,25 @@ class WorkItem:
 
     def sort_key(self) -> tuple:
         return (int(self.priority), self.arrived or self.study_date, self.study_uid)
+
+
+@dataclass(frozen=True)
+class PriorStudy:
+    """An earlier (or any other) study of a patient as the centre lists it: what the station
+    needs to choose a comparable prior and to check it is the same person. Personal data:
+    never logged, shown only beside the current study's identity."""
+
+    study_uid: str
+    study_date: str = ""
+    study_description: str = ""
+    modalities: tuple[str, ...] = ()
+    body_parts: tuple[str, ...] = ()
+    patient_id: str = ""
+    issuer_of_patient_id: str = ""
+    patient_name: str = ""
+    patient_sex: str = ""
+    patient_birth_date: str = ""
+    number_of_images: int = 0
 
 
 class CentreError(Exception):
@@ -186,4 +207,15 @@ class Centre(Protocol):
 
         Returns the SOP Instance UIDs accepted; storing one already held is success.
         """
+        ...
+
+
+@runtime_checkable
+class PriorsSource(Protocol):
+    """A centre that can list a patient's other studies (priors). Kept apart from `Centre`
+    so that a centre without it still is one; the shell checks with isinstance."""
+
+    def priors(self, patient_id: str, issuer_of_patient_id: str = "") -> list[PriorStudy]:
+        """Every study held for Patient ID `patient_id` (and, when given, that Issuer of Patient
+        ID; a study with another issuer is another patient's), newest first."""
         ...

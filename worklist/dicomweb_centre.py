@@ -11,9 +11,10 @@ from typing import Protocol
 
 import pydicom
 
-from worklist.centre import CentreError, Progress, StoreRefused, WorkItem
+from worklist.centre import CentreError, PriorStudy, Progress, StoreRefused, WorkItem
 from worklist.dicomweb import DicomWebClient, sop_uid_of
 from worklist.items import sort_items
+from worklist.priors_qido import qido_priors
 from worklist.retrieval import PlanListener, Retrieved, iter_retrieved, retrieve_study
 
 __all__ = ["WorklistSource", "DicomWebCentre"]
@@ -48,6 +49,9 @@ class DicomWebCentre:
 
     def release(self, item: WorkItem, *, completed: bool) -> None:
         self._source().release(item, completed=completed)
+
+    def priors(self, patient_id: str, issuer_of_patient_id: str = "") -> list[PriorStudy]:
+        return qido_priors(self.client, patient_id, issuer_of_patient_id)
 
     def retrieve(self, study_uid: str, progress: Progress | None = None, *, have: Collection[str] = (),
                  focus: int | None = None, decode: bool = False,

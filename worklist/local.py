@@ -38,6 +38,7 @@ from worklist.centre import (
     Cancelled,
     Forbidden,
     NotFound,
+    PriorStudy,
     Priority,
     Progress,
     Status,
@@ -168,10 +169,12 @@ class LocalCentre:
                     cached.study_description = decode_element_text(ds, "StudyDescription").text
                     cached.accession_number = str(ds.get("AccessionNumber", ""))
                     cached.body_part = str(ds.get("BodyPartExamined", ""))
+                    if ds.get("IssuerOfPatientID"):
+                        cached.extra["issuer"] = str(ds.IssuerOfPatientID)
             cached.modalities = tuple(sorted(m for m in modalities if m))
             cached.number_of_images = count
             self._headers[e.study_uid] = cached
-        item = WorkItem(**{**cached.__dict__})
+        item = WorkItem(**{**cached.__dict__, "extra": dict(cached.extra)})
         item.priority = Priority.from_dicom(e.priority)
         item.status = Status(e.status)
         item.arrived = e.arrived
@@ -195,10 +198,50 @@ class LocalCentre:
                     e.status = status.value
             self._save(entries)
 
+    # ---- priors: as the centre plugin rules, a reader may read the other studies of a patient
+    # while one of that patient's studies is assigned to them (and not yet completed)
+    def _patient_of(self, e: QueueEntry) -> tuple[str, str]:
+        item = self._describe(e)
+        return item.patient_id, item.extra.get("issuer", "")
+
+    def _my_patients(self, entries: list[QueueEntry]) -> set[tuple[str, str]]:
+        return {self._patient_of(e) for e in entries if e.assigned_to == self.reader
+                and e.status in (Status.SCHEDULED.value, Status.IN_PROGRESS.value)}
+
+    def _readable_entry(self, study_uid: str) -> QueueEntry:
+        entries = self._load()
+        for e in entries:
+            if e.study_uid == study_uid:
+                if e.assigned_to == self.reader or self._patient_of(e) in self._my_patients(entries):
+                    return e
+                raise Forbidden(f"study {study_uid} is not assigned to this reader", study_uid=study_uid)
+        raise NotFound(f"study {study_uid} is not in the local centre", study_uid=study_uid)
+
+    def priors(self, patient_id: str, issuer_of_patient_id: str = "") -> list[PriorStudy]:
+        """The queue's studies of this patient (any reader's, any status) once one of the
+        patient's studies is assigned to this reader; newest first."""
+        entries = self._load()
+        mine = self._my_patients(entries)
+        out = []
+        for e in entries:
+            pid, issuer = self._patient_of(e)
+            if pid != patient_id or (issuer and issuer_of_patient_id and issuer != issuer_of_patient_id):
+                continue
+            if (pid, issuer) not in mine:
+                continue
+            item = self._describe(e)
+            out.append(PriorStudy(
+                study_uid=e.study_uid, study_date=item.study_date, study_description=item.study_description,
+                modalities=item.modalities, body_parts=tuple(p for p in item.body_part.upper().split("\\") if p),
+                patient_id=pid, issuer_of_patient_id=issuer, patient_name=item.patient_name,
+                patient_sex=item.patient_sex, patient_birth_date=item.patient_birth_date,
+                number_of_images=item.number_of_images))
+        return sorted(out, key=lambda p: (p.study_date, p.study_uid), reverse=True)
+
     def retrieve(self, study_uid: str, progress: Progress | None = None, *,
                  on_plan: Callable[[list[pydicom.Dataset]], None] | None = None) -> Iterator[pydicom.Dataset]:
         # on_plan is never called: the files are read whole, one after another, here.
-        entry = self._entry(study_uid)
+        entry = self._readable_entry(study_uid)
         folder = self.root / "studies" / entry.folder
         if not folder.exists():
             raise NotFound(f"study {study_uid}: folder {folder} is missing", study_uid=study_uid)

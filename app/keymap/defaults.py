@@ -115,6 +115,7 @@ DEFAULTS: tuple[ActionSpec, ...] = (
     _a("report.nodule_from_measurement", R, _T("Keymap", "Measurement to nodule"), "Ctrl+M"),
     _a("report.sign", R, _T("Keymap", "Sign report"), "Ctrl+Shift+S"),
     _a("report.flag_critical", R, _T("Keymap", "Flag a critical result"), "Ctrl+Shift+U"),
+    _a("report.compare_with_prior", R, _T("Keymap", "Compare the measured nodule with the prior"), "Ctrl+Shift+C"),
     _a("report.key_image", R, _T("Keymap", "Mark key image"), "K", context=IMG),
     _a("report.undo", R, _T("Keymap", "Undo report change"), "Ctrl+Z"),
     _a("report.redo", R, _T("Keymap", "Redo report change"), "Ctrl+Shift+Z", "Ctrl+Y"),

@@ -114,6 +114,8 @@ class MainWindow(QMainWindow):
         install_centre_views(self)
         from app.windows.comparison_window import install_comparison
         install_comparison(self)   # Ctrl+Shift+J: comparison reading (double reading's judge)
+        from app.windows.comparison_dock import install_prior_comparison
+        install_prior_comparison(self)   # the prior beside the current study (issue 12)
         from app.windows.dose_fill import install_dose
         from app.windows.hanging_apply import install_hanging
         from app.windows.key_image_capture import install_key_images
@@ -397,6 +399,7 @@ class MainWindow(QMainWindow):
             self._own_sender.stop()
             self._own_sender = None
         self.mpr.close_views()
+        self.prior_comparison.shutdown()
         super().closeEvent(event)
 
 

@@ -1,7 +1,13 @@
-"""The reading-centre configuration: defaults < site file (IT) < user file < command line.
+"""The station configuration: defaults < site file (IT) < user file < command line.
 
-The site file (YOMI_SITE_CONFIG, default /etc/yomi/site.toml) may list `locked` keys that
-neither the user file nor the command line may change. Secrets never come from a file: a
+The site file is YOMI_SITE_CONFIG, else `site.toml` in the site dir (YOMI_SITE_DIR, default
+/etc/yomi: the same folder as the account store, app.paths.site_dir). Its tables: [centre]
+(the reading centre, TLS, identity provider, idle lock, cache, signing), [station] (language,
+templates and hanging protocols offered), [audit] (app.audit.forwarding_config; the site
+file's alone) and `locked`, the qualified keys ("centre.dicomweb_url", "station.language")
+that neither a user file nor the command line may change. Every value keeps where it came
+from (`Config.origins`, shown by `yomi config show`). A wrong file stops the start with one
+line naming the file and the key (`ConfigError`). Secrets never come from a file: a
 `password`, `token` or `secret` key (or one ending in `_password`, `_token`, `_secret`) is
 an error; the centre secret comes from the OS keyring, else YOMI_CENTRE_PASSWORD or
 YOMI_PASSWORD (scripted use), else a prompt on a terminal; the OIDC client secret from the
@@ -13,22 +19,26 @@ says so when a file or the command line asked for something else. No Qt here.
 """
 from __future__ import annotations
 
+import difflib
 import logging
 import os
 import sys
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["ConfigError", "CentreConfig", "Config", "load_config", "get_secret", "open_centre",
+__all__ = ["ConfigError", "CentreConfig", "StationConfig", "Config", "load_config", "site_config_path",
+           "LANGUAGES", "SCHEMA", "DEFAULTS", "COMMAND_LINE", "get_secret", "open_centre",
            "bind_account", "oidc_settings", "oidc_client_secret", "SITE_CONFIG_DEFAULT", "KEYRING_SERVICE",
            "CENTRE_SECRET_ENV", "OIDC_SECRET_ENV"]
 
 log = logging.getLogger(__name__)
 
-SITE_CONFIG_DEFAULT = Path("/etc/yomi/site.toml")
+SITE_CONFIG_NAME = "site.toml"
+SITE_CONFIG_DEFAULT = Path("/etc/yomi") / SITE_CONFIG_NAME   # where it is when neither variable is set
 KEYRING_SERVICE = "yomi"
 _SECRET_KEYS = frozenset({"password", "passwd", "token", "secret", "api_key"})
 _SECRET_SUFFIXES = ("_password", "_passwd", "_token", "_secret")
@@ -49,6 +59,8 @@ class CentreConfig:
     user: str = ""
     auth: str = "basic"                 # "basic" | "bearer"
     ca_bundle: Path | None = None       # None: the system trust store
+    client_cert: Path | None = None     # the station's TLS client certificate (PEM), for mutual TLS
+    client_key: Path | None = None      # its private key (PEM, readable by the station user only)
     has_ups: bool = False
     ups_state_path_variant: str = "standard"   # "standard" | "dcm4chee"
     ups_requester: str = ""             # dcm4chee's {requester} AE title
@@ -88,21 +100,82 @@ class CentreConfig:
     oidc_scopes: tuple[str, ...] = ("openid", "profile", "email")
 
 
+LANGUAGES = ("auto", "ja", "en")   # "auto": the system locale's, Japanese or else English
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    """What the station offers the reader, whatever the centre: IT's choice, the reader's
+    preference where IT did not lock it."""
+
+    language: str = "auto"                    # one of LANGUAGES
+    templates: tuple[str, ...] = ()           # report template ids offered; empty: every bundled one
+    hanging_protocols: tuple[str, ...] = ()   # hanging protocol ids offered; empty: every bundled one
+
+
+DEFAULTS = "defaults"
+COMMAND_LINE = "command line"
+# Tables of the site file and who may write them: [centre] and [station] are layered,
+# [audit] (where the audit trail goes, app.audit.forwarding_config), [turnaround] and
+# [critical] (due times, critical-result channels: app.reading.site_rules) are the site file's alone.
+_LAYERED = {"centre": CentreConfig, "station": StationConfig}
+_SITE_ONLY = ("audit", "turnaround", "critical")
+_PATH_KEYS = frozenset({"centre.ca_bundle", "centre.client_cert", "centre.client_key"})
+
+
 @dataclass(frozen=True)
 class Config:
     centre: CentreConfig = field(default_factory=CentreConfig)
     sources: tuple[str, ...] = ()       # files read, in order (for `centre check` and support)
-    locked: frozenset[str] = frozenset()
+    locked: frozenset[str] = frozenset()  # qualified keys ("centre.dicomweb_url") only the site sets
+    station: StationConfig = field(default_factory=StationConfig)
+    # qualified key -> where its value came from: DEFAULTS, a file path, or COMMAND_LINE
+    origins: Mapping[str, str] = field(default_factory=dict)
+    site_file: Path | None = None       # the site file looked for (whether or not it exists)
+
+    @property
+    def language(self) -> str:
+        return self.station.language
+
+    @property
+    def templates(self) -> tuple[str, ...]:
+        return self.station.templates
+
+    @property
+    def hanging_protocols(self) -> tuple[str, ...]:
+        return self.station.hanging_protocols
+
+    def origin(self, key: str) -> str:
+        """Where the value of qualified `key` came from."""
+        return self.origins.get(key, DEFAULTS)
 
 
 _FIELDS = {f.name: f for f in fields(CentreConfig)}
+SCHEMA: dict[str, Any] = {f"{s}.{f.name}": f for s, cls in _LAYERED.items() for f in fields(cls)}
 
 
-def _coerce(key: str, value: Any, where: str) -> Any:
-    default = getattr(CentreConfig(), key)
-    ftype = _FIELDS[key].type
+def site_config_path() -> Path:
+    """The site file: YOMI_SITE_CONFIG, else site.toml in the site dir (app.paths.site_dir,
+    where the account store lives too)."""
+    from app.paths import site_dir
+
+    override = os.environ.get("YOMI_SITE_CONFIG")
+    return Path(override) if override else site_dir() / SITE_CONFIG_NAME
+
+
+def _suggest(name: str, known: Any) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _coerce(qkey: str, value: Any, where: str) -> Any:
+    section, key = qkey.split(".", 1)
+    default = getattr(_LAYERED[section](), key)
+    ftype = SCHEMA[qkey].type
     try:
-        if key == "ca_bundle":
+        if qkey in _PATH_KEYS:
+            if value is not None and not isinstance(value, str):
+                raise TypeError
             return Path(os.path.expanduser(str(value))) if value not in (None, "") else None
         if isinstance(default, bool):
             if not isinstance(value, bool):
@@ -126,7 +199,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             raise TypeError
         return value
     except TypeError:
-        raise ConfigError(f"{where}: centre.{key} must be {ftype}") from None
+        raise ConfigError(f"{where}: {qkey} must be {ftype}, not {type(value).__name__}") from None
 
 
 def _check_no_secrets(data: Any, where: str, trail: str = "") -> None:
@@ -150,91 +223,196 @@ def _read_toml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _centre_values(data: dict[str, Any], where: str, allow_locked: bool) -> dict[str, Any]:
-    # [audit] (where the audit trail is forwarded) is IT's alone: app.audit.forwarding_config reads it
-    unknown = set(data) - {"centre", "locked"} - ({"audit"} if allow_locked else set())
-    if unknown:
-        raise ConfigError(f"{where}: unknown section or key '{sorted(unknown)[0]}'")
-    if "locked" in data and not allow_locked:
-        raise ConfigError(f"{where}: only the site file may lock keys")
-    section = data.get("centre", {})
-    if not isinstance(section, dict):
-        raise ConfigError(f"{where}: [centre] must be a table")
+def _file_values(data: dict[str, Any], where: str, site: bool) -> dict[str, Any]:
+    """Qualified key -> value of one file's layered tables, each checked for name and type."""
+    allowed = set(_LAYERED) | ({"locked", *_SITE_ONLY} if site else set())
+    for name in data:
+        if name not in allowed:
+            if name == "locked" or name in _SITE_ONLY:
+                raise ConfigError(f"{where}: '{name}' is the site configuration's alone "
+                                  f"({site_config_path()}); a user file may not set it")
+            raise ConfigError(f"{where}: unknown section or key '{name}'{_suggest(name, allowed)}")
     out = {}
-    for key, value in section.items():
-        if key not in _FIELDS:
-            raise ConfigError(f"{where}: unknown key centre.{key}")
-        out[key] = _coerce(key, value, where)
+    for section in _LAYERED:
+        table = data.get(section, {})
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: [{section}] must be a table")
+        for key, value in table.items():
+            qkey = f"{section}.{key}"
+            if qkey not in SCHEMA:
+                raise ConfigError(f"{where}: unknown key {qkey}{_suggest(qkey, SCHEMA)}")
+            out[qkey] = _coerce(qkey, value, where)
     return out
 
 
-def _validate(c: CentreConfig, where: str) -> None:
+def _locked_keys(data: dict[str, Any], where: str) -> frozenset[str]:
+    names = data.get("locked", [])
+    if not isinstance(names, list) or not all(isinstance(k, str) for k in names):
+        raise ConfigError(f"{where}: locked must be a list of key names, e.g. [\"centre.dicomweb_url\"]")
+    # a bare name is a centre key, as the first site files wrote them
+    qualified = frozenset(k if "." in k else f"centre.{k}" for k in names)
+    bad = sorted(qualified - set(SCHEMA))
+    if bad:
+        raise ConfigError(f"{where}: locked names an unknown key '{bad[0]}'{_suggest(bad[0], SCHEMA)}")
+    return qualified
+
+
+def _validate(c: CentreConfig, s: StationConfig, origins: Mapping[str, str]) -> None:
+    def fail(key: str, text: str) -> ConfigError:
+        return ConfigError(f"{origins.get(key, DEFAULTS)}: {key} {text}")
+
     if c.auth not in ("basic", "bearer"):
-        raise ConfigError(f"{where}: centre.auth must be 'basic' or 'bearer'")
+        raise fail("centre.auth", "must be 'basic' or 'bearer'")
     if c.ups_state_path_variant not in ("standard", "dcm4chee"):
-        raise ConfigError(f"{where}: centre.ups_state_path_variant must be 'standard' or 'dcm4chee'")
+        raise fail("centre.ups_state_path_variant", "must be 'standard' or 'dcm4chee'")
     if c.dicomweb_url and not c.dicomweb_url.startswith(("https://", "http://")):
-        raise ConfigError(f"{where}: centre.dicomweb_url must be an http(s) URL")
+        raise fail("centre.dicomweb_url", "must be an http(s) URL")
     if "@" in urlsplit(c.dicomweb_url).netloc:
-        raise ConfigError(f"{where}: centre.dicomweb_url must not carry credentials")
-    if c.pool_size < 1 or c.retries < 0 or c.connect_timeout <= 0 or c.read_timeout <= 0:
-        raise ConfigError(f"{where}: pool_size, retries and timeouts must be positive")
+        raise fail("centre.dicomweb_url", "must not carry credentials")
+    for key in ("pool_size", "connect_timeout", "read_timeout"):
+        if getattr(c, key) <= 0:
+            raise fail(f"centre.{key}", "must be positive")
+    for key in ("retries", "retain_sent_hours", "cache_ttl_hours"):
+        if getattr(c, key) < 0:
+            raise fail(f"centre.{key}", "must not be negative")
+    if c.cache_max_gb <= 0:
+        raise fail("centre.cache_max_gb", "must be positive")
+    if c.idle_lock_s <= 0:
+        raise fail("centre.idle_lock_s", "must be positive")
     if c.requester_receives not in ("final", "all"):   # app/reading/requester_policy.RequesterReceives
-        raise ConfigError(f"{where}: centre.requester_receives must be 'final' or 'all'")
-    if c.retain_sent_hours < 0 or c.cache_ttl_hours < 0 or c.cache_max_gb <= 0:
-        raise ConfigError(f"{where}: retain_sent_hours and cache_ttl_hours must not be negative, "
-                          "cache_max_gb must be positive")
-    if c.ca_bundle is not None and not c.ca_bundle.is_file():
-        raise ConfigError(f"{where}: centre.ca_bundle {c.ca_bundle} is not a file")
+        raise fail("centre.requester_receives", "must be 'final' or 'all'")
+    for key in ("ca_bundle", "client_cert", "client_key"):
+        value = getattr(c, key)
+        if value is not None and not value.is_file():
+            raise fail(f"centre.{key}", f"{value} is not a file")
+    if c.client_key is not None and c.client_cert is None:
+        raise fail("centre.client_key", "is set but centre.client_cert is not")
     if c.tsa_url and not c.tsa_url.startswith(("https://", "http://")):
-        raise ConfigError(f"{where}: centre.tsa_url must be an http(s) URL")
+        raise fail("centre.tsa_url", "must be an http(s) URL")
     if c.oidc_issuer:
         if not c.oidc_issuer.startswith(("https://", "http://")):
-            raise ConfigError(f"{where}: centre.oidc_issuer must be an http(s) URL")
+            raise fail("centre.oidc_issuer", "must be an http(s) URL")
         if not c.oidc_client_id:
-            raise ConfigError(f"{where}: centre.oidc_issuer is set but centre.oidc_client_id is not")
+            raise fail("centre.oidc_issuer", "is set but centre.oidc_client_id is not")
         if "openid" not in c.oidc_scopes:
-            raise ConfigError(f"{where}: centre.oidc_scopes must include 'openid'")
+            raise fail("centre.oidc_scopes", "must include 'openid'")
+    if s.language not in LANGUAGES:
+        raise fail("station.language", f"must be one of {', '.join(LANGUAGES)}, not {s.language!r}")
+    if s.templates:
+        from app.report.templates import TemplateError, list_templates
+
+        try:
+            bundled = {t.id for t in list_templates()}
+        except TemplateError as exc:
+            raise ConfigError(f"bundled report templates: {exc}") from None
+        unknown = [t for t in s.templates if t not in bundled]
+        if unknown:
+            raise fail("station.templates", f"names {unknown[0]!r}, not a bundled template "
+                                            f"({', '.join(sorted(bundled))})")
+    if s.hanging_protocols:
+        offered = bundled_hanging_protocols()
+        unknown = [h for h in s.hanging_protocols if h not in offered]
+        if unknown:
+            raise fail("station.hanging_protocols", f"names {unknown[0]!r}, not a bundled hanging protocol "
+                                                    f"({', '.join(sorted(offered)) or 'none bundled'})")
+
+
+def bundled_hanging_protocols() -> frozenset[str]:
+    """The names a site may offer: each resources/hanging/*.json by its file name (without
+    .json) and by the "id" it holds, if any."""
+    import json
+    from importlib import resources
+
+    folder = resources.files("resources") / "hanging"
+    names: set[str] = set()
+    if not folder.is_dir():
+        return frozenset()
+    for f in folder.iterdir():
+        if not f.name.endswith(".json"):
+            continue
+        names.add(f.name.removesuffix(".json"))
+        try:
+            data = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # its own loader reports a broken protocol file; here only its name counts
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            names.add(data["id"])
+    return frozenset(names)
+
+
+def _check_locked(values: dict[str, Any], base: dict[str, Any], locked: frozenset[str], where: str,
+                  site: Path) -> None:
+    for qkey in sorted(values.keys() & locked):
+        if values[qkey] != base.get(qkey, _default(qkey)):
+            raise ConfigError(f"{where}: {qkey} is locked by the site configuration {site}")
+
+
+def _default(qkey: str) -> Any:
+    section, key = qkey.split(".", 1)
+    return getattr(_LAYERED[section](), key)
 
 
 def load_config(path: Path | None, overrides: dict[str, Any]) -> Config:
-    """Merge the layers; `overrides` are centre keys from the command line (None = not given)."""
+    """Merge the layers; `overrides` are centre keys from the command line (None = not given).
+    Every value keeps its origin (`Config.origins`): `yomi config show` prints them."""
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     sources: list[str] = []
     locked: frozenset[str] = frozenset()
-    site = Path(os.environ.get("YOMI_SITE_CONFIG") or SITE_CONFIG_DEFAULT)
+    site = site_config_path()
     if site.is_file():
         data = _read_toml(site)
-        values.update(_centre_values(data, str(site), allow_locked=True))
-        lock_list = data.get("locked", [])
-        if not isinstance(lock_list, list) or not all(isinstance(k, str) for k in lock_list):
-            raise ConfigError(f"{site}: locked must be a list of key names")
-        locked = frozenset(k.removeprefix("centre.") for k in lock_list)
-        bad = locked - set(_FIELDS)
-        if bad:
-            raise ConfigError(f"{site}: locked names an unknown key '{sorted(bad)[0]}'")
+        site_values = _file_values(data, str(site), site=True)
+        locked = _locked_keys(data, str(site))
+        values.update(site_values)
+        origins.update(dict.fromkeys(site_values, str(site)))
+        if "audit" in data:
+            # checked here too, so that a wrong [audit] stops the start with the file and key named
+            from app.audit.forwarding_config import load_audit_config
+
+            load_audit_config(site)
+            if isinstance(data["audit"], dict):
+                origins.update({f"audit.{k}": str(site) for k in data["audit"]})
+        if "turnaround" in data or "critical" in data:
+            # the same: a wrong due-time or critical-result rule stops the start, named
+            from app.reading.site_rules import SiteRulesError, parse_site_rules
+
+            try:
+                parse_site_rules(data, str(site))
+            except SiteRulesError as exc:
+                raise ConfigError(str(exc)) from None
+            for table in ("turnaround", "critical"):
+                if isinstance(data.get(table), dict):
+                    origins.update({f"{table}.{k}": str(site) for k in data[table]})
         sources.append(str(site))
     if path is not None:
         data = _read_toml(path)
-        user_values = _centre_values(data, str(path), allow_locked=False)
-        for key in user_values.keys() & locked:
-            if user_values[key] != values.get(key, getattr(CentreConfig(), key)):
-                raise ConfigError(f"{path}: centre.{key} is locked by the site configuration {site}")
+        user_values = _file_values(data, str(path), site=False)
+        _check_locked(user_values, values, locked, str(path), site)
         values.update(user_values)
+        origins.update(dict.fromkeys(user_values, str(path)))
         sources.append(str(path))
-    cli = {k: v for k, v in overrides.items() if v is not None}
-    for key, value in cli.items():
-        if key not in _FIELDS:
-            raise ConfigError(f"command line: unknown setting {key}")
-        value = _coerce(key, value, "command line")
-        if key in locked and value != values.get(key, getattr(CentreConfig(), key)):
-            raise ConfigError(f"command line: centre.{key} is locked by the site configuration {site}")
-        values[key] = value
+    cli = {}
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        qkey = key if "." in key else f"centre.{key}"
+        if qkey not in SCHEMA:
+            raise ConfigError(f"{COMMAND_LINE}: unknown setting {key}")
+        cli[qkey] = _coerce(qkey, value, COMMAND_LINE)
+    _check_locked(cli, values, locked, COMMAND_LINE, site)
+    values.update(cli)
+    origins.update(dict.fromkeys(cli, COMMAND_LINE))
     if cli:
-        sources.append("command line")
-    centre = replace(CentreConfig(), **values)
-    _validate(centre, sources[-1] if sources else "defaults")
-    return Config(centre, tuple(sources), locked)
+        sources.append(COMMAND_LINE)
+    parts: dict[str, dict[str, Any]] = {s: {} for s in _LAYERED}
+    for qkey, value in values.items():
+        section, key = qkey.split(".", 1)
+        parts[section][key] = value
+    centre = replace(CentreConfig(), **parts["centre"])
+    station = replace(StationConfig(), **parts["station"])
+    _validate(centre, station, origins)
+    return Config(centre, tuple(sources), locked, station, origins, site)
 
 
 def get_secret(centre: CentreConfig, *, interactive: bool | None = None,
@@ -330,7 +508,8 @@ def open_centre(centre: CentreConfig, secret: str, state_dir: Path, *, auth_hand
         raise ConfigError("no centre.dicomweb_url configured (config file or --server)")
     client = DicomWebClient(ClientSettings(
         base_url=centre.dicomweb_url, user=centre.user, secret=secret, auth=centre.auth,
-        ca_bundle=centre.ca_bundle, connect_timeout=centre.connect_timeout,
+        ca_bundle=centre.ca_bundle, client_cert=centre.client_cert, client_key=centre.client_key,
+        connect_timeout=centre.connect_timeout,
         read_timeout=centre.read_timeout, retries=centre.retries, pool_size=centre.pool_size,
         auth_handler=auth_handler))
     claims = ClaimStore(state_dir / "claims.json")

@@ -12,7 +12,7 @@ import logging
 import sys
 
 # name -> module under app.commands; a module that does not exist yet is simply not offered.
-COMMANDS = ("inspect", "render", "centre", "pull", "report", "audit", "user", "site", "stats")
+COMMANDS = ("inspect", "render", "centre", "pull", "report", "audit", "user", "site", "stats", "config")
 
 
 def _parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
@@ -23,6 +23,10 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
     parser.add_argument("--server", metavar="URL", help="DICOMweb root URL (overrides the config)")
     parser.add_argument("--ca-bundle", metavar="FILE", help="CA bundle for TLS (overrides the config)")
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging (never personal data)")
+    parser.add_argument("--error-dialog", action="store_true",
+                        help="show a start-up configuration error in a window too (the desktop menu entry uses it)")
+    parser.add_argument("--version", action="store_true",
+                        help="print the version (with -v: libraries, DICOM decoders and font too) and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     modules: dict[str, object] = {}
     for name in COMMANDS:
@@ -40,15 +44,56 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
 def main(argv: list[str] | None = None) -> int:
     parser, modules = _parser()
     args = parser.parse_args(argv)
+    if args.version:  # before logging is set up: -v here lists components, it is not debug output
+        return _print_version(args.verbose)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    if args.command:
-        return int(modules[args.command].run(args) or 0)
-    from app.gui import run_gui
+    if not args.verbose:
+        # pydicom logs each pixel plugin that fails, with its traceback, at ERROR, even when the
+        # next plugin decodes the frame (GDCM refuses 12-bit JPEG Extended, libjpeg reads it).
+        # A frame no plugin decodes still raises, and Yomi names the file; -v shows the detail.
+        logging.getLogger("pydicom.pixels.decoders.base").setLevel(logging.CRITICAL)
+    from app.config import ConfigError
 
-    return run_gui(args)
+    try:
+        if args.command:
+            return int(modules[args.command].run(args) or 0)
+        _check_configuration(args)
+        from app.gui import run_gui
+
+        return run_gui(args)
+    except ConfigError as exc:  # one line naming the file and the key, never a traceback
+        print(f"yomi: {exc}", file=sys.stderr)
+        if args.error_dialog and not args.command:
+            from app.windows.startup_error import show_startup_error
+
+            show_startup_error(str(exc))
+        return 2
+
+
+def _check_configuration(args: argparse.Namespace) -> None:
+    """The site file (and a user file) are read before any window opens, the demo's start
+    too: a wrong file stops here, with the file and key named (ConfigError)."""
+    from app.commands._connection import load_centre_config
+
+    load_centre_config(args)
+
+
+def _print_version(verbose: bool) -> int:
+    from app import components
+
+    print(f"yomi {components.version()}")
+    if verbose:
+        c = components.components()
+        print(f"bundle: {'yes' if c.frozen else 'no'}; python {c.python}")
+        for name, ver in c.libraries.items():
+            print(f"library: {name} {ver or '(not installed)'}")
+        for syntax, plugins in c.decoders.items():
+            print(f"decoder: {syntax}: {', '.join(plugins) or '(none)'}")
+        print(f"cjk font: {c.cjk_font or '(none)'}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -19,6 +19,16 @@ def data_dir() -> Path:
     return path
 
 
+SITE_DIR_DEFAULT = Path("/etc/yomi")
+
+
+def site_dir() -> Path:
+    """The site dir IT installs and readers cannot write (YOMI_SITE_DIR, default /etc/yomi):
+    the account store (app/session/site_store.py) and the site file (app/config.py) both live
+    here, so one variable moves both."""
+    return Path(os.environ.get("YOMI_SITE_DIR") or SITE_DIR_DEFAULT)
+
+
 def shared_data_dir() -> Path | None:
     """The project's shared real test data (../shared/data beside a checkout), if present."""
     override = os.environ.get("YOMI_SHARED_DATA")

@@ -16,7 +16,8 @@ PKGS="python3 python3-venv python3-pip
   libosmesa6 libfontconfig1 libdbus-1-3 libxrender1 libxi6 libxtst6 libsm6 libice6 libglib2.0-0
   fonts-noto-cjk
   orthanc orthanc-dicomweb orthanc-python nginx-light dcmtk dicom3tools poppler-utils
-  softhsm2 opensc zbar-tools util-linux rsyslog rsyslog-gnutls libxml2-utils"
+  softhsm2 opensc zbar-tools util-linux rsyslog rsyslog-gnutls libxml2-utils
+  binutils"   # binutils: strip, for packaging/build-linux.sh (dpkg-deb comes with dpkg)
 
 missing=""
 for p in $PKGS; do

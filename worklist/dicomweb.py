@@ -85,6 +85,8 @@ class ClientSettings:
     secret: str = field(default="", repr=False)
     auth: str = "basic"  # "basic" | "bearer"
     ca_bundle: Path | None = None
+    client_cert: Path | None = None     # the station's TLS certificate, for a centre that asks for one
+    client_key: Path | None = None      # its key; None: the key is in client_cert's PEM
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
     retries: int = 3
@@ -182,13 +184,16 @@ class _DropQuery(logging.Filter):
 logging.getLogger("urllib3.connectionpool").addFilter(_DropQuery())
 
 
-def _tls_context(ca_bundle: Path | None) -> ssl.SSLContext:
+def _tls_context(ca_bundle: Path | None, client_cert: Path | None = None,
+                 client_key: Path | None = None) -> ssl.SSLContext:
     # A configured bundle replaces the system store: a centre's private CA is then the only
     # trust anchor for it. Verification and hostname checks are on and cannot be turned off.
     ctx = ssl.create_default_context(cafile=str(ca_bundle) if ca_bundle else None)
     ctx.minimum_version = ssl.TLSVersion.TLSv1_2
     ctx.check_hostname = True
     ctx.verify_mode = ssl.CERT_REQUIRED
+    if client_cert is not None:
+        ctx.load_cert_chain(str(client_cert), str(client_key) if client_key else None)
     return ctx
 
 
@@ -253,7 +258,8 @@ class DicomWebClient:
         # worklist and retrieval pools (requests' session is safe for that use: no cookies,
         # one adapter, urllib3's pool is locked); repeats are urllib3's (see _IdempotentRetry).
         retry = _retry(settings)
-        adapter = _TLSAdapter(_tls_context(settings.ca_bundle), max(1, settings.pool_size), retry)
+        ctx = _tls_context(settings.ca_bundle, settings.client_cert, settings.client_key)
+        adapter = _TLSAdapter(ctx, max(1, settings.pool_size), retry)
         s.mount("https://", adapter)
         s.mount("http://", _PlainAdapter(pool_connections=1, pool_maxsize=max(1, settings.pool_size),
                                          max_retries=retry))

@@ -1,8 +1,8 @@
 """Where the station sends its audit records: the ``[audit]`` table of the site file (IT).
 
-Read from the same site file as the centre settings (YOMI_SITE_CONFIG, default
-/etc/yomi/site.toml; `app.config` accepts the table there and nowhere else), because where
-the audit trail goes is IT's decision, never the reader's: a user file or the command line
+Read from the same site file as the centre settings (app.config.site_config_path:
+YOMI_SITE_CONFIG, else site.toml in the site dir; `app.config` accepts the table there and
+nowhere else), because where the audit trail goes is IT's decision, never the reader's: a user file or the command line
 cannot change it. Keys:
 
     [audit]
@@ -26,7 +26,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from app.config import SITE_CONFIG_DEFAULT, ConfigError
+from app.config import ConfigError, site_config_path
 
 __all__ = ["AuditConfig", "load_audit_config"]
 
@@ -74,7 +74,7 @@ def _value(key: str, value: Any, where: str) -> Any:
 
 def load_audit_config(site: Path | None = None) -> AuditConfig:
     """The ``[audit]`` table of the site file; defaults (no forwarding) when there is none."""
-    path = site or Path(os.environ.get("YOMI_SITE_CONFIG") or SITE_CONFIG_DEFAULT)
+    path = site or site_config_path()
     if not path.is_file():
         return AuditConfig()
     try:

@@ -21,7 +21,6 @@ No Qt here.
 from __future__ import annotations
 
 import enum
-import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
@@ -33,8 +32,6 @@ from .turnaround import TurnaroundRules
 
 __all__ = ["SiteRulesError", "NotifyChannel", "CriticalSettings", "SiteRules", "load_site_rules", "parse_site_rules"]
 
-SITE_FILE_ENV = "YOMI_SITE_CONFIG"
-SITE_FILE_DEFAULT = Path("/etc/yomi/site.toml")
 
 
 class SiteRulesError(ValueError):
@@ -102,7 +99,10 @@ def parse_site_rules(data: dict[str, Any], where: str) -> SiteRules:
 
 def load_site_rules(path: Path | None = None) -> SiteRules:
     """The site's rules; defaults when the site file is absent."""
-    path = path or Path(os.environ.get(SITE_FILE_ENV) or SITE_FILE_DEFAULT)
+    if path is None:
+        from app.config import site_config_path  # the one rule for where the site file is
+
+        path = site_config_path()
     if not path.is_file():
         return SiteRules()
     try:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
@@ -33,6 +32,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from app.paths import SITE_DIR_DEFAULT, site_dir  # the one location rule, shared with app.config
 from app.session.errors import AccountStoreTampered, SessionError, SiteKeyUnavailable, SiteNotInitialised
 from app.session.key_derivation import b64, unb64
 from common.atomic import write_atomic
@@ -42,18 +42,12 @@ __all__ = ["SITE_DIR_DEFAULT", "ROLES", "SigningKeyRef", "SiteSettings", "Accoun
 
 log = logging.getLogger(__name__)
 
-SITE_DIR_DEFAULT = Path("/etc/yomi")
 ROLES = ("reader", "admin", "judge")
 ACCOUNTS = "accounts.json"
 PRIVATE_KEY = "site-signing.key"
 PUBLIC_KEY = "site-signing.pub"
 _FORMAT = "yomi site accounts v1"
 LOCK_TIMEOUT_S = 30.0
-
-
-def site_dir() -> Path:
-    """The site dir IT installs (YOMI_SITE_DIR, default /etc/yomi)."""
-    return Path(os.environ.get("YOMI_SITE_DIR") or SITE_DIR_DEFAULT)
 
 
 def now_iso() -> str:

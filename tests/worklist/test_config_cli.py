@@ -35,7 +35,7 @@ def test_layers_defaults_site_user_cli(tmp_path: Path, monkeypatch) -> None:
     c = cfg.centre
     assert (c.name, c.retries, c.user, c.read_timeout) == ("Mine", 5, "other", 60.0)
     assert c.dicomweb_url == "https://pacs.example/dicom-web"
-    assert cfg.locked == frozenset({"ca_bundle"})
+    assert cfg.locked == frozenset({"centre.ca_bundle"})
 
 
 def test_locked_key_cannot_be_overridden(tmp_path: Path, monkeypatch) -> None:

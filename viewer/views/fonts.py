@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -25,9 +26,10 @@ _CANDIDATES = (
 
 @functools.cache
 def cjk_font_file() -> str | None:
-    """Path of a font file with Japanese glyphs, or None (then names show in romaji only)."""
-    for c in _CANDIDATES:
-        if Path(c).is_file():
+    """Path of a font file with Japanese glyphs, or None (then names show in romaji only).
+    YOMI_CJK_FONT first: the installed bundle names the font it ships (packaging/)."""
+    for c in (os.environ.get("YOMI_CJK_FONT", ""), *_CANDIDATES):
+        if c and Path(c).is_file():
             return c
     if shutil.which("fc-match"):
         try:

@@ -20,8 +20,10 @@ from app.reading import events as ev
 from app.reading.controller import ReadingController
 from app.reading.study_load import LoadCancelled, Loaded
 from app.windows.gui_post import GuiPost
+from app.windows.error_text import error_text, refusal_text
 from app.windows.prompts import Dialogs, Prompts
 from app.windows.study_loader import StudyLoader
+from app.windows.view_labels import step_text, window_name
 from app.windows.worklist_panel import WorklistPanel
 from viewer.tools.window_level import PRESETS
 from viewer.views.mpr import MprWidget
@@ -53,7 +55,7 @@ class MainWindow(QMainWindow):
 
             outbox, self._own_sender = open_outbox(centre)
         self.outbox = outbox     # worklist.outbox.Outbox the signed reports go to
-        self.setWindowTitle(f"Yomi — {centre.name} — {reader}")
+        self.setWindowTitle(self.tr("Yomi — {0} — {1}").format(centre.name, reader))
         avail = QApplication.primaryScreen().availableGeometry()
         self.resize(min(1500, avail.width()), min(900, avail.height()))
 
@@ -124,38 +126,38 @@ class MainWindow(QMainWindow):
 
     # ---- building -------------------------------------------------------------------
     def _toolbar(self) -> None:
-        tb = QToolBar("View", self)
+        tb = QToolBar(self.tr("View"), self)
         tb.setObjectName("view-tools")
         self.addToolBar(tb)
         self.series_box = QComboBox(self)
         self.series_box.setMinimumWidth(260)
         self.series_box.activated.connect(self._series_chosen)
-        tb.addWidget(QLabel(" Series ", self))
+        tb.addWidget(QLabel(" " + self.tr("Series") + " ", self))
         tb.addWidget(self.series_box)
         tb.addSeparator()
         for n, name in enumerate(PRESETS, start=1):
-            act = QAction(f"{name.capitalize()} ({n})", self)
+            act = QAction(self.tr("{0} ({1})").format(window_name(name), n), self)
             act.triggered.connect(lambda _c=False, w=PRESETS[name]: self.mpr.set_window(w))
             tb.addAction(act)
         tb.addSeparator()
-        for key, tool, label in (("W", "window", "W/L"), ("P", "pan", "Pan"), ("Z", "zoom", "Zoom"),
-                                 ("L", "length", "Length"), ("E", "ellipse", "Ellipse"),
-                                 ("C", "crosshair", "Crosshair")):
-            act = QAction(f"{label} ({key})", self)
+        for key, tool, label in (("W", "window", self.tr("W/L")), ("P", "pan", self.tr("Pan")),
+                                 ("Z", "zoom", self.tr("Zoom")), ("L", "length", self.tr("Length")),
+                                 ("E", "ellipse", self.tr("Ellipse")), ("C", "crosshair", self.tr("Crosshair"))):
+            act = QAction(self.tr("{0} ({1})").format(label, key), self)
             act.triggered.connect(lambda _c=False, t=tool: self._set_tool(t))
             tb.addAction(act)
         tb.addSeparator()
-        one = QAction("1 view (F1)", self)
+        one = QAction(self.tr("1 view (F1)"), self)
         one.triggered.connect(lambda: self.mpr.set_layout("axial"))
-        three = QAction("MPR (F2)", self)
+        three = QAction(self.tr("MPR (F2)"), self)
         three.triggered.connect(lambda: self.mpr.set_layout("mpr"))
         tb.addAction(one)
         tb.addAction(three)
-        refresh = QAction("Refresh worklist", self)
+        refresh = QAction(self.tr("Refresh worklist"), self)
         refresh.setShortcut(QKeySequence("F5"))
         refresh.triggered.connect(self.refresh_worklist)
         self.addAction(refresh)
-        give_back = QAction("Give back study", self)
+        give_back = QAction(self.tr("Give back study"), self)
         give_back.setShortcut(QKeySequence("Ctrl+Shift+G"))
         give_back.triggered.connect(self.give_back)
         tb.addAction(give_back)
@@ -165,7 +167,7 @@ class MainWindow(QMainWindow):
         next_study.triggered.connect(self.next_study)
         tb.addAction(next_study)
         self.addAction(next_study)
-        focus_list = QAction("Worklist", self)
+        focus_list = QAction(self.tr("Worklist"), self)
         focus_list.setShortcut(QKeySequence("Ctrl+L"))
         focus_list.triggered.connect(lambda: self.worklist.table.setFocus())
         self.addAction(focus_list)
@@ -213,7 +215,7 @@ class MainWindow(QMainWindow):
             self.status(self.tr("{0} studies assigned to {1}").format(len(event.items), self.reader))
         elif isinstance(event, ev.WorklistFailed):
             self._idle_unless_loading()
-            self.show_error(self.tr("Worklist unavailable: {0}").format(_reason(event.error)))
+            self.show_error(self.tr("Worklist unavailable: {0}").format(error_text(event.error)))
         elif isinstance(event, ev.RefreshCancelled):
             self._idle_unless_loading()
             self.status(self.tr("Worklist refresh cancelled"))
@@ -226,11 +228,11 @@ class MainWindow(QMainWindow):
             if self._opening is not None and self._opening.study_uid == event.item.study_uid:
                 self._opening = None
                 self._idle_unless_loading()
-                self.show_error(self.tr("Cannot open study: {0}").format(_reason(event.error)))
+                self.show_error(self.tr("Cannot open study: {0}").format(error_text(event.error, study_uid=event.item.study_uid)))
         elif isinstance(event, ev.StudyGivenBack):
             self.status(self.tr("Study {0} given back").format(event.item.study_uid))
         elif isinstance(event, ev.GiveBackFailed):
-            self.show_error(self.tr("Cannot give the study back: {0}").format(_reason(event.error)))
+            self.show_error(self.tr("Cannot give the study back: {0}").format(error_text(event.error, study_uid=event.item.study_uid)))
 
     def _series_chosen(self, index: int) -> None:
         if self.current is None or not self.groups:
@@ -277,7 +279,7 @@ class MainWindow(QMainWindow):
             return
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(f"{what} %v/%m")
+        self.progress.setFormat(f"{step_text(what)} %v/%m")
 
     def _on_partial(self, loader, volume) -> None:
         """First slices of a study still arriving: show them, keep the reader's view after."""
@@ -308,7 +310,7 @@ class MainWindow(QMainWindow):
         self.series_box.clear()
         for g, info in zip(groups, result.infos):
             number = g.identity.series_number
-            self.series_box.addItem(f"Se {number} {info.description or g.key} ({info.slices} images)".strip(), g.key)
+            self.series_box.addItem(self.tr("Se {0} {1} ({2} images)").format(number, info.description or g.key, info.slices).strip(), g.key)
             if g.identity.series_uid == volume.identity.series_uid and g.key.startswith(volume.identity.series_uid):
                 self.series_box.setCurrentIndex(self.series_box.count() - 1)
         self.mpr.set_volume(volume, keep_view=keep)
@@ -350,7 +352,7 @@ class MainWindow(QMainWindow):
             return
         if isinstance(error, CentreError):
             self.reading.report_centre_error(error)
-        self.show_error(str(error))
+        self.show_error(error_text(error, study_uid=loader.study_uid))
 
     def _show_hover(self, reading) -> None:
         """Patient coordinate and value under the mouse (the stored voxel, not a display value),
@@ -358,7 +360,7 @@ class MainWindow(QMainWindow):
         x, y, z = reading.point
         where = f"x {x:.1f}  y {y:.1f}  z {z:.1f} mm"
         if reading.refusal is not None:
-            self.hu_label.setText(f"{where} — no value: {reading.refusal.reason}")
+            self.hu_label.setText(self.tr("{0} — no value: {1}").format(where, refusal_text(reading.refusal)))
         else:
             self.hu_label.setText(f"{where}   {reading.value:.0f} {reading.unit}")
 
@@ -369,7 +371,7 @@ class MainWindow(QMainWindow):
     def jump_to_instance(self, sop_instance_uid: str) -> bool:
         """Show the slice holding `sop_instance_uid` in the axial view (and the MPR cursor)."""
         if self.volume is None or sop_instance_uid not in self.volume.sop_instance_uids:
-            self.status(f"Image {sop_instance_uid} is not in the series on screen")
+            self.status(self.tr("Image {0} is not in the series on screen").format(sop_instance_uid))
             return False
         k = self.volume.sop_instance_uids.index(sop_instance_uid)
         nk, nj, ni = self.volume.shape
@@ -394,6 +396,3 @@ class MainWindow(QMainWindow):
         self.mpr.close_views()
         super().closeEvent(event)
 
-
-def _reason(error: Exception) -> str:
-    return error.reason if isinstance(error, CentreError) else str(error)

@@ -33,6 +33,7 @@ DEMO_LABEL = "DEMO site of yomi --demo: public sample data only, never patient d
 class DemoSetup:
     centre: LocalCentre
     notice: str  # one line for the status bar / terminal: what the demo holds
+    real_ct: bool = False  # the real chest CT of ../shared/data is offered (else only the phantom)
 
 
 def write_series(volume, folder: Path) -> None:
@@ -125,6 +126,7 @@ def prepare_demo(root: Path | None = None) -> DemoSetup:
     now = dt.datetime.now().isoformat(timespec="seconds")
     queued = {e.study_uid for e in centre.entries()}
     notes = []
+    real_ct = False
 
     shared = shared_data_dir()
     ct = shared / "ct" / "lung-dx-a0001" if shared else None
@@ -139,6 +141,7 @@ def prepare_demo(root: Path | None = None) -> DemoSetup:
         if uid and uid not in queued:
             centre.add_study("lung-dx-a0001", uid, DEMO_READER, "ROUTINE", now)
         notes.append("real chest CT (TCIA Lung-PET-CT-Dx, CC BY 4.0)")
+        real_ct = True
     else:
         notes.append("sample CT not found (../shared/data): showing a synthetic chest phantom instead")
 
@@ -152,4 +155,4 @@ def prepare_demo(root: Path | None = None) -> DemoSetup:
     if phantom.identity.study_uid not in queued:
         centre.add_study("phantom", phantom.identity.study_uid, DEMO_READER, "STAT", now)
     notes.append("synthetic chest phantom")
-    return DemoSetup(centre, "Demo centre: " + "; ".join(notes))
+    return DemoSetup(centre, "Demo centre: " + "; ".join(notes), real_ct=real_ct)

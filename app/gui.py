@@ -43,11 +43,14 @@ def _provider_sign_in(cfg, session, parent):
                             audit_log=session.audit_log)
     outcome = dialog.run()
     if outcome is None and dialog.error is not None and not isinstance(dialog.error, LoginCancelled):
-        QMessageBox.critical(parent, "Yomi", str(dialog.error))
+        from app.windows.error_text import error_text
+
+        QMessageBox.critical(parent, "Yomi", error_text(dialog.error))
     return outcome
 
 
 def _centre_secret(centre_cfg, parent) -> str | None:
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QInputDialog, QLineEdit
 
     from app.config import ConfigError, get_secret
@@ -56,11 +59,27 @@ def _centre_secret(centre_cfg, parent) -> str | None:
         return get_secret(centre_cfg, interactive=False)
     except ConfigError:
         text, ok = QInputDialog.getText(
-            parent, "Yomi", f"Password for {centre_cfg.user} at {centre_cfg.name}:", QLineEdit.Password)
+            parent, "Yomi", QCoreApplication.translate("Shell", "Password for {0} at {1}:").format(
+                centre_cfg.user, centre_cfg.name), QLineEdit.Password)
         return text if ok and text else None
 
 
+def _install_language(app, args: argparse.Namespace) -> None:
+    """The interface language from the `language` setting (site < user file < command line's
+    --config), before the first window: "auto" follows the OS."""
+    from app.commands._connection import load_centre_config
+    from app.config import ConfigError
+    from app.windows.translation import configured_language, install_translators
+
+    try:
+        setting = configured_language(load_centre_config(args))
+    except ConfigError:  # reported with its own message once the window starts; until then, the OS
+        setting = "auto"
+    install_translators(app, setting)
+
+
 def run_gui(args: argparse.Namespace) -> int:
+    from PySide6.QtCore import QCoreApplication
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.paths import data_dir, outbox_dir
@@ -71,6 +90,7 @@ def run_gui(args: argparse.Namespace) -> int:
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Yomi")
+    _install_language(app, args)
     idle_s = 300.0
     prefetch, poll_s, cache, retain_s = 0, 0.0, None, 0.0
     provider_login = None  # app.session.oidc.LoginResult when signed in at the centre's provider
@@ -91,7 +111,14 @@ def run_gui(args: argparse.Namespace) -> int:
         session = login(store, user_hint="demo", session_factory=lambda s: Session(s, audit_log=demo_log))
         if session is None:
             return 1
-        centre, notice = setup.centre, setup.notice + f" — demo reader 'demo' / {DEMO_PASSWORD}"
+        if setup.real_ct:
+            held = QCoreApplication.translate("Shell", "real chest CT (TCIA Lung-PET-CT-Dx, CC BY 4.0); "
+                                                       "synthetic chest phantom")
+        else:
+            held = QCoreApplication.translate("Shell", "sample CT not found (../shared/data): showing a synthetic "
+                                                       "chest phantom instead")
+        centre, notice = setup.centre, QCoreApplication.translate("Shell", "Demo centre: {0} — demo reader '{1}' / {2}").format(
+            held, "demo", DEMO_PASSWORD)
         signing_settings = None
         requester_receives = "final"
         destination = str(setup.centre.root)
@@ -132,13 +159,16 @@ def run_gui(args: argparse.Namespace) -> int:
         try:
             inner = open_centre(cfg, secret, data_dir() / "centre-state", auth_handler=auth_handler)
         except (ConfigError, CentreError) as exc:
-            QMessageBox.critical(None, "Yomi", str(exc))
+            from app.windows.error_text import error_text
+
+            QMessageBox.critical(None, "Yomi", error_text(exc))
             return 1
         cache = StudyCache(data_dir() / "cache", session.user.user_id, session.cache_key(),
                            max_bytes=int(cfg.cache_max_gb * 1e9), ttl_seconds=cfg.cache_ttl_hours * 3600)
-        centre, notice = CachingCentre(inner, cache), f"Connected to {cfg.name}"
+        centre, notice = CachingCentre(inner, cache), QCoreApplication.translate("Shell", "Connected to {0}").format(cfg.name)
         if overridden:  # told once, never silently: the account's identity wins over the file's
-            notice += " — " + "; ".join(overridden)
+            notice += " — " + QCoreApplication.translate(
+                "Shell", "{0} configured value(s) replaced by your account's binding (see the log)").format(len(overridden))
             for line in overridden:
                 print(f"yomi: {line}", file=sys.stderr)
         signing_settings = SigningSettings.of(cfg)
@@ -159,7 +189,9 @@ def run_gui(args: argparse.Namespace) -> int:
     except _ConfigError as exc:
         sender.stop()
         session.logout()
-        QMessageBox.critical(None, "Yomi", str(exc))
+        from app.windows.error_text import error_text
+
+        QMessageBox.critical(None, "Yomi", error_text(exc))
         return 2
     window = MainWindow(centre, session.user.user_id, notice, session=session, outbox=outbox,
                         prefetch=prefetch, poll_interval_s=poll_s, cache=cache, retain_signed_s=retain_s)

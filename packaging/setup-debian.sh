@@ -39,4 +39,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[test]"
+.venv/bin/python resources/translations/build.py >/dev/null  # the Japanese interface catalogue: yomi_ja.ts -> .qm
 echo "setup: done ($(.venv/bin/python --version), yomi at .venv/bin/yomi)"

@@ -10,6 +10,7 @@ from typing import Any, Mapping, Sequence
 
 from .errors import FieldValueError, RuleInputError
 from .finding import Finding
+from .messages import Message, MsgId, msg
 from .rules import jscts, lungrads
 
 __all__ = ["SCHEME_NAMES", "Override", "SchemeResult", "evaluate", "check_category", "category_label"]
@@ -39,13 +40,13 @@ class Override:
 class SchemeResult:
     scheme: str
     suggested: str | None
-    basis: str
+    basis: Message
     final: str | None
     override: Override | None
     recommendation: dict[str, str]  # ja/en, of the final category ({} when there is none)
     follow_up_months: int | None
     recommendation_verified: bool
-    nodules: tuple[tuple[str | None, str], ...]  # per nodule: (suggested category, basis)
+    nodules: tuple[tuple[str | None, Message], ...]  # per nodule: (suggested category, basis)
 
 
 def check_category(scheme: str, category: str) -> None:
@@ -70,32 +71,36 @@ def category_label(scheme: str, category: str | None, lang: str) -> str:
     return category
 
 
-def _lungrads(fields: Mapping[str, Any], nodules: Sequence[Finding]) -> tuple[str | None, str, list[tuple[str | None, str]]]:
+def _refused(exc: RuleInputError) -> Message:
+    return exc.message if isinstance(exc.message, Message) else msg(MsgId.NODULE_INPUT_INVALID)
+
+
+def _lungrads(fields: Mapping[str, Any], nodules: Sequence[Finding]) -> tuple[str | None, Message, list[tuple[str | None, Message]]]:
     per: list[lungrads.NoduleCategory] = []
     for n in nodules:
         try:
             per.append(lungrads.categorise_nodule(n.facts()))
         except RuleInputError as exc:
-            per.append(lungrads.NoduleCategory(None, str(exc)))
+            per.append(lungrads.NoduleCategory(None, _refused(exc)))
     incomplete = fields.get("lungrads_incomplete") not in (None, "", "no")
     exam = lungrads.categorise_exam(per, incomplete=incomplete, significant_other=bool(fields.get("significant_other")))
     return exam.category, exam.basis, [(p.category, p.basis) for p in per]
 
 
-def _jscts(nodules: Sequence[Finding]) -> tuple[str | None, str, list[tuple[str | None, str]]]:
-    per: list[tuple[str | None, str]] = []
+def _jscts(nodules: Sequence[Finding]) -> tuple[str | None, Message, list[tuple[str | None, Message]]]:
+    per: list[tuple[str | None, Message]] = []
     judged: list[jscts.NoduleJudgement] = []
     for n in nodules:
         try:
             j = jscts.screening_judgement(n.facts())
         except RuleInputError as exc:
-            per.append((None, str(exc)))
+            per.append((None, _refused(exc)))
             continue
         judged.append(j)
         per.append((j.judgement.value, j.basis))
     if len(judged) != len(per):
         missing = [str(i + 1) for i, p in enumerate(per) if p[0] is None]
-        return None, f"nodule(s) {', '.join(missing)} incomplete", per
+        return None, msg(MsgId.NODULES_INCOMPLETE, numbers=", ".join(missing)), per
     exam = jscts.exam_judgement(judged)
     return exam.judgement.value, exam.basis, per
 

@@ -95,11 +95,11 @@ class ReportEditor(QWidget):
 
     def undo(self) -> None:
         if self.session is not None and not self.session.report.is_signed and not self.session.undo():
-            self.message.emit("nothing to undo")
+            self.message.emit(self.tr("Nothing to undo"))
 
     def redo(self) -> None:
         if self.session is not None and not self.session.report.is_signed and not self.session.redo():
-            self.message.emit("nothing to redo")
+            self.message.emit(self.tr("Nothing to redo"))
 
     def _apply(self, binding: Binding, change) -> None:
         if self.session is None:
@@ -107,8 +107,10 @@ class ReportEditor(QWidget):
         try:
             change(self.session)
         except ReportError as exc:
-            binding.mark_invalid(str(exc))
-            self.message.emit(str(exc))
+            from app.windows.error_text import error_text
+
+            binding.mark_invalid(error_text(exc))
+            self.message.emit(error_text(exc))
             return
         binding.clear_invalid()
 
@@ -120,7 +122,7 @@ class ReportEditor(QWidget):
         if index is None:
             return
         if field_id in ("long_mm", "short_mm") and value is None:
-            self.nodule_bindings[field_id].mark_invalid("a nodule needs both axes")
+            self.nodule_bindings[field_id].mark_invalid(self.tr("A nodule needs both axes"))
             return
         self._apply(self.nodule_bindings[field_id], lambda s: s.update_nodule(index, **{field_id: value}))
 
@@ -211,7 +213,11 @@ class ReportEditor(QWidget):
         try:
             self.session.override(scheme, cat.currentData(), reason.text())
         except ReportError as exc:
-            self.message.emit(str(exc))
+            from app.windows.error_text import error_text
+
+            # the model refuses an empty reason like any bad value: say which it is
+            self.message.emit(self.tr("An override needs its reason") if not reason.text().strip()
+                              else error_text(exc))
             return
         reason.clear()
 
@@ -220,7 +226,9 @@ class ReportEditor(QWidget):
             try:
                 self.session.clear_override(scheme)
             except ReportError as exc:
-                self.message.emit(str(exc))
+                from app.windows.error_text import error_text
+
+                self.message.emit(error_text(exc))
 
     # -- nodules -----------------------------------------------------------------------------
     def current_nodule(self) -> int | None:
@@ -243,7 +251,7 @@ class ReportEditor(QWidget):
         lang = report.language
         lobe = report.template.nodule_field("lobe").option(n.lobe) if n.lobe else None
         where = lobe.label(lang) if lobe else "?"
-        return (f"{i + 1}. {where}  {n.long_mm} × {n.short_mm} mm (mean {n.mean_mm} mm), "
+        return (f"{i + 1}. {where}  {n.long_mm} × {n.short_mm} mm ({'平均' if lang == 'ja' else 'mean'} {n.mean_mm} mm), "
                 f"{'スライス' if lang == 'ja' else 'slice'} {n.slice_index + 1}")
 
     def _show_nodule(self) -> None:
@@ -293,7 +301,7 @@ class ReportEditor(QWidget):
         for scheme, (summary, cat, reason, do, undo) in self.category_rows.items():
             res = results[scheme]
             lines = [(f"{'提案' if lang == 'ja' else 'Suggested'}: {category_label(scheme, res.suggested, lang)}"
-                      f"  ({res.basis})"),
+                      f"  ({res.basis.text(lang)})"),
                      f"{'最終' if lang == 'ja' else 'Final'}: {category_label(scheme, res.final, lang)}"]
             if res.override is not None:
                 lines.append(f"{'変更理由' if lang == 'ja' else 'Reason'}: {res.override.reason}")

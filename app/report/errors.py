@@ -42,7 +42,12 @@ class FieldValueError(ReportError):
 
 
 class RuleInputError(ReportError):
-    """A measurement or nodule description the category rules cannot classify as given."""
+    """A measurement or nodule description the category rules cannot classify as given;
+    `message` (app.report.messages.Message) words it in the report's language."""
+
+    def __init__(self, reason: str, *, message: object = None) -> None:
+        super().__init__(reason)
+        self.message = message
 
 
 class ReportSignedError(ReportError):

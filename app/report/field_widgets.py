@@ -13,7 +13,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QStringListModel, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QStringListModel, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -193,7 +193,7 @@ class ChoiceBinding(Binding):
         text = self.box.currentText()
         code = resolve_option(text, self.field.options)
         if code is None:
-            self.mark_invalid(f"no single option matches {text!r}")
+            self.mark_invalid(QCoreApplication.translate("ReportEditor", "No single option matches “{0}”").format(text))
             return
         self.clear_invalid()
         if code != self._shown:
@@ -306,7 +306,7 @@ class NumberBinding(Binding):
         except InvalidOperation:
             ok = False
         if not ok:
-            self.mark_invalid("a number >= 0")
+            self.mark_invalid(QCoreApplication.translate("ReportEditor", "A number ≥ 0"))
             return
         self.clear_invalid()
         self.commit(t)

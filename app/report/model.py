@@ -18,11 +18,12 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from .critical import CriticalFinding
-from .categories import Override, SchemeResult, check_category, evaluate
+from .categories import SCHEME_NAMES, Override, SchemeResult, check_category, evaluate
 from .errors import FieldValueError, NotReadyToSign, ReportSignedError
 from .finding import Finding
 from .key_images import MAX_KEY_IMAGES, KeyImage
 from .identity import Signer, StudyIdentity
+from .messages import Message, MsgId, msg
 from .templates import LANGUAGES, Template, expand_macros, load_template
 
 __all__ = ["ReportState", "SignatureRecord", "Predecessor", "Report", "FORMAT"]
@@ -289,28 +290,30 @@ class Report:
         self._touch()
 
     # -- signing --------------------------------------------------------------------------
-    def problems(self) -> list[str]:
-        """What stops signing, one line each (field ids, nodule numbers, schemes; no data)."""
-        out = []
+    def problems(self) -> list[Message]:
+        """What stops signing, one typed message each (naming fields by their label, nodule
+        numbers, schemes; no data): `text(lang)` words it in either report language."""
+        out: list[Message] = []
         for f in self.template.fields:
             if f.required and f.type != "computed" and f.id not in self._fields:
-                out.append(f"required field {f.id} is empty")
+                out.append(msg(MsgId.TODO_FIELD_EMPTY, field=dict(f.label)))
         for i, n in enumerate(self._nodules, start=1):
             for f in self.template.nodule_fields:
                 if f.required and f.type != "computed" and getattr(n, f.id) in (None, ""):
-                    out.append(f"nodule {i}: required field {f.id} is empty")
+                    out.append(msg(MsgId.TODO_NODULE_FIELD_EMPTY, n=i, field=dict(f.label)))
             if n.kind == "part_solid" and n.solid_long_mm is None:
-                out.append(f"nodule {i}: part-solid needs the solid component size")
+                out.append(msg(MsgId.TODO_PART_SOLID_SIZE, n=i))
             if n.status == "growing" and n.prior_mean_mm is None:
-                out.append(f"nodule {i}: growing needs the prior size")
+                out.append(msg(MsgId.TODO_GROWING_PRIOR, n=i))
         for scheme, result in self.categories().items():
             if result.final is None:
-                out.append(f"{scheme}: no suggestion ({result.basis}); choose a category with a reason")
+                out.append(msg(MsgId.TODO_CHOOSE_CATEGORY, scheme=dict(SCHEME_NAMES.get(scheme, {"en": scheme})),
+                               basis=result.basis))
         return out
 
     def check_ready(self, signer: Signer) -> None:
         self._require_draft()
-        problems = self.problems()
+        problems = [str(p) for p in self.problems()]
         if not (signer.name and signer.id and signer.organisation):
             problems.append("signer needs a name, an ID and an organisation")
         if problems:

@@ -131,7 +131,7 @@ def _nodule_line(report: Report, i: int, n: Finding, results: dict[str, SchemeRe
 
 def _category_rows(res: SchemeResult, lang: str) -> list[tuple[str, str]]:
     rows = [(_L("suggested", lang), category_label(res.scheme, res.suggested, lang)),
-            (_L("basis", lang), res.basis),
+            (_L("basis", lang), res.basis.text(lang)),
             (_L("final", lang), category_label(res.scheme, res.final, lang))]
     if res.override is not None:
         rows.append((_L("override", lang), res.override.reason))

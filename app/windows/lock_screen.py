@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
@@ -50,13 +50,14 @@ from app.session import (
     SessionError,
     SessionState,
 )
+from app.windows.error_text import error_text
 from app.windows.login_dialog import busy, second_factor_text, tampered_text, wait_text
 
 __all__ = ["BACKGROUND", "LOCKED_TITLE", "LockGuard", "LockWidget", "exec_resumable"]
 
 log = logging.getLogger(__name__)
 
-LOCKED_TITLE = "Yomi — locked"
+LOCKED_TITLE = QT_TRANSLATE_NOOP("LockGuard", "Yomi — locked")
 BACKGROUND = QColor(32, 34, 38)
 
 # ShortcutOverride: a key the keymap's QActions take arrives as that alone (no KeyPress follows).
@@ -284,7 +285,7 @@ class LockGuard(QObject):
         for top in QApplication.topLevelWidgets():
             if top is not w and top.isVisible() and (self._in_window(top.parentWidget()) or top.isModal()):
                 self._conceal(top, at_lock=True)
-        w.setWindowTitle(LOCKED_TITLE)
+        w.setWindowTitle(self.tr(LOCKED_TITLE))
         self.lock_widget.message.setText("")
         self.lock_widget.ask_code(self.session.unlock_needs_second_factor)
         self.lock_widget.setGeometry(w.rect())
@@ -352,7 +353,7 @@ class LockGuard(QObject):
             lw.message.setText(tampered_text(exc))
             return
         except SessionError as exc:  # logged out meanwhile: nothing to unlock
-            lw.message.setText(str(exc))
+            lw.message.setText(error_text(exc))
             return
         if self.session.state is SessionState.ACTIVE:
             log.info("lock: unlocked; restoring the window")
@@ -411,9 +412,10 @@ class LockGuard(QObject):
         t = event.type()
         if t == QEvent.WindowTitleChange:
             # the window renamed itself (e.g. a study finished loading): keep it for later
-            if obj is self.window and self.window.windowTitle() != LOCKED_TITLE:
+            locked_title = self.tr(LOCKED_TITLE)
+            if obj is self.window and self.window.windowTitle() != locked_title:
                 self._title = self.window.windowTitle()
-                self.window.setWindowTitle(LOCKED_TITLE)
+                self.window.setWindowTitle(locked_title)
             return False
         if t == QEvent.Show:
             # something of the window showed itself while locked: hide it again (next turn

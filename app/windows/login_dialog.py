@@ -46,7 +46,9 @@ from app.session import (
     SessionError,
     UserStore,
 )
+from app.session.password_policy import PasswordRule
 from app.session.qr import png_qr
+from app.windows.error_text import error_text
 from app.windows.gui_post import GuiPost
 
 __all__ = ["LoginDialog", "login", "wait_text", "second_factor_text", "tampered_text", "WRONG"]
@@ -54,35 +56,30 @@ __all__ = ["LoginDialog", "login", "wait_text", "second_factor_text", "tampered_
 log = logging.getLogger(__name__)
 
 WRONG = "The user ID or password is wrong."
-_CTX = "LoginDialog"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CTX, text)
 
 
 def wait_text(until: float, now: float) -> str:
     """'Try again in N minutes' for an AccountLocked; whole minutes, rounded up."""
     minutes = max(1, math.ceil((until - now) / 60.0))
     if minutes == 1:
-        return _tr("Too many failed attempts. Try again in 1 minute.")
-    return _tr("Too many failed attempts. Try again in {n} minutes.").format(n=minutes)
+        return QCoreApplication.translate("LoginDialog", "Too many failed attempts. Try again in 1 minute.")
+    return QCoreApplication.translate("LoginDialog", "Too many failed attempts. Try again in {n} minutes.").format(n=minutes)
 
 
 def second_factor_text(failure: SecondFactorFailure) -> str:
     """What the reader is told for a refused code, one sentence per reason."""
     return {
-        SecondFactorFailure.WRONG: _tr("The one-time code is wrong."),
-        SecondFactorFailure.EXPIRED: _tr("The one-time code has expired. Enter the code the app shows now."),
-        SecondFactorFailure.REPLAYED: _tr("This one-time code was already used. Wait for the next code."),
-        SecondFactorFailure.RECOVERY_USED: _tr("This recovery code was already used."),
-        SecondFactorFailure.SECRET_MISMATCH: _tr("The authenticator set up on this station does not match the "
+        SecondFactorFailure.WRONG: QCoreApplication.translate("LoginDialog", "The one-time code is wrong."),
+        SecondFactorFailure.EXPIRED: QCoreApplication.translate("LoginDialog", "The one-time code has expired. Enter the code the app shows now."),
+        SecondFactorFailure.REPLAYED: QCoreApplication.translate("LoginDialog", "This one-time code was already used. Wait for the next code."),
+        SecondFactorFailure.RECOVERY_USED: QCoreApplication.translate("LoginDialog", "This recovery code was already used."),
+        SecondFactorFailure.SECRET_MISMATCH: QCoreApplication.translate("LoginDialog", "The authenticator set up on this station does not match the "
                                                  "one IT enrolled. Ask IT to reset your account."),
     }[failure]
 
 
 def tampered_text(exc: AccountStoreTampered) -> str:
-    return _tr("The account store {path} failed its signature check: it may have been altered. Nobody can "
+    return QCoreApplication.translate("LoginDialog", "The account store {path} failed its signature check: it may have been altered. Nobody can "
                "log in until IT restores it.").format(path=exc.path)
 
 
@@ -239,7 +236,7 @@ class LoginDialog(QDialog):
                 self._gui.post(lambda exc=exc: self._finish(lambda: failed(exc)))
             except Exception as exc:  # a bug must not leave the dialog waiting for ever
                 log.exception("login check failed unexpectedly")
-                error = SessionError(f"login failed unexpectedly ({type(exc).__name__})")
+                error = SessionError(f"login failed unexpectedly ({type(exc).__name__})")  # logged, not shown
                 self._gui.post(lambda: self._finish(lambda: failed(error)))
             else:
                 self._gui.post(lambda: self._finish(done))
@@ -302,7 +299,7 @@ class LoginDialog(QDialog):
             return tampered_text(exc)
         if isinstance(exc, RoleMissing):
             return self.tr("This account may not open the reading window (no reader role). Ask IT.")
-        return str(exc)  # e.g. a damaged credential file: its message names the file, no one's data
+        return error_text(exc)  # e.g. a damaged credential file: the detail, naming the file, is logged
 
     def _ask_code(self, request: SecondFactorRequest) -> None:
         enrolling = request.enrolling
@@ -388,17 +385,30 @@ class LoginDialog(QDialog):
         def failed(exc: SessionError) -> None:
             if isinstance(exc, PolicyViolation):
                 self.message.setText(self.tr("The new password needs:") + "\n" +
-                                     "\n".join(f"• {p}" for p in exc.problems))
+                                     "\n".join(f"• {p}" for p in self._policy_texts(new)))
                 self.new_password.clear()
                 self.repeat_password.clear()
                 self.new_password.setFocus()
             else:
-                self.message.setText(str(exc))
+                self.message.setText(error_text(exc))
 
         def done() -> None:
             self._old_password = ""
             self.accept()
         self._work(lambda: session.change_password(old, new), done, failed)
+
+    def _policy_texts(self, new: str) -> list[str]:
+        """Each password rule `new` breaks, in words (the policy's typed rules, not its text)."""
+        p = self.store.policy
+        words = {
+            PasswordRule.MIN_LENGTH: self.tr("at least {n} characters").format(n=p.min_length),
+            PasswordRule.MIN_CLASSES: self.tr("at least {k} of: lower case, upper case, digits, symbols")
+            .format(k=p.min_classes),
+            PasswordRule.NO_USER_ID: self.tr("not containing your user ID"),
+        }
+        rules = p.broken_rules(new, self.user_id.text().strip())
+        # the policy holds: the one remaining refusal is a new password equal to the current one
+        return [words[r] for r in rules] or [self.tr("a password other than the current one")]
 
     def done(self, result: int) -> None:
         # Cancelled half-way (logged in, password not yet changed; or waiting for the code):

@@ -19,8 +19,10 @@ from app.reading import events as ev
 from app.reading.controller import ReadingController
 from app.reading.study_load import LoadCancelled, Loaded
 from app.windows.gui_post import GuiPost
+from app.windows.error_text import error_text, refusal_text
 from app.windows.prompts import Dialogs, Prompts
 from app.windows.study_loader import StudyLoader
+from app.windows.view_labels import step_text
 from app.windows.worklist_filter_bar import counts_text
 from app.windows.worklist_panel import WorklistPanel
 from viewer.views.mpr import MprWidget
@@ -52,7 +54,7 @@ class MainWindow(QMainWindow):
 
             outbox, self._own_sender = open_outbox(centre)
         self.outbox = outbox     # worklist.outbox.Outbox the signed reports go to
-        self.setWindowTitle(f"Yomi — {centre.name} — {reader}")
+        self.setWindowTitle(self.tr("Yomi — {0} — {1}").format(centre.name, reader))
         avail = QApplication.primaryScreen().availableGeometry()
         self.resize(min(1500, avail.width()), min(900, avail.height()))
 
@@ -149,7 +151,7 @@ class MainWindow(QMainWindow):
         self.series_box = QComboBox(self)
         self.series_box.setMinimumWidth(260)
         self.series_box.activated.connect(self._series_chosen)
-        tb.addWidget(QLabel(self.tr(" Series "), self))
+        tb.addWidget(QLabel(" " + self.tr("Series") + " ", self))
         tb.addWidget(self.series_box)
         keys = self.keys
         for group in (("view.window_lung", "view.window_mediastinum", "view.window_bone", "view.window_brain",
@@ -204,7 +206,7 @@ class MainWindow(QMainWindow):
             self.status(self.tr("{0} studies assigned to {1}").format(len(event.items), self.reader))
         elif isinstance(event, ev.WorklistFailed):
             self._idle_unless_loading()
-            self.show_error(self.tr("Worklist unavailable: {0}").format(_reason(event.error)))
+            self.show_error(self.tr("Worklist unavailable: {0}").format(error_text(event.error)))
         elif isinstance(event, ev.RefreshCancelled):
             self._idle_unless_loading()
             self.status(self.tr("Worklist refresh cancelled"))
@@ -217,11 +219,11 @@ class MainWindow(QMainWindow):
             if self._opening is not None and self._opening.study_uid == event.item.study_uid:
                 self._opening = None
                 self._idle_unless_loading()
-                self.show_error(self.tr("Cannot open study: {0}").format(_reason(event.error)))
+                self.show_error(self.tr("Cannot open study: {0}").format(error_text(event.error, study_uid=event.item.study_uid)))
         elif isinstance(event, ev.StudyGivenBack):
             self.status(self.tr("Study {0} given back").format(event.item.study_uid))
         elif isinstance(event, ev.GiveBackFailed):
-            self.show_error(self.tr("Cannot give the study back: {0}").format(_reason(event.error)))
+            self.show_error(self.tr("Cannot give the study back: {0}").format(error_text(event.error, study_uid=event.item.study_uid)))
 
     def _series_chosen(self, index: int) -> None:
         if self.current is None or not self.groups:
@@ -269,7 +271,7 @@ class MainWindow(QMainWindow):
             return
         self.progress.setMaximum(max(total, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(f"{what} %v/%m")
+        self.progress.setFormat(f"{step_text(what)} %v/%m")
 
     def _on_partial(self, loader, volume) -> None:
         """First slices of a study still arriving: show them, keep the reader's view after."""
@@ -312,7 +314,7 @@ class MainWindow(QMainWindow):
         self.series_box.clear()
         for g, info in zip(groups, result.infos):
             number = g.identity.series_number
-            self.series_box.addItem(f"Se {number} {info.description or g.key} ({info.slices} images)".strip(), g.key)
+            self.series_box.addItem(self.tr("Se {0} {1} ({2} images)").format(number, info.description or g.key, info.slices).strip(), g.key)
             if g.identity.series_uid == volume.identity.series_uid and g.key.startswith(volume.identity.series_uid):
                 self.series_box.setCurrentIndex(self.series_box.count() - 1)
         if keep and volume is shown:
@@ -357,7 +359,7 @@ class MainWindow(QMainWindow):
             return
         if isinstance(error, CentreError):
             self.reading.report_centre_error(error)
-        self.show_error(str(error))
+        self.show_error(error_text(error, study_uid=loader.study_uid))
 
     def _show_hover(self, reading) -> None:
         """Patient coordinate and value under the mouse (the stored voxel, not a display value),
@@ -365,7 +367,7 @@ class MainWindow(QMainWindow):
         x, y, z = reading.point
         where = f"x {x:.1f}  y {y:.1f}  z {z:.1f} mm"
         if reading.refusal is not None:
-            self.hu_label.setText(f"{where} — no value: {reading.refusal.reason}")
+            self.hu_label.setText(self.tr("{0} — no value: {1}").format(where, refusal_text(reading.refusal)))
         else:
             self.hu_label.setText(f"{where}   {reading.value:.0f} {reading.unit}")
 
@@ -376,7 +378,7 @@ class MainWindow(QMainWindow):
     def jump_to_instance(self, sop_instance_uid: str) -> bool:
         """Show the slice holding `sop_instance_uid` in the axial view (and the MPR cursor)."""
         if self.volume is None or sop_instance_uid not in self.volume.sop_instance_uids:
-            self.status(f"Image {sop_instance_uid} is not in the series on screen")
+            self.status(self.tr("Image {0} is not in the series on screen").format(sop_instance_uid))
             return False
         k = self.volume.sop_instance_uids.index(sop_instance_uid)
         nk, nj, ni = self.volume.shape
@@ -402,6 +404,3 @@ class MainWindow(QMainWindow):
         self.prior_comparison.shutdown()
         super().closeEvent(event)
 
-
-def _reason(error: Exception) -> str:
-    return error.reason if isinstance(error, CentreError) else str(error)

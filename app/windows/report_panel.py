@@ -27,7 +27,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -56,9 +56,10 @@ from app.windows import critical_flag
 from app.reading.certificates import CertificateChoice, CertificateKind, SigningSettings, choose_certificate
 from app.reading.delivery import DeliveryState, ReportDelivery, SignedOutputsInconsistent
 from app.reading.events import CompletionFailed, DeliveryChanged, ReadingEvent, StudyCompleted
+from app.windows.report_texts import delivery_text, problem_texts, interface_language
+from app.windows.error_text import error_text
 from app.windows.lock_screen import exec_resumable
 from app.windows.prompts import ask_secret
-from worklist.centre import CentreError
 from worklist.outbox import OutboxError
 
 __all__ = ["DEFAULT_TEMPLATE", "ReportPanel", "identity_from_volume", "install_report_panel"]
@@ -118,14 +119,15 @@ class ReportPanel(QWidget):
         top = QHBoxLayout()
         self.template_box = QComboBox()
         for t in list_templates():
-            self.template_box.addItem(t.title["ja"] + " / " + t.title["en"], t.id)
+            self.template_box.addItem(t.title[interface_language()], t.id)
         self.template_box.activated.connect(self._template_chosen)
         # long bilingual titles must not force the dock (and the window) wider than the screen
         self.template_box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
         self.template_box.setMinimumContentsLength(16)
         self.language_box = QComboBox()
-        self.language_box.addItem("日本語", "ja")
-        self.language_box.addItem("English", "en")
+        self.language_box.addItem(self.tr("Japanese"), "ja")
+        self.language_box.addItem(self.tr("English"), "en")
+        self.language_box.setToolTip(self.tr("Language of the report (the screen's language is a setting of its own)"))
         self.language_box.activated.connect(self._language_chosen)
         top.addWidget(self.template_box, 1)
         top.addWidget(self.language_box)
@@ -152,11 +154,11 @@ class ReportPanel(QWidget):
         self.critical_label.hide()
         self.critical_notices = critical_flag.attach(self)
         buttons = QHBoxLayout()
-        self.sign_button = QPushButton("署名 Sign (Ctrl+Shift+S)")
+        self.sign_button = QPushButton(self.tr("Sign (Ctrl+Shift+S)"))
         self.sign_button.clicked.connect(self.sign)
-        self.addendum_button = QPushButton("追記 Addendum")
+        self.addendum_button = QPushButton(self.tr("Addendum"))
         self.addendum_button.clicked.connect(self.start_addendum)
-        self.retry_button = QPushButton("再送 Retry")
+        self.retry_button = QPushButton(self.tr("Retry"))
         self.retry_button.clicked.connect(self.retry_failed)
         for b in (self.sign_button, self.addendum_button, self.retry_button):
             buttons.addWidget(b)
@@ -207,7 +209,7 @@ class ReportPanel(QWidget):
                 try:
                     return self.store.load_path(info.path)
                 except ReportError as exc:
-                    self.status(str(exc))
+                    self.status(error_text(exc, study_uid=study_uid))
         return None
 
     def _set_report(self, report: Report) -> None:
@@ -227,7 +229,7 @@ class ReportPanel(QWidget):
         if report is None or tid == report.template.id:
             return
         if report.is_signed or report.fields or report.nodules or report.overrides:
-            self.status("the template can only be changed on an empty draft")
+            self.status(self.tr("The template can only be changed on an empty draft."))
             self.template_box.setCurrentIndex(max(0, self.template_box.findData(report.template.id)))
             return
         self.store.delete(report.report_id)
@@ -239,7 +241,7 @@ class ReportPanel(QWidget):
         try:
             self.session.set_language(self.language_box.itemData(index))
         except ReportError as exc:
-            self.status(str(exc))
+            self.status(error_text(exc))
 
     # -- measurement to nodule ------------------------------------------------------------
     def add_nodule_from_measurement(self) -> None:
@@ -247,10 +249,10 @@ class ReportPanel(QWidget):
         win = self.window_
         volume = win.volume
         if self.session is None or volume is None:
-            self.status("open a study first")
+            self.status(self.tr("Open a study first."))
             return
         if self.report.is_signed:
-            self.status("the report is signed; start an addendum to add a nodule")
+            self.status(self.tr("The report is signed: start an addendum to add a nodule."))
             return
         lengths = win.measured_lengths()
         try:
@@ -263,14 +265,15 @@ class ReportPanel(QWidget):
             finding = finding_from_lengths(pick, volume, short)
             index = self.session.add_nodule(finding)
         except ReportError as exc:
-            self.status(str(exc))
+            self.status(error_text(exc))
             return
         self._used_lengths.update(m.id for m in (pick.long, pick.short) if m is not None)
         self.editor.select_nodule(index)
-        self.status(f"nodule {index + 1}: {finding.long_mm} × {finding.short_mm} mm on image {finding.sop_uid}")
+        self.status(self.tr("Nodule {0}: {1} × {2} mm on image {3}").format(
+            index + 1, finding.long_mm, finding.short_mm, finding.sop_uid))
 
     def ask_short_axis(self, long_mm: float) -> float | None:
-        value, ok = QInputDialog.getDouble(self, "Yomi", "短径 Short axis (mm)", round(long_mm / 2, 1), 0.1,
+        value, ok = QInputDialog.getDouble(self, "Yomi", self.tr("Short axis (mm)"), round(long_mm / 2, 1), 0.1,
                                            round(long_mm, 1), 1)
         return value if ok else None
 
@@ -291,7 +294,7 @@ class ReportPanel(QWidget):
         self.preview.setHtml(render_html(report, report.language))  # render_html escapes every value
         self.preview.verticalScrollBar().setValue(bar)
         problems = [] if report.is_signed else report.problems()
-        self.problems_label.setText(("未入力 To do: " + "; ".join(problems)) if problems else "")
+        self.problems_label.setText((self.tr("To do: {0}").format("; ".join(problem_texts(problems)))) if problems else "")
         self.sign_button.setEnabled(not self._signing and (not report.is_signed or self._unqueued is not None))
         self.addendum_button.setEnabled(report.is_signed)
         critical_flag.show_notices(self)
@@ -301,7 +304,7 @@ class ReportPanel(QWidget):
     def ask_password(self) -> str | None:
         dlg = QInputDialog(self)
         dlg.setWindowTitle("Yomi")
-        dlg.setLabelText("署名のためパスワードを入力 / Password to sign")
+        dlg.setLabelText(self.tr("Your password, to sign"))
         dlg.setTextEchoMode(QLineEdit.Password)
         dlg.setObjectName("sign-password")
         self.password_dialog = dlg
@@ -326,10 +329,11 @@ class ReportPanel(QWidget):
                                         account_key=user.signing_key if user is not None else None,
                                         pkcs11_module=self.signing_settings().pkcs11_module)
         except ValueError as exc:
-            self.status(self.tr("the signing key of this account cannot be used: {0}").format(exc))
+            log.info("signing key unusable: %s", exc)
+            self.status(self.tr("The signing key of this account cannot be used. Ask IT."))
             return None
         if choice.kind is CertificateKind.NONE:
-            self.status(self.tr("no signing key is bound to your account: a report is signed only with your own "
+            self.status(self.tr("No signing key is bound to your account: a report is signed only with your own "
                                 "certificate. Ask IT to bind it (yomi user reset --signing-p12 / --signing-pkcs11)."))
             return None
         return choice
@@ -341,8 +345,7 @@ class ReportPanel(QWidget):
         if choice is None:
             return None
         if choice.needs_password:
-            prompt = self.tr("カードのPIN / Card PIN") if choice.is_card else \
-                self.tr("証明書のパスワード / Certificate password")
+            prompt = self.tr("Card PIN") if choice.is_card else self.tr("Certificate password")
             pw = ask_secret(self, prompt, "certificate-password")
             if pw is None:
                 return None
@@ -367,11 +370,11 @@ class ReportPanel(QWidget):
             self._queue(self._unqueued)
             return
         if report.is_signed:
-            self.status("already signed; use Addendum for a correction")
+            self.status(self.tr("Already signed: use Addendum for a correction."))
             return
         problems = report.problems()
         if problems:
-            self.status("not ready to sign: " + "; ".join(problems))
+            self.status(self.tr("Not ready to sign: {0}").format("; ".join(problem_texts(problems))))
             return
         win = self.window_
         choice = self._account_choice()
@@ -381,11 +384,11 @@ class ReportPanel(QWidget):
         if needs_reauthentication(win.session):
             password = self.ask_password()
             if password is None:
-                self.status("signing cancelled")
+                self.status(self.tr("Signing cancelled"))
                 return
         cert = self.certificate(choice)
         if cert is None:
-            self.status("signing cancelled")
+            self.status(self.tr("Signing cancelled"))
             return
         self._set_signing(True)
         volume = win.volume
@@ -400,7 +403,7 @@ class ReportPanel(QWidget):
         self.editor.setEnabled(not busy)
         self.sign_button.setEnabled(not busy)
         if busy:
-            self.state_label.setText("署名中 Signing…")
+            self.state_label.setText(self.tr("Signing…"))
         else:
             self._render()
 
@@ -409,10 +412,10 @@ class ReportPanel(QWidget):
 
         self._set_signing(False)
         if isinstance(exc, (SessionError, ReportError)):
-            self.status(f"not signed: {exc}")
+            self.status(self.tr("Not signed: {0}").format(error_text(exc)))
         else:
             log.error("signing report failed unexpectedly (%s)", type(exc).__name__)
-            self.status(f"not signed: unexpected error ({type(exc).__name__})")
+            self.status(self.tr("Not signed: {0}").format(error_text(exc)))
 
     def _signed(self, outcome: "_SignOutcome") -> None:
         self._set_signing(False)
@@ -443,8 +446,8 @@ class ReportPanel(QWidget):
 
     def _not_queued(self, signed: SignedReport, exc: OutboxError) -> None:
         self._unqueued = signed
-        self.status(f"signed outputs are in {signed.folder} but NOT queued for sending: {exc}. "
-                    "Press Sign to queue them again.")
+        self.status(self.tr("The signed outputs are in {0} but NOT queued for sending: {1} "
+                            "Press Sign to queue them again.").format(signed.folder, error_text(exc)))
         self._render()
 
     def _queued(self, signed: SignedReport) -> None:
@@ -462,7 +465,7 @@ class ReportPanel(QWidget):
         if signed.report.critical is not None:
             self.critical_notices.queue(rid, signed.report.identity.study_uid, signed.sr_sop_uid,
                                         signed.report.critical)
-        self.status(f"signed and queued: SR {signed.sr_sop_uid}, PDF {signed.encapsulated_sop_uid}")
+        self.status(self.tr("Signed and queued: SR {0}, PDF {1}").format(signed.sr_sop_uid, signed.encapsulated_sop_uid))
         self.signedReport.emit(rid)
         self._render()
 
@@ -471,12 +474,12 @@ class ReportPanel(QWidget):
         if report is None or not report.is_signed:
             return
         self._set_report(report.addendum())
-        self.status(f"addendum to report {report.report_id}")
+        self.status(self.tr("Addendum to report {0}").format(report.report_id))
 
     def retry_failed(self) -> None:
         if self.report is not None:
             n = self.delivery_tracker.retry_failed(self.report.report_id)
-            self.status(f"{n} item(s) queued again")
+            self.status(self.tr("{0} item(s) queued again").format(n))
 
     # -- delivery status ---------------------------------------------------------------------
     def delivery(self, report_id: str) -> ReportDelivery:
@@ -486,22 +489,17 @@ class ReportPanel(QWidget):
         if isinstance(event, DeliveryChanged):
             self._show_state()
         elif isinstance(event, StudyCompleted):
-            self.status(self.tr("report {0}: study completed at the centre").format(event.report_id))
+            self.status(self.tr("Report {0}: study completed at the centre").format(event.report_id))
         elif isinstance(event, SignedOutputsInconsistent):
-            self.status(self.tr("report {0}: signed outputs NOT sent, please check: {1}")
-                        .format(event.report_id, event.reason))
+            log.info("signed outputs of report %s inconsistent: %s", event.report_id, event.reason)
+            self.status(self.tr("Report {0}: signed outputs NOT sent, please check them.")
+                        .format(event.report_id))
         elif isinstance(event, CompletionFailed):
-            reason = event.error.reason if isinstance(event.error, CentreError) else type(event.error).__name__
-            self.status(self.tr("report {0}: delivered, but the study could not be marked completed: {1}")
-                        .format(event.report_id, reason))
+            self.status(self.tr("Report {0}: delivered, but the study could not be marked completed: {1}")
+                        .format(event.report_id, error_text(event.error)))
 
-    @staticmethod
-    def _state_text(d: ReportDelivery) -> str:
-        if d.state is DeliveryState.FAILED:
-            return f"failed: {d.reason}"
-        if d.state is DeliveryState.RETRYING:
-            return f"queued (retrying: {d.reason})"
-        return d.state.value
+    def _state_text(self, d: ReportDelivery) -> str:
+        return delivery_text(d)
 
     def _show_state(self) -> None:
         report = self.report
@@ -509,16 +507,17 @@ class ReportPanel(QWidget):
             return
         mine = self.delivery(report.report_id)
         if report.is_signed:
-            st = self._state_text(mine) if mine.state is not DeliveryState.NOT_QUEUED else "not in the outbox"
-            self.state_label.setText(f"署名済み Signed {report.signature.signed_at} — {st}")
+            st = self._state_text(mine) if mine.state is not DeliveryState.NOT_QUEUED else \
+                self.tr("not in the outbox")
+            self.state_label.setText(self.tr("Signed {0} — {1}").format(report.signature.signed_at, st))
         elif self._unqueued is not None:
-            self.state_label.setText("署名処理中: 送信キュー未登録 / outputs written, not queued")
+            self.state_label.setText(self.tr("Signed outputs written, not queued for sending"))
         else:
-            kind = "追記 Addendum draft" if report.predecessor else "下書き Draft"
-            self.state_label.setText(f"{kind} (autosaved) — report {report.report_id}")
+            kind = self.tr("Addendum draft") if report.predecessor else self.tr("Draft")
+            self.state_label.setText(self.tr("{0} (autosaved) — report {1}").format(kind, report.report_id))
         others = [f"{rid[:8]}: {self._state_text(self.delivery(rid))}"
                   for rid in self.delivery_tracker.reports() if rid != report.report_id]
-        self.outbox_label.setText(("Outbox — " + " | ".join(others)) if others else "")
+        self.outbox_label.setText(self.tr("Outbox — {0}").format(" | ".join(others)) if others else "")
         self.retry_button.setEnabled(mine.state is DeliveryState.FAILED)
 
     # -- messages and teardown ---------------------------------------------------------------
@@ -602,7 +601,7 @@ SignJob = _SignJob   # the comparison window's final report signs the same way
 def install_report_panel(window: Any) -> ReportPanel:
     """Add the report dock and its keys to the reading window (called from MainWindow.__init__)."""
     panel = ReportPanel(window)
-    dock = QDockWidget("読影レポート Report", window)
+    dock = QDockWidget(QCoreApplication.translate("ReportPanel", "Report"), window)
     dock.setObjectName("report")
     dock.setWidget(panel)
     dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)

@@ -19,12 +19,26 @@ from app.reading.worklist_filter import WorklistFilter, count_items, modalities_
 from app.windows.worklist_filter_bar import WorklistFilterBar, WorklistFilterProxy
 from common.dicom_dates import format_da
 from common.person_name import display_name
-from worklist.centre import Priority, WorkItem
+from worklist.centre import Priority, Status, WorkItem
 
 from .worklist_clock import WorklistClock
 
-COLUMNS = ("Priority", "Status", "Patient", "ID", "Study date", "Arrived", "Description", "Modality",
-           "Body part", "Images", "Role", "Due", "Time left")
+_C = "WorklistPanel"
+COLUMNS = (QT_TRANSLATE_NOOP("WorklistPanel", "Priority"), QT_TRANSLATE_NOOP("WorklistPanel", "Status"),
+           QT_TRANSLATE_NOOP("WorklistPanel", "Patient"), QT_TRANSLATE_NOOP("WorklistPanel", "ID"),
+           QT_TRANSLATE_NOOP("WorklistPanel", "Study date"), QT_TRANSLATE_NOOP("WorklistPanel", "Arrived"),
+           QT_TRANSLATE_NOOP("WorklistPanel", "Description"), QT_TRANSLATE_NOOP("WorklistPanel", "Modality"),
+           QT_TRANSLATE_NOOP("WorklistPanel", "Body part"), QT_TRANSLATE_NOOP("WorklistPanel", "Images"),
+           QT_TRANSLATE_NOOP("WorklistPanel", "Role"), QT_TRANSLATE_NOOP("WorklistPanel", "Due"),
+           QT_TRANSLATE_NOOP("WorklistPanel", "Time left"))
+_PRIORITY = {Priority.STAT: QT_TRANSLATE_NOOP("WorklistPanel", "STAT"),
+             Priority.HIGH: QT_TRANSLATE_NOOP("WorklistPanel", "HIGH"),
+             Priority.ROUTINE: QT_TRANSLATE_NOOP("WorklistPanel", "ROUTINE"),
+             Priority.LOW: QT_TRANSLATE_NOOP("WorklistPanel", "LOW")}
+_STATUS = {Status.SCHEDULED: QT_TRANSLATE_NOOP("WorklistPanel", "SCHEDULED"),
+           Status.IN_PROGRESS: QT_TRANSLATE_NOOP("WorklistPanel", "IN PROGRESS"),
+           Status.COMPLETED: QT_TRANSLATE_NOOP("WorklistPanel", "COMPLETED"),
+           Status.CANCELED: QT_TRANSLATE_NOOP("WorklistPanel", "CANCELED")}
 SORT_ROLE = Qt.UserRole + 1
 PRIORITY_COLUMN, IMAGES_COLUMN = 0, 9
 DUE_COLUMN, LEFT_COLUMN = 11, 12
@@ -32,7 +46,9 @@ CLOCK_TICK_MS = 60_000  # the time left is shown to the minute
 
 
 def _row(item: WorkItem) -> tuple[str, ...]:
-    return (item.priority.name, item.status.value, display_name(item.patient_name), item.patient_id,
+    tr = QCoreApplication.translate
+    return (tr(_C, _PRIORITY[item.priority]), tr(_C, _STATUS[item.status]), display_name(item.patient_name),
+            item.patient_id,
             format_da(item.study_date), item.arrived.replace("T", " "), item.study_description,
             "/".join(item.modalities), item.body_part, str(item.number_of_images), role_text(item))
 
@@ -80,7 +96,7 @@ class WorklistModel(QAbstractTableModel):
 
     def headerData(self, section, orientation, role=Qt.DisplayRole):  # noqa: N802
         if orientation == Qt.Horizontal and role == Qt.DisplayRole:
-            return QCoreApplication.translate("WorklistPanel", COLUMNS[section])
+            return QCoreApplication.translate(_C, COLUMNS[section])
         return None
 
     def data(self, index: QModelIndex, role=Qt.DisplayRole):

@@ -307,7 +307,7 @@ def test_wrong_password_leaves_the_draft_unsigned_and_editable(qtbot, windows, d
 
     answer_password(qtbot, panel, PASSWORD + "-wrong")
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
-    qtbot.waitUntil(lambda: "not signed" in win.status_label.text(), timeout=30000)
+    qtbot.waitUntil(lambda: "not signed" in win.status_label.text().lower(), timeout=30000)
     assert not report.is_signed and outbox.status(report.report_id) == []
     assert panel.editor.isEnabled() and panel.sign_button.isEnabled()
 

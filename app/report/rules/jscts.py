@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..errors import RuleInputError
+from ..messages import Message, msg
+from ..messages import MsgId as M
 from .nodule import NoduleFacts, NoduleKind, NoduleStatus
 
 __all__ = [
@@ -51,7 +53,7 @@ JUDGEMENT_LABELS: dict[Judgement, dict[str, str]] = {
     Judgement.ANNUAL: {"ja": "12か月後にCT再検査", "en": "CT again in 12 months"},
     Judgement.REFER_IF_NECESSARY: {"ja": "新規結節（4 mm以上、肺癌を否定できない）：必要に応じて要精検",
                                    "en": "New nodule >= 4 mm, cancer not excludable: refer for work-up if judged necessary"},
-    Judgement.REFER: {"ja": "要精検（精密検査医療機関へ紹介）", "en": "Refer for work-up (要精検)"},
+    Judgement.REFER: {"ja": "要精検（精密検査医療機関へ紹介）", "en": "Refer for work-up at a diagnostic centre"},
 }
 
 FOLLOW_UP_MONTHS: dict[Judgement, int | None] = {
@@ -65,13 +67,13 @@ FOLLOW_UP_MONTHS: dict[Judgement, int | None] = {
 @dataclass(frozen=True)
 class NoduleJudgement:
     judgement: Judgement
-    basis: str
+    basis: Message
 
 
 @dataclass(frozen=True)
 class ExamJudgement:
     judgement: Judgement
-    basis: str
+    basis: Message
     follow_up_months: int | None
 
 
@@ -83,22 +85,22 @@ def is_growth(prior_mean_mm: Decimal, current_mean_mm: Decimal) -> bool:
 def screening_judgement(n: NoduleFacts) -> NoduleJudgement:
     """The screening-site (検診機関) judgement for one nodule, any type; size = total mean."""
     if n.strongly_suspicious:
-        return NoduleJudgement(Judgement.REFER, "strongly suspicious of cancer, any size -> 要精検 [S1] (5th ed.)")
+        return NoduleJudgement(Judgement.REFER, msg(M.JSCTS_STRONGLY_SUSPICIOUS))
     if n.mean_mm >= REFER_MM:
-        return NoduleJudgement(Judgement.REFER, "mean diameter >= 6 mm -> 要精検 [J2][J4]")
+        return NoduleJudgement(Judgement.REFER, msg(M.JSCTS_MEAN_AT_LEAST_6))
     if n.status is NoduleStatus.NEW and n.mean_mm >= NEW_NODULE_MM and n.cancer_not_excludable:
         return NoduleJudgement(Judgement.REFER_IF_NECESSARY,
-                               "new nodule >= 4 mm, cancer not excludable -> refer if judged necessary [J2]")
-    return NoduleJudgement(Judgement.ANNUAL, "mean diameter < 6 mm -> CT again in 12 months [J2]")
+                               msg(M.JSCTS_NEW_AT_LEAST_4))
+    return NoduleJudgement(Judgement.ANNUAL, msg(M.JSCTS_MEAN_BELOW_6))
 
 
 def exam_judgement(nodules: list[NoduleJudgement]) -> ExamJudgement:
     """The exam's judgement: that of its most urgent nodule."""
     if not nodules:
-        return ExamJudgement(Judgement.NO_NODULE, "no nodule", FOLLOW_UP_MONTHS[Judgement.NO_NODULE])
+        return ExamJudgement(Judgement.NO_NODULE, msg(M.JSCTS_NO_NODULE), FOLLOW_UP_MONTHS[Judgement.NO_NODULE])
     worst_index = max(range(len(nodules)), key=lambda i: _ORDER.index(nodules[i].judgement))
     worst = nodules[worst_index]
-    return ExamJudgement(worst.judgement, f"most urgent finding: nodule {worst_index + 1} ({worst.basis})",
+    return ExamJudgement(worst.judgement, msg(M.JSCTS_MOST_URGENT, n=worst_index + 1, basis=worst.basis),
                          FOLLOW_UP_MONTHS[worst.judgement])
 
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..errors import RuleInputError
+from ..messages import KIND_WORDS, STATUS_WORDS, Message, msg
+from ..messages import MsgId as M
 from .nodule import NoduleFacts, NoduleKind, NoduleStatus
 
 __all__ = [
@@ -45,10 +47,10 @@ class _Row:
     total: tuple[Decimal, Decimal]
     solid: tuple[Decimal, Decimal] | None
     category: str
-    basis: str
+    basis: Message
 
 
-def _r(kind: NoduleKind, statuses: str, total: tuple, solid: tuple | None, cat: str, basis: str) -> _Row:
+def _r(kind: NoduleKind, statuses: str, total: tuple, solid: tuple | None, cat: str, basis: Message) -> _Row:
     sts = frozenset(NoduleStatus(s) for s in statuses.split())
     conv = lambda rng: (Decimal(str(rng[0])), rng[1] if isinstance(rng[1], Decimal) else Decimal(str(rng[1])))  # noqa: E731
     return _Row(kind, sts, conv(total), conv(solid) if solid else None, cat, basis)
@@ -57,50 +59,50 @@ def _r(kind: NoduleKind, statuses: str, total: tuple, solid: tuple | None, cat: 
 S, P, G = NoduleKind.SOLID, NoduleKind.PART_SOLID, NoduleKind.GROUND_GLASS
 # The category table [L1], one row per printed cell fragment.
 TABLE: tuple[_Row, ...] = (
-    _r(S, "baseline", (0, 6), None, "2", "solid, baseline < 6 mm [L1]"),
-    _r(S, "baseline", (6, 8), None, "3", "solid, baseline >= 6 to < 8 mm [L1]"),
-    _r(S, "baseline", (8, 15), None, "4A", "solid, baseline >= 8 to < 15 mm [L1]"),
-    _r(S, "baseline", (15, INF), None, "4B", "solid, baseline >= 15 mm [L1]"),
-    _r(S, "new", (0, 4), None, "2", "solid, new < 4 mm [L1]"),
-    _r(S, "new", (4, 6), None, "3", "solid, new 4 to < 6 mm [L1]"),
-    _r(S, "new", (6, 8), None, "4A", "solid, new 6 to < 8 mm [L1]"),
-    _r(S, "new", (8, INF), None, "4B", "solid, new >= 8 mm [L1]"),
-    _r(S, "growing", (0, 8), None, "4A", "solid, growing < 8 mm [L1]"),
-    _r(S, "growing", (8, INF), None, "4B", "solid, growing >= 8 mm [L1]"),
-    _r(P, "baseline", (0, 6), ANY, "2", "part-solid, total < 6 mm at baseline [L1]"),
-    _r(P, "baseline", (6, INF), (0, 6), "3", "part-solid, total >= 6 mm with solid < 6 mm at baseline [L1]"),
-    _r(P, "baseline", (6, INF), (6, 8), "4A", "part-solid, solid >= 6 to < 8 mm at baseline [L1]"),
-    _r(P, "baseline", (6, INF), (8, INF), "4B", "part-solid, solid >= 8 mm at baseline [L1]"),
-    _r(P, "new", (0, 6), ANY, "3", "part-solid, new, total < 6 mm [L1]"),
-    _r(P, "new", (6, INF), (0, 4), "4A", "part-solid, new solid component < 4 mm [L1]"),
-    _r(P, "new", (6, INF), (4, INF), "4B", "part-solid, new solid component >= 4 mm [L1]"),
-    _r(P, "growing", ANY, (0, 4), "4A", "part-solid, growing solid component < 4 mm [L1]"),
-    _r(P, "growing", ANY, (4, INF), "4B", "part-solid, growing solid component >= 4 mm [L1]"),
+    _r(S, "baseline", (0, 6), None, "2", msg(M.LR_SOLID_BASELINE_LT6)),
+    _r(S, "baseline", (6, 8), None, "3", msg(M.LR_SOLID_BASELINE_6_8)),
+    _r(S, "baseline", (8, 15), None, "4A", msg(M.LR_SOLID_BASELINE_8_15)),
+    _r(S, "baseline", (15, INF), None, "4B", msg(M.LR_SOLID_BASELINE_GE15)),
+    _r(S, "new", (0, 4), None, "2", msg(M.LR_SOLID_NEW_LT4)),
+    _r(S, "new", (4, 6), None, "3", msg(M.LR_SOLID_NEW_4_6)),
+    _r(S, "new", (6, 8), None, "4A", msg(M.LR_SOLID_NEW_6_8)),
+    _r(S, "new", (8, INF), None, "4B", msg(M.LR_SOLID_NEW_GE8)),
+    _r(S, "growing", (0, 8), None, "4A", msg(M.LR_SOLID_GROWING_LT8)),
+    _r(S, "growing", (8, INF), None, "4B", msg(M.LR_SOLID_GROWING_GE8)),
+    _r(P, "baseline", (0, 6), ANY, "2", msg(M.LR_PART_BASELINE_LT6)),
+    _r(P, "baseline", (6, INF), (0, 6), "3", msg(M.LR_PART_BASELINE_SOLID_LT6)),
+    _r(P, "baseline", (6, INF), (6, 8), "4A", msg(M.LR_PART_BASELINE_SOLID_6_8)),
+    _r(P, "baseline", (6, INF), (8, INF), "4B", msg(M.LR_PART_BASELINE_SOLID_GE8)),
+    _r(P, "new", (0, 6), ANY, "3", msg(M.LR_PART_NEW_LT6)),
+    _r(P, "new", (6, INF), (0, 4), "4A", msg(M.LR_PART_NEW_SOLID_LT4)),
+    _r(P, "new", (6, INF), (4, INF), "4B", msg(M.LR_PART_NEW_SOLID_GE4)),
+    _r(P, "growing", ANY, (0, 4), "4A", msg(M.LR_PART_GROWING_SOLID_LT4)),
+    _r(P, "growing", ANY, (4, INF), "4B", msg(M.LR_PART_GROWING_SOLID_GE4)),
     # "< 30 baseline/new/growing" [L1]; a stable GGN < 30 mm falls under the same size row.
-    _r(G, "baseline new growing stable", (0, 30), None, "2", "non-solid, < 30 mm [L1]"),
-    _r(G, "stable", (30, INF), None, "2", "non-solid, >= 30 mm stable or slowly growing [L1]"),
-    _r(G, "baseline new", (30, INF), None, "3", "non-solid, >= 30 mm baseline or new [L1]"),
+    _r(G, "baseline new growing stable", (0, 30), None, "2", msg(M.LR_GGN_LT30)),
+    _r(G, "stable", (30, INF), None, "2", msg(M.LR_GGN_GE30_STABLE)),
+    _r(G, "baseline new", (30, INF), None, "3", msg(M.LR_GGN_GE30_BASELINE_NEW)),
 )
 
 # Stepped management for a nodule unchanged at its follow-up CT [L1][L3]: the category it was
 # given then -> the category now. v1.1's "any 3/4 unchanged 3 months -> 2" is deliberately absent.
-STEPPED: dict[str, tuple[str, str]] = {
-    "3": ("2", "category 3 stable or smaller at the 6-month CT -> 2 [L1][L3]"),
-    "4A": ("3", "category 4A stable or smaller at the 3-month CT -> 3 [L1][L3]"),
-    "2": ("2", "category 2 nodule unchanged stays 2 (12-month LDCT) [L1]"),
+STEPPED: dict[str, tuple[str, Message]] = {
+    "3": ("2", msg(M.LR_STEP_3)),
+    "4A": ("3", msg(M.LR_STEP_4A)),
+    "2": ("2", msg(M.LR_STEP_2)),
 }
 
 
 @dataclass(frozen=True)
 class NoduleCategory:
     category: str | None
-    basis: str
+    basis: Message
 
 
 @dataclass(frozen=True)
 class ExamCategory:
     category: str | None  # "4A", "2S" (S modifier appended), or None when the reader must choose
-    basis: str
+    basis: Message
 
 
 @dataclass(frozen=True)
@@ -139,47 +141,55 @@ def is_growth(prior_mean_mm: Decimal, current_mean_mm: Decimal) -> bool:
 def categorise_nodule(n: NoduleFacts) -> NoduleCategory:
     """The Lung-RADS v2022 category of one nodule, before exam-level modifiers (0, S)."""
     if n.kind is NoduleKind.PART_SOLID and n.solid_mean_mm is None:
-        raise RuleInputError("part-solid nodule needs the size of its solid component")
+        raise RuleInputError("part-solid nodule needs the size of its solid component",
+                             message=msg(M.PART_SOLID_NEEDS_SOLID))
     if n.kind is NoduleKind.PART_SOLID and n.solid_mean_mm > n.mean_mm:
-        raise RuleInputError("solid component larger than the whole part-solid nodule")
+        raise RuleInputError("solid component larger than the whole part-solid nodule",
+                             message=msg(M.SOLID_LARGER_THAN_NODULE))
     if n.benign_calcification_or_fat:
-        return NoduleCategory("1", "complete, central, popcorn or concentric calcification, or fat [L1]")
+        return NoduleCategory("1", msg(M.LR_BENIGN_CALCIFICATION))
     status = n.status
     if status is NoduleStatus.GROWING:
         if n.prior_mean_mm is None:
-            raise RuleInputError("growing nodule needs the prior size")
+            raise RuleInputError("growing nodule needs the prior size", message=msg(M.GROWING_NEEDS_PRIOR))
         if n.kind is not NoduleKind.PART_SOLID and not is_growth(n.prior_mean_mm, n.mean_mm):
             status = NoduleStatus.STABLE
-            note = f"increase {n.mean_mm - n.prior_mean_mm} mm is not growth (> 1.5 mm) [L2]; "
+            increase = n.mean_mm - n.prior_mean_mm
+            note = lambda basis: msg(M.LR_NOT_GROWTH, mm=increase, basis=basis)  # noqa: E731
         else:
-            note = ""
+            note = _as_is
     else:
-        note = ""
+        note = _as_is
     if (n.juxtapleural_benign_features and n.kind is NoduleKind.SOLID
             and status in (NoduleStatus.BASELINE, NoduleStatus.NEW) and n.mean_mm < JUXTAPLEURAL_LIMIT_MM):
-        return _with_4x(n, NoduleCategory("2", "juxtapleural solid nodule with benign features < 10 mm, baseline or new [L1]"))
+        return _with_4x(n, NoduleCategory("2", msg(M.LR_JUXTAPLEURAL)))
     if n.proven_benign and n.prior_lungrads == "4B":
-        return NoduleCategory("2", "category 4B proven benign -> 2 [L1]")
+        return NoduleCategory("2", msg(M.LR_PROVEN_BENIGN))
     if status is NoduleStatus.STABLE and n.kind is not NoduleKind.GROUND_GLASS:
         if n.prior_lungrads is None:
-            return NoduleCategory(None, note + "stable nodule: the category given at the prior CT is needed (stepped management)")
+            return NoduleCategory(None, note(msg(M.LR_STABLE_NEEDS_PRIOR)))
         step = STEPPED.get(n.prior_lungrads)
         if step is None:
-            return NoduleCategory(None, note + f"stable nodule with prior category {n.prior_lungrads}: no published step; reader decides")
-        return _with_4x(n, NoduleCategory(step[0], note + step[1]))
+            return NoduleCategory(None, note(msg(M.LR_STABLE_NO_STEP, prior=n.prior_lungrads)))
+        return _with_4x(n, NoduleCategory(step[0], note(step[1])))
     for row in TABLE:
         if row.kind is not n.kind or status not in row.statuses or not _in(n.mean_mm, row.total):
             continue
         if row.solid is not None and not _in(n.solid_mean_mm, row.solid):
             continue
-        return _with_4x(n, NoduleCategory(row.category, note + row.basis))
-    return NoduleCategory(None, note + f"no Lung-RADS v2022 row for a {status.value} {n.kind.value} nodule of {n.mean_mm} mm; reader decides")
+        return _with_4x(n, NoduleCategory(row.category, note(row.basis)))
+    return NoduleCategory(None, note(msg(M.LR_NO_ROW, status=STATUS_WORDS[status.value], kind=KIND_WORDS[n.kind.value],
+                                         mm=n.mean_mm)))
+
+
+def _as_is(basis: Message) -> Message:
+    return basis
 
 
 def _with_4x(n: NoduleFacts, result: NoduleCategory) -> NoduleCategory:
     # 4X: category 3 or 4 with additional features that raise the suspicion of malignancy [L1].
     if n.suspicious_features and result.category in ("3", "4A", "4B"):
-        return NoduleCategory("4X", f"{result.basis}; category {result.category} with additional suspicious features -> 4X [L1]")
+        return NoduleCategory("4X", msg(M.LR_4X, basis=result.basis, category=result.category))
     return result
 
 
@@ -188,15 +198,15 @@ def categorise_exam(nodules: list[NoduleCategory], *, incomplete: bool = False,
     """The exam's category: 0 if incomplete, 1 without nodules, else its most suspicious nodule [L4]."""
     suffix = "S" if significant_other else ""
     if incomplete:
-        return ExamCategory("0" + suffix, "prior CT being located, lungs not evaluable, or suspected infection/inflammation [L1]")
+        return ExamCategory("0" + suffix, msg(M.LR_INCOMPLETE))
     if not nodules:
-        return ExamCategory("1" + suffix, "no lung nodules [L1]")
+        return ExamCategory("1" + suffix, msg(M.LR_NO_NODULES))
     undecided = [i + 1 for i, c in enumerate(nodules) if c.category is None]
     if undecided:
-        return ExamCategory(None, "nodule(s) " + ", ".join(map(str, undecided)) + " need the reader's category")
+        return ExamCategory(None, msg(M.NODULES_NEED_CATEGORY, numbers=", ".join(map(str, undecided))))
     worst_index = max(range(len(nodules)), key=lambda i: _RANK[nodules[i].category])
     worst = nodules[worst_index]
-    return ExamCategory(worst.category + suffix, f"most suspicious finding: nodule {worst_index + 1} ({worst.basis}) [L4]")
+    return ExamCategory(worst.category + suffix, msg(M.LR_MOST_SUSPICIOUS, n=worst_index + 1, basis=worst.basis))
 
 
 def management(category: str) -> Management:

@@ -1,0 +1,982 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ja_JP" sourcelanguage="en">
+<context>
+    <name>ErrorText</name>
+    <message>
+        <source>The reading centre did not answer in time.</source>
+        <translation>読影センターから時間内に応答がありません。</translation>
+    </message>
+    <message>
+        <source>The reading centre cannot be reached. Check the network.</source>
+        <translation>読影センターに接続できません。ネットワークを確認してください。</translation>
+    </message>
+    <message>
+        <source>The reading centre&apos;s certificate could not be verified: the connection was refused for safety.</source>
+        <translation>読影センターの証明書を検証できません。安全のため接続を拒否しました。</translation>
+    </message>
+    <message>
+        <source>The reading centre refused the user name, password or sign-in (it may have expired).</source>
+        <translation>読影センターがユーザー名・パスワードまたはサインインを拒否しました（期限切れの可能性があります）。</translation>
+    </message>
+    <message>
+        <source>The reading centre does not allow this: the study is not assigned to you.</source>
+        <translation>読影センターがこの操作を許可していません。この検査はあなたに割り当てられていません。</translation>
+    </message>
+    <message>
+        <source>The reading centre does not have this study (or it was removed).</source>
+        <translation>読影センターにこの検査がありません（削除された可能性があります）。</translation>
+    </message>
+    <message>
+        <source>The reading centre had an internal error. Try again later.</source>
+        <translation>読影センターで内部エラーが発生しました。しばらくしてから再試行してください。</translation>
+    </message>
+    <message>
+        <source>The reading centre did not store the report.</source>
+        <translation>読影センターがレポートを保存しませんでした。</translation>
+    </message>
+    <message>
+        <source>The reading centre sent more data than the station accepts.</source>
+        <translation>読影センターから受け入れ上限を超えるデータが送られました。</translation>
+    </message>
+    <message>
+        <source>The reading centre sent data that is not valid DICOM.</source>
+        <translation>読影センターから正しくないDICOMデータが送られました。</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>取り消しました。</translation>
+    </message>
+    <message>
+        <source>The reading centre could not do this.</source>
+        <translation>読影センターでこの処理を実行できませんでした。</translation>
+    </message>
+    <message>
+        <source>The images are compressed in a format this station cannot decode.</source>
+        <translation>画像がこの端末で展開できない形式で圧縮されています。</translation>
+    </message>
+    <message>
+        <source>The series is too large to show on this station.</source>
+        <translation>シリーズが大きすぎて、この端末では表示できません。</translation>
+    </message>
+    <message>
+        <source>Loading cancelled</source>
+        <translation>読み込みを中止しました</translation>
+    </message>
+    <message>
+        <source>The images cannot be shown as a volume.</source>
+        <translation>画像をボリュームとして表示できません。</translation>
+    </message>
+    <message>
+        <source>The study could not be loaded (unexpected error).</source>
+        <translation>検査を読み込めませんでした（予期しないエラー）。</translation>
+    </message>
+    <message>
+        <source>Your signing certificate has expired: nothing was signed.</source>
+        <translation>署名用証明書の有効期限が切れています。署名は行われていません。</translation>
+    </message>
+    <message>
+        <source>Your signing certificate is not valid yet: nothing was signed.</source>
+        <translation>署名用証明書はまだ有効期間前です。署名は行われていません。</translation>
+    </message>
+    <message>
+        <source>Your signing certificate has been revoked: nothing was signed.</source>
+        <translation>署名用証明書は失効しています。署名は行われていません。</translation>
+    </message>
+    <message>
+        <source>Your certificate may not be used for signatures: nothing was signed.</source>
+        <translation>この証明書は署名に使用できません。署名は行われていません。</translation>
+    </message>
+    <message>
+        <source>The revocation of your certificate could not be checked: nothing was signed.</source>
+        <translation>証明書の失効状況を確認できません。署名は行われていません。</translation>
+    </message>
+    <message>
+        <source>Your certificate may not sign now: nothing was signed.</source>
+        <translation>現在この証明書では署名できません。署名は行われていません。</translation>
+    </message>
+    <message>
+        <source>No signing key is bound to your account: nothing was signed. Ask IT.</source>
+        <translation>アカウントに署名鍵が登録されていません。署名は行われていません。情報システム担当者に連絡してください。</translation>
+    </message>
+    <message>
+        <source>The signing key could not be opened (wrong password or PIN, or the card refused).</source>
+        <translation>署名鍵を開けません（パスワードまたはPINの誤り、またはカードが拒否しました）。</translation>
+    </message>
+    <message>
+        <source>The timestamp authority did not answer properly: nothing was signed.</source>
+        <translation>タイムスタンプ局から正しい応答がありません。署名は行われていません。</translation>
+    </message>
+    <message>
+        <source>A digital signature does not verify: the signed content changed.</source>
+        <translation>電子署名の検証に失敗しました。署名された内容が変更されています。</translation>
+    </message>
+    <message>
+        <source>The DICOM signature could not be made.</source>
+        <translation>DICOM署名を作成できませんでした。</translation>
+    </message>
+    <message>
+        <source>The report could not be signed.</source>
+        <translation>レポートに署名できませんでした。</translation>
+    </message>
+    <message>
+        <source>The report template cannot be used.</source>
+        <translation>レポート様式を使用できません。</translation>
+    </message>
+    <message>
+        <source>These measurements cannot be classified as given (check the axes).</source>
+        <translation>この計測値では判定できません（長径・短径を確認してください）。</translation>
+    </message>
+    <message>
+        <source>This value does not fit the report field.</source>
+        <translation>この値はレポート項目に入力できません。</translation>
+    </message>
+    <message>
+        <source>The report is signed: start an addendum to change it.</source>
+        <translation>署名済みのレポートです。変更するには追記を作成してください。</translation>
+    </message>
+    <message>
+        <source>The report is not ready to sign: fill in the fields still to do.</source>
+        <translation>まだ署名できません。未入力の項目を入力してください。</translation>
+    </message>
+    <message>
+        <source>The draft could not be saved or read back.</source>
+        <translation>下書きを保存または読み込みできませんでした。</translation>
+    </message>
+    <message>
+        <source>The report could not be printed to PDF.</source>
+        <translation>レポートをPDFに出力できませんでした。</translation>
+    </message>
+    <message>
+        <source>The DICOM report could not be built.</source>
+        <translation>DICOMレポートを作成できませんでした。</translation>
+    </message>
+    <message>
+        <source>The report&apos;s identifier is not valid.</source>
+        <translation>レポートの識別子が正しくありません。</translation>
+    </message>
+    <message>
+        <source>The report could not be processed.</source>
+        <translation>レポートを処理できませんでした。</translation>
+    </message>
+    <message>
+        <source>Sign-in cancelled.</source>
+        <translation>サインインを取り消しました。</translation>
+    </message>
+    <message>
+        <source>The sign-in in the web browser took too long.</source>
+        <translation>ウェブブラウザーでのサインインが時間切れになりました。</translation>
+    </message>
+    <message>
+        <source>The sign-in service cannot be reached.</source>
+        <translation>認証サービスに接続できません。</translation>
+    </message>
+    <message>
+        <source>The sign-in service refused the sign-in.</source>
+        <translation>認証サービスがサインインを拒否しました。</translation>
+    </message>
+    <message>
+        <source>The sign-in service signed in another person than this account&apos;s reader.</source>
+        <translation>認証サービスでサインインしたのは、このアカウントの読影医とは別の人物です。</translation>
+    </message>
+    <message>
+        <source>IT has not bound a sign-in identity to this account. Ask IT.</source>
+        <translation>このアカウントにサインイン用の識別情報が登録されていません。情報システム担当者に連絡してください。</translation>
+    </message>
+    <message>
+        <source>The sign-in at the reading centre has ended: sign in again.</source>
+        <translation>読影センターへのサインインが終了しました。もう一度サインインしてください。</translation>
+    </message>
+    <message>
+        <source>The sign-in at the reading centre failed.</source>
+        <translation>読影センターへのサインインに失敗しました。</translation>
+    </message>
+    <message>
+        <source>The user ID or password is wrong.</source>
+        <translation>ユーザーIDまたはパスワードが正しくありません。</translation>
+    </message>
+    <message>
+        <source>The station is locked: unlock it first.</source>
+        <translation>端末がロックされています。先にロックを解除してください。</translation>
+    </message>
+    <message>
+        <source>You are logged out: log in again.</source>
+        <translation>ログアウトしています。もう一度ログインしてください。</translation>
+    </message>
+    <message>
+        <source>The account store failed its signature check. Nobody can log in until IT restores it.</source>
+        <translation>アカウント情報の署名検証に失敗しました。情報システム担当者が復旧するまで誰もログインできません。</translation>
+    </message>
+    <message>
+        <source>This station has not been set up by IT yet.</source>
+        <translation>この端末は情報システム担当者による初期設定がまだ済んでいません。</translation>
+    </message>
+    <message>
+        <source>The login could not be completed.</source>
+        <translation>ログインを完了できませんでした。</translation>
+    </message>
+    <message>
+        <source>The station is locked: nothing can be queued for sending.</source>
+        <translation>端末がロックされているため、送信待ちに登録できません。</translation>
+    </message>
+    <message>
+        <source>The report could not be queued for sending.</source>
+        <translation>レポートを送信待ちに登録できませんでした。</translation>
+    </message>
+    <message>
+        <source>The study cache is locked by another Yomi.</source>
+        <translation>検査キャッシュは別のYomiが使用中です。</translation>
+    </message>
+    <message>
+        <source>The study cache could not be used.</source>
+        <translation>検査キャッシュを使用できませんでした。</translation>
+    </message>
+    <message>
+        <source>The station is locked: your files cannot be opened now.</source>
+        <translation>端末がロックされているため、ファイルを開けません。</translation>
+    </message>
+    <message>
+        <source>A file was not sealed for you or has been altered.</source>
+        <translation>ファイルがあなた用に暗号化されていないか、改変されています。</translation>
+    </message>
+    <message>
+        <source>A sealed file could not be read or written.</source>
+        <translation>暗号化ファイルを読み書きできませんでした。</translation>
+    </message>
+    <message>
+        <source>The configuration is not valid.</source>
+        <translation>設定が正しくありません。</translation>
+    </message>
+    <message>
+        <source>Unexpected error; the details are in the station&apos;s log.</source>
+        <translation>予期しないエラーが発生しました。詳細は端末のログにあります。</translation>
+    </message>
+    <message>
+        <source>{0} (study {1})</source>
+        <translation>{0}（検査 {1}）</translation>
+    </message>
+    <message>
+        <source>{0} ({1})</source>
+        <translation>{0}（{1}）</translation>
+    </message>
+    <message>
+        <source>outside the volume</source>
+        <translation>ボリュームの範囲外</translation>
+    </message>
+    <message>
+        <source>a blank gap filler: slices are missing here</source>
+        <translation>欠損部の空白スライス（この位置のスライスがありません）</translation>
+    </message>
+    <message>
+        <source>an interpolated slice, not an acquired one</source>
+        <translation>補間スライス（撮像されたものではありません）</translation>
+    </message>
+</context>
+<context>
+    <name>Language</name>
+    <message>
+        <source>en</source>
+        <translation>ja</translation>
+    </message>
+</context>
+<context>
+    <name>LockGuard</name>
+    <message>
+        <source>Yomi — locked</source>
+        <translation>Yomi — ロック中</translation>
+    </message>
+    <message>
+        <source>Wrong password.</source>
+        <translation>パスワードが正しくありません。</translation>
+    </message>
+    <message>
+        <source>Enter the one-time code from your authenticator app too.</source>
+        <translation>認証アプリのワンタイムコードも入力してください。</translation>
+    </message>
+</context>
+<context>
+    <name>LockWidget</name>
+    <message>
+        <source>Yomi is locked</source>
+        <translation>Yomi はロックされています</translation>
+    </message>
+    <message>
+        <source>Images and patient data are hidden.
+Enter the password of {user} to unlock.</source>
+        <translation>画像と患者情報は非表示になっています。
+ロックを解除するには {user} のパスワードを入力してください。</translation>
+    </message>
+    <message>
+        <source>One-time code from your authenticator app (or a recovery code):</source>
+        <translation>認証アプリのワンタイムコード（またはリカバリーコード）:</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>ロック解除</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>ログアウト</translation>
+    </message>
+</context>
+<context>
+    <name>LoginDialog</name>
+    <message>
+        <source>Too many failed attempts. Try again in 1 minute.</source>
+        <translation>失敗回数が上限に達しました。1分後に再試行してください。</translation>
+    </message>
+    <message>
+        <source>Too many failed attempts. Try again in {n} minutes.</source>
+        <translation>失敗回数が上限に達しました。{n}分後に再試行してください。</translation>
+    </message>
+    <message>
+        <source>The one-time code is wrong.</source>
+        <translation>ワンタイムコードが正しくありません。</translation>
+    </message>
+    <message>
+        <source>The one-time code has expired. Enter the code the app shows now.</source>
+        <translation>ワンタイムコードの有効期限が切れています。アプリに表示されている現在のコードを入力してください。</translation>
+    </message>
+    <message>
+        <source>This one-time code was already used. Wait for the next code.</source>
+        <translation>このワンタイムコードは使用済みです。次のコードが表示されるまでお待ちください。</translation>
+    </message>
+    <message>
+        <source>This recovery code was already used.</source>
+        <translation>このリカバリーコードは使用済みです。</translation>
+    </message>
+    <message>
+        <source>The authenticator set up on this station does not match the one IT enrolled. Ask IT to reset your account.</source>
+        <translation>この端末の認証アプリ設定が、情報システム担当者の登録内容と一致しません。アカウントの再設定を依頼してください。</translation>
+    </message>
+    <message>
+        <source>The account store {path} failed its signature check: it may have been altered. Nobody can log in until IT restores it.</source>
+        <translation>アカウント情報 {path} の署名検証に失敗しました。改変された可能性があります。情報システム担当者が復旧するまで誰もログインできません。</translation>
+    </message>
+    <message>
+        <source>Yomi — log in</source>
+        <translation>Yomi — ログイン</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>ログイン</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>キャンセル</translation>
+    </message>
+    <message>
+        <source>User ID</source>
+        <translation>ユーザーID</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>パスワード</translation>
+    </message>
+    <message>
+        <source>Set up your authenticator app: scan this QR code with it now. It is shown only this once; then enter the code the app shows.</source>
+        <translation>認証アプリを設定します。このQRコードをアプリで読み取ってください。表示されるのは今回限りです。読み取り後、アプリに表示されるコードを入力してください。</translation>
+    </message>
+    <message>
+        <source>Enter the 6-digit code from your authenticator app, or one of your recovery codes.</source>
+        <translation>認証アプリの6桁のコード、またはリカバリーコードのいずれかを入力してください。</translation>
+    </message>
+    <message>
+        <source>Code</source>
+        <translation>コード</translation>
+    </message>
+    <message>
+        <source>Your password was set by the administrator and must be changed now.
+At least {n} characters, mixing at least {k} of lower case, upper case, digits and symbols, not containing your user ID.</source>
+        <translation>パスワードは管理者が設定したものです。今すぐ変更してください。
+{n}文字以上で、英小文字・英大文字・数字・記号のうち{k}種類以上を含み、ユーザーIDを含まないもの。</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>新しいパスワード</translation>
+    </message>
+    <message>
+        <source>Repeat</source>
+        <translation>確認のため再入力</translation>
+    </message>
+    <message>
+        <source>Enter your user ID and password.</source>
+        <translation>ユーザーIDとパスワードを入力してください。</translation>
+    </message>
+    <message>
+        <source>The user ID or password is wrong.</source>
+        <translation>ユーザーIDまたはパスワードが正しくありません。</translation>
+    </message>
+    <message>
+        <source>This account may not open the reading window (no reader role). Ask IT.</source>
+        <translation>このアカウントでは読影画面を開けません（読影医の権限がありません）。情報システム担当者に連絡してください。</translation>
+    </message>
+    <message>
+        <source>Key: {key}</source>
+        <translation>キー: {key}</translation>
+    </message>
+    <message>
+        <source>Verify</source>
+        <translation>確認</translation>
+    </message>
+    <message>
+        <source>Enter the code from your authenticator app.</source>
+        <translation>認証アプリのコードを入力してください。</translation>
+    </message>
+    <message>
+        <source>Change password</source>
+        <translation>パスワードを変更</translation>
+    </message>
+    <message>
+        <source>The two new passwords differ.</source>
+        <translation>入力した2つの新しいパスワードが一致しません。</translation>
+    </message>
+    <message>
+        <source>The new password needs:</source>
+        <translation>新しいパスワードの条件:</translation>
+    </message>
+    <message>
+        <source>at least {n} characters</source>
+        <translation>{n}文字以上</translation>
+    </message>
+    <message>
+        <source>at least {k} of: lower case, upper case, digits, symbols</source>
+        <translation>英小文字・英大文字・数字・記号のうち{k}種類以上</translation>
+    </message>
+    <message>
+        <source>not containing your user ID</source>
+        <translation>ユーザーIDを含まないこと</translation>
+    </message>
+    <message>
+        <source>a password other than the current one</source>
+        <translation>現在のパスワードと異なること</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Yomi — {0} — {1}</source>
+        <translation>Yomi — {0} — {1}</translation>
+    </message>
+    <message>
+        <source>Worklist</source>
+        <translation>ワークリスト</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>キャンセル</translation>
+    </message>
+    <message>
+        <source>View</source>
+        <translation>表示</translation>
+    </message>
+    <message>
+        <source>Series</source>
+        <translation>シリーズ</translation>
+    </message>
+    <message>
+        <source>{0} ({1})</source>
+        <translation>{0} ({1})</translation>
+    </message>
+    <message>
+        <source>W/L</source>
+        <translation>ウィンドウ幅/レベル</translation>
+    </message>
+    <message>
+        <source>Pan</source>
+        <translation>移動</translation>
+    </message>
+    <message>
+        <source>Zoom</source>
+        <translation>拡大縮小</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>距離計測</translation>
+    </message>
+    <message>
+        <source>Ellipse</source>
+        <translation>楕円ROI</translation>
+    </message>
+    <message>
+        <source>Crosshair</source>
+        <translation>十字カーソル</translation>
+    </message>
+    <message>
+        <source>1 view (F1)</source>
+        <translation>1画面 (F1)</translation>
+    </message>
+    <message>
+        <source>MPR (F2)</source>
+        <translation>MPR (F2)</translation>
+    </message>
+    <message>
+        <source>Refresh worklist</source>
+        <translation>ワークリストを更新</translation>
+    </message>
+    <message>
+        <source>Give back study</source>
+        <translation>検査を返却</translation>
+    </message>
+    <message>
+        <source>Next study</source>
+        <translation>次の検査</translation>
+    </message>
+    <message>
+        <source>Opening study {0}…</source>
+        <translation>検査 {0} を開いています…</translation>
+    </message>
+    <message>
+        <source>Give this study back to the reading centre unread?</source>
+        <translation>この検査を未読影のまま読影センターに返却しますか？</translation>
+    </message>
+    <message>
+        <source>No other study on the worklist</source>
+        <translation>ワークリストに他の検査はありません</translation>
+    </message>
+    <message>
+        <source>Refreshing the worklist…</source>
+        <translation>ワークリストを更新しています…</translation>
+    </message>
+    <message>
+        <source>{0} studies assigned to {1}</source>
+        <translation>{1} に割り当てられた検査: {0}件</translation>
+    </message>
+    <message>
+        <source>Worklist unavailable: {0}</source>
+        <translation>ワークリストを取得できません: {0}</translation>
+    </message>
+    <message>
+        <source>Worklist refresh cancelled</source>
+        <translation>ワークリストの更新を中止しました</translation>
+    </message>
+    <message>
+        <source>Cannot open study: {0}</source>
+        <translation>検査を開けません: {0}</translation>
+    </message>
+    <message>
+        <source>Study {0} given back</source>
+        <translation>検査 {0} を返却しました</translation>
+    </message>
+    <message>
+        <source>Cannot give the study back: {0}</source>
+        <translation>検査を返却できません: {0}</translation>
+    </message>
+    <message>
+        <source>Loading study {0}…</source>
+        <translation>検査 {0} を読み込んでいます…</translation>
+    </message>
+    <message>
+        <source>Loading cancelled</source>
+        <translation>読み込みを中止しました</translation>
+    </message>
+    <message>
+        <source>Study {0}: {1} slices on screen, more arriving…</source>
+        <translation>検査 {0}: {1} スライスを表示中、受信を継続しています…</translation>
+    </message>
+    <message>
+        <source>Se {0} {1} ({2} images)</source>
+        <translation>Se {0} {1}（{2} 画像）</translation>
+    </message>
+    <message>
+        <source>Study {0}: series {1}, {2} slices</source>
+        <translation>検査 {0}: シリーズ {1}、{2} スライス</translation>
+    </message>
+    <message>
+        <source>{0} file(s) skipped: </source>
+        <translation>{0} 個のファイルを除外しました: </translation>
+    </message>
+    <message>
+        <source>{0} — no value: {1}</source>
+        <translation>{0} — 値なし: {1}</translation>
+    </message>
+    <message>
+        <source>Image {0} is not in the series on screen</source>
+        <translation>画像 {0} は表示中のシリーズにありません</translation>
+    </message>
+</context>
+<context>
+    <name>OidcWaitDialog</name>
+    <message>
+        <source>Sign in at {0} in your web browser…</source>
+        <translation>ウェブブラウザーで {0} にサインインしてください…</translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>取り消しています…</translation>
+    </message>
+    <message>
+        <source>No web browser could be opened. Open this address to sign in:
+{0}</source>
+        <translation>ウェブブラウザーを開けませんでした。次のアドレスを開いてサインインしてください:
+{0}</translation>
+    </message>
+</context>
+<context>
+    <name>ReportEditor</name>
+    <message>
+        <source>Nothing to undo</source>
+        <translation>元に戻す操作はありません</translation>
+    </message>
+    <message>
+        <source>Nothing to redo</source>
+        <translation>やり直す操作はありません</translation>
+    </message>
+    <message>
+        <source>A nodule needs both axes</source>
+        <translation>結節には長径と短径の両方が必要です</translation>
+    </message>
+    <message>
+        <source>An override needs its reason</source>
+        <translation>判定を変更するには理由が必要です</translation>
+    </message>
+    <message>
+        <source>No single option matches “{0}”</source>
+        <translation>「{0}」に一致する選択肢が1つに絞れません</translation>
+    </message>
+    <message>
+        <source>A number ≥ 0</source>
+        <translation>0以上の数値を入力してください</translation>
+    </message>
+</context>
+<context>
+    <name>ReportPanel</name>
+    <message>
+        <source>not queued</source>
+        <translation>未登録</translation>
+    </message>
+    <message>
+        <source>queued</source>
+        <translation>送信待ち</translation>
+    </message>
+    <message>
+        <source>queued (retrying)</source>
+        <translation>送信待ち（再試行中）</translation>
+    </message>
+    <message>
+        <source>sending</source>
+        <translation>送信中</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>送信済み</translation>
+    </message>
+    <message>
+        <source>sending failed</source>
+        <translation>送信失敗</translation>
+    </message>
+    <message>
+        <source>Japanese</source>
+        <translation>日本語</translation>
+    </message>
+    <message>
+        <source>English</source>
+        <translation>英語</translation>
+    </message>
+    <message>
+        <source>Language of the report (the screen&apos;s language is a setting of its own)</source>
+        <translation>レポートの言語（画面表示の言語とは別に設定します）</translation>
+    </message>
+    <message>
+        <source>Sign (Ctrl+Shift+S)</source>
+        <translation>署名 (Ctrl+Shift+S)</translation>
+    </message>
+    <message>
+        <source>Addendum</source>
+        <translation>追記</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>再送</translation>
+    </message>
+    <message>
+        <source>The template can only be changed on an empty draft.</source>
+        <translation>様式は空の下書きでのみ変更できます。</translation>
+    </message>
+    <message>
+        <source>Open a study first.</source>
+        <translation>先に検査を開いてください。</translation>
+    </message>
+    <message>
+        <source>The report is signed: start an addendum to add a nodule.</source>
+        <translation>署名済みのレポートです。結節を追加するには追記を作成してください。</translation>
+    </message>
+    <message>
+        <source>Nodule {0}: {1} × {2} mm on image {3}</source>
+        <translation>結節{0}: {1} × {2} mm（画像 {3}）</translation>
+    </message>
+    <message>
+        <source>Short axis (mm)</source>
+        <translation>短径 (mm)</translation>
+    </message>
+    <message>
+        <source>To do: {0}</source>
+        <translation>未入力: {0}</translation>
+    </message>
+    <message>
+        <source>Your password, to sign</source>
+        <translation>署名のためパスワードを入力してください</translation>
+    </message>
+    <message>
+        <source>The signing key of this account cannot be used. Ask IT.</source>
+        <translation>このアカウントの署名鍵は使用できません。情報システム担当者に連絡してください。</translation>
+    </message>
+    <message>
+        <source>No signing key is bound to your account: a report is signed only with your own certificate. Ask IT to bind it (yomi user reset --signing-p12 / --signing-pkcs11).</source>
+        <translation>アカウントに署名鍵が登録されていません。レポートは本人の証明書でのみ署名できます。情報システム担当者に登録を依頼してください（yomi user reset --signing-p12 / --signing-pkcs11）。</translation>
+    </message>
+    <message>
+        <source>Card PIN</source>
+        <translation>カードのPIN</translation>
+    </message>
+    <message>
+        <source>Certificate password</source>
+        <translation>証明書のパスワード</translation>
+    </message>
+    <message>
+        <source>Already signed: use Addendum for a correction.</source>
+        <translation>署名済みです。修正は追記で行ってください。</translation>
+    </message>
+    <message>
+        <source>Not ready to sign: {0}</source>
+        <translation>まだ署名できません: {0}</translation>
+    </message>
+    <message>
+        <source>Signing cancelled</source>
+        <translation>署名を取り消しました</translation>
+    </message>
+    <message>
+        <source>Signing…</source>
+        <translation>署名中…</translation>
+    </message>
+    <message>
+        <source>Not signed: {0}</source>
+        <translation>署名されていません: {0}</translation>
+    </message>
+    <message>
+        <source>The signed outputs are in {0} but NOT queued for sending: {1} Press Sign to queue them again.</source>
+        <translation>署名済みの出力は {0} にありますが、送信待ちに登録されていません: {1} もう一度「署名」を押すと登録します。</translation>
+    </message>
+    <message>
+        <source>Signed and queued: SR {0}, PDF {1}</source>
+        <translation>署名し、送信待ちに登録しました: SR {0}、PDF {1}</translation>
+    </message>
+    <message>
+        <source>Addendum to report {0}</source>
+        <translation>レポート {0} への追記</translation>
+    </message>
+    <message>
+        <source>{0} item(s) queued again</source>
+        <translation>{0} 件を再び送信待ちに登録しました</translation>
+    </message>
+    <message>
+        <source>Report {0}: study completed at the centre</source>
+        <translation>レポート {0}: 読影センターで検査が完了しました</translation>
+    </message>
+    <message>
+        <source>Report {0}: signed outputs NOT sent, please check them.</source>
+        <translation>レポート {0}: 署名済みの出力が送信されていません。確認してください。</translation>
+    </message>
+    <message>
+        <source>Report {0}: delivered, but the study could not be marked completed: {1}</source>
+        <translation>レポート {0}: 送信しましたが、検査を完了にできませんでした: {1}</translation>
+    </message>
+    <message>
+        <source>not in the outbox</source>
+        <translation>送信待ちにありません</translation>
+    </message>
+    <message>
+        <source>Signed {0} — {1}</source>
+        <translation>署名済み {0} — {1}</translation>
+    </message>
+    <message>
+        <source>Signed outputs written, not queued for sending</source>
+        <translation>署名済みの出力を書き出しました（送信待ちには未登録）</translation>
+    </message>
+    <message>
+        <source>Addendum draft</source>
+        <translation>追記の下書き</translation>
+    </message>
+    <message>
+        <source>Draft</source>
+        <translation>下書き</translation>
+    </message>
+    <message>
+        <source>{0} (autosaved) — report {1}</source>
+        <translation>{0}（自動保存済み）— レポート {1}</translation>
+    </message>
+    <message>
+        <source>Outbox — {0}</source>
+        <translation>送信待ち — {0}</translation>
+    </message>
+    <message>
+        <source>Report</source>
+        <translation>読影レポート</translation>
+    </message>
+    <message>
+        <source>Measurement to nodule</source>
+        <translation>計測を結節として登録</translation>
+    </message>
+    <message>
+        <source>Sign report</source>
+        <translation>レポートに署名</translation>
+    </message>
+    <message>
+        <source>Undo report change</source>
+        <translation>レポートの変更を元に戻す</translation>
+    </message>
+    <message>
+        <source>Redo report change</source>
+        <translation>レポートの変更をやり直す</translation>
+    </message>
+    <message>
+        <source>Go to the report editor</source>
+        <translation>レポート入力へ移動</translation>
+    </message>
+</context>
+<context>
+    <name>Shell</name>
+    <message>
+        <source>Password for {0} at {1}:</source>
+        <translation>{1} での {0} のパスワード:</translation>
+    </message>
+    <message>
+        <source>real chest CT (TCIA Lung-PET-CT-Dx, CC BY 4.0); synthetic chest phantom</source>
+        <translation>実際の胸部CT（TCIA Lung-PET-CT-Dx、CC BY 4.0）、合成胸部ファントム</translation>
+    </message>
+    <message>
+        <source>sample CT not found (../shared/data): showing a synthetic chest phantom instead</source>
+        <translation>サンプルCTが見つかりません（../shared/data）。代わりに合成胸部ファントムを表示します</translation>
+    </message>
+    <message>
+        <source>Demo centre: {0} — demo reader &apos;{1}&apos; / {2}</source>
+        <translation>デモ読影センター: {0} — デモ読影医「{1}」/ {2}</translation>
+    </message>
+    <message>
+        <source>Connected to {0}</source>
+        <translation>{0} に接続しました</translation>
+    </message>
+    <message>
+        <source>{0} configured value(s) replaced by your account&apos;s binding (see the log)</source>
+        <translation>設定値 {0} 件をアカウントの登録内容で置き換えました（詳細はログ）</translation>
+    </message>
+    <message>
+        <source>Lock screen (Ctrl+Shift+L)</source>
+        <translation>画面ロック (Ctrl+Shift+L)</translation>
+    </message>
+    <message>
+        <source>Session</source>
+        <translation>セッション</translation>
+    </message>
+</context>
+<context>
+    <name>ViewLabels</name>
+    <message>
+        <source>Lung</source>
+        <translation>肺野</translation>
+    </message>
+    <message>
+        <source>Mediastinum</source>
+        <translation>縦隔</translation>
+    </message>
+    <message>
+        <source>Bone</source>
+        <translation>骨</translation>
+    </message>
+    <message>
+        <source>Brain</source>
+        <translation>脳</translation>
+    </message>
+    <message>
+        <source>Abdomen</source>
+        <translation>腹部</translation>
+    </message>
+    <message>
+        <source>retrieving</source>
+        <translation>受信中</translation>
+    </message>
+    <message>
+        <source>building volume</source>
+        <translation>ボリューム作成中</translation>
+    </message>
+</context>
+<context>
+    <name>WorklistPanel</name>
+    <message>
+        <source>Priority</source>
+        <translation>優先度</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状態</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>患者</translation>
+    </message>
+    <message>
+        <source>ID</source>
+        <translation>患者ID</translation>
+    </message>
+    <message>
+        <source>Study date</source>
+        <translation>検査日</translation>
+    </message>
+    <message>
+        <source>Arrived</source>
+        <translation>到着</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>検査内容</translation>
+    </message>
+    <message>
+        <source>Modality</source>
+        <translation>モダリティ</translation>
+    </message>
+    <message>
+        <source>Body part</source>
+        <translation>部位</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>画像数</translation>
+    </message>
+    <message>
+        <source>STAT</source>
+        <translation>至急</translation>
+    </message>
+    <message>
+        <source>HIGH</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <source>ROUTINE</source>
+        <translation>通常</translation>
+    </message>
+    <message>
+        <source>LOW</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>SCHEDULED</source>
+        <translation>未読影</translation>
+    </message>
+    <message>
+        <source>IN PROGRESS</source>
+        <translation>読影中</translation>
+    </message>
+    <message>
+        <source>COMPLETED</source>
+        <translation>完了</translation>
+    </message>
+    <message>
+        <source>CANCELED</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Filter (name, ID, description)…</source>
+        <translation>絞り込み（氏名、ID、検査内容）…</translation>
+    </message>
+</context>
+</TS>

@@ -32,7 +32,16 @@ class Jobs:
 
     def run(self, fn: Callable[[], T], *, done: Callable[[T], None] | None = None,
             failed: Callable[[Exception], None] | None = None) -> Future:
-        """Run `fn` on a worker; then `done(result)` or `failed(exception)` through `post`."""
+        """Run `fn` on a worker; then `done(result)` or `failed(exception)` through `post`.
+
+        Once closed (the window closed, the reading ended) nothing runs: a timer that fires
+        during the teardown gets a cancelled Future, not an exception in the event loop."""
+        if self._closed:
+            log.debug("background job %s not run: the reading has ended", getattr(fn, "__name__", "?"))
+            late: Future = Future()
+            late.cancel()
+            return late
+
         def task() -> Any:
             try:
                 result = fn()

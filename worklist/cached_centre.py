@@ -1,7 +1,8 @@
 """A centre seen through the reader's encrypted study cache, with background prefetch.
 
 `CachingCentre` wraps a DICOMweb centre: retrieving a study yields what the cache holds
-first (decrypted, no network), then asks the server only for the rest; every instance that
+first (decrypted, no network; a prefetched study's plan, kept in memory, first of all), then
+asks the server only for the rest; every instance that
 arrives is stored encrypted (worklist/cache.py). `prefetch(study_uids)` fills the cache for
 the next studies of the worklist in one background thread, so opening them is local.
 A study's cache is purged once its report has been delivered (`release(completed=True)`)
@@ -36,6 +37,9 @@ class CachingCentre:
         self._wanted: list[str] = []      # studies asked for and not yet fully fetched
         self._paused = False
         self._wanted_lock = threading.Lock()
+        # study -> its instances' metadata (HEADER_TAGS) seen while prefetching; memory only, and
+        # dropped with the study's cache and at lock: it holds the patient's identity
+        self._plans: dict[str, list[pydicom.Dataset]] = {}
 
     def worklist(self) -> list[WorkItem]:
         return self.inner.worklist()
@@ -45,6 +49,7 @@ class CachingCentre:
 
     def release(self, item: WorkItem, *, completed: bool) -> None:
         self.inner.release(item, completed=completed)
+        self._plans.pop(item.study_uid, None)
         if not self.cache.locked:
             self.cache.purge_study(item.study_uid)
 
@@ -60,6 +65,17 @@ class CachingCentre:
     def retrieve(self, study_uid: str, progress: Progress | None = None, *,
                  on_plan: PlanListener | None = None) -> Iterator[pydicom.Dataset]:
         cached = self.cache.sop_uids(study_uid)
+        plan = self._plans.get(study_uid)
+        if plan is not None:
+            # Prefetched: its plan is here too, so the loader fills the volume in place from the
+            # first cached instance on (nearest the middle first), where it held them all until
+            # the centre had answered the plan again (0.6-1.4 s to the first slice of a 64-slice
+            # study instead of under 0.5 s: bench/rhythm.py).
+            if on_plan is not None:
+                on_plan(plan)
+            on_plan = None  # the centre's own plan, asked below, would start the fill again
+            rank = {str(m.get("SOPInstanceUID", "")): n for n, m in enumerate(plan)}
+            cached = sorted(cached, key=lambda s: rank.get(s, len(rank)))
         for sop in cached:
             data = self.cache.get(study_uid, sop)
             if data is None:  # rejected (tampered or another key): fetched again below
@@ -91,7 +107,12 @@ class CachingCentre:
                 return
             have = set(self.cache.sop_uids(uid))
             try:
-                for got in self.inner.retrieve_raw(uid, lambda _d, _t: not stop.is_set(), have=have):
+                def planned(metas: list[pydicom.Dataset], uid: str = uid) -> None:
+                    if not stop.is_set():
+                        self._plans[uid] = metas
+
+                for got in self.inner.retrieve_raw(uid, lambda _d, _t: not stop.is_set(), have=have,
+                                                   on_plan=planned):
                     if stop.is_set():
                         return
                     self.cache.put(uid, got.planned.sop_uid, got.data)
@@ -115,6 +136,7 @@ class CachingCentre:
         with self._wanted_lock:
             self._paused = True
         self.stop_prefetch()
+        self._plans.clear()
 
     def resume_prefetch(self) -> None:
         with self._wanted_lock:
@@ -129,6 +151,7 @@ class CachingCentre:
 
     def close(self) -> None:
         self.stop_prefetch()
+        self._plans.clear()
         close = getattr(self.inner, "close", None)
         if close:
             close()

@@ -7,6 +7,11 @@ translates (context "Keymap"). The order here is the order in the menus.
 
 Layouts were on F1/F2: F1 is the shortcut sheet now, layouts are Ctrl+1 (one view) and
 Ctrl+2 (MPR), Ctrl+3 and up left for hanging-protocol layouts.
+
+Sign and next is Ctrl+Shift+Return: Return is the "done" key of a dictation-era station, the
+Ctrl+Shift family is the report's (Ctrl+Shift+S signs), and a chord with Ctrl cannot be typed
+into a report field by mistake (plain or Shift+Return is a line break in free text, and
+Ctrl+Return alone is too close to it). Previous study is Ctrl+Shift+P, beside Next (N).
 """
 from __future__ import annotations
 
@@ -67,6 +72,7 @@ DEFAULTS: tuple[ActionSpec, ...] = (
     _a("file.close", F, _T("Keymap", "Close Yomi"), "Ctrl+Q"),
 
     _a("study.next", S, _T("Keymap", "Next study"), "Ctrl+Shift+N"),
+    _a("study.previous", S, _T("Keymap", "Previous study"), "Ctrl+Shift+P"),
     _a("study.give_back", S, _T("Keymap", "Give back study"), "Ctrl+Shift+G"),
     _a("study.cancel_load", S, _T("Keymap", "Cancel loading")),
     _a("study.comparison", S, _T("Keymap", "Comparison reading (double reading's judge)"), "Ctrl+Shift+J"),
@@ -114,6 +120,7 @@ DEFAULTS: tuple[ActionSpec, ...] = (
 
     _a("report.nodule_from_measurement", R, _T("Keymap", "Measurement to nodule"), "Ctrl+M"),
     _a("report.sign", R, _T("Keymap", "Sign report"), "Ctrl+Shift+S"),
+    _a("report.sign_and_next", R, _T("Keymap", "Sign report and open the next study"), "Ctrl+Shift+Return"),
     _a("report.flag_critical", R, _T("Keymap", "Flag a critical result"), "Ctrl+Shift+U"),
     _a("report.compare_with_prior", R, _T("Keymap", "Compare the measured nodule with the prior"), "Ctrl+Shift+C"),
     _a("report.key_image", R, _T("Keymap", "Mark key image"), "K", context=IMG),

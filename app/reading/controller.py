@@ -41,7 +41,7 @@ from app.reading.events import (
     WorklistUpdated,
 )
 from app.reading.jobs import Jobs, Post
-from app.reading.worklist_diff import diff, next_after
+from app.reading.worklist_diff import diff, next_after, previous_before
 from app.report.sealed_files import KeysUnavailable, Purpose, ReaderSecret
 from worklist.centre import Centre, CentreError, Forbidden, WorkItem
 
@@ -320,6 +320,9 @@ class ReadingController:
 
     def next_item(self) -> WorkItem | None:
         return next_after(self.items, self.current.study_uid if self.current else None)
+
+    def previous_item(self) -> WorkItem | None:
+        return previous_before(self.items, self.current.study_uid if self.current else None)
 
     def give_back(self) -> None:
         """Return the study being read to the centre unread (UPS: CANCELED; local: scheduled)."""

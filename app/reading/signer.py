@@ -1,6 +1,7 @@
 """Who signs, and with which key: one path for the reading window and `yomi report export`.
 
-The reader re-authenticates for every signature (`Session.reauthenticate`); the signer's
+The reader re-authenticates for every signature (`Session.reauthenticate`), except within the
+grace after a typed one (app/reading/sign_grace.py: minutes, ended by any lock); the signer's
 name and ID are the logged-in account's (IT-bound DICOM name and user ID), never typed in;
 the key is the one `certificates.choose_certificate` took from the account; an account with
 no key bound signs nothing (`NoSigningKey`), so a VERIFIED SR always carries a DICOM
@@ -30,8 +31,20 @@ def needs_reauthentication(session: Any) -> bool:
 
 
 def authenticate_signer(session: Any, reader: str, organisation: str, password: str | None, *,
-                        report_id: str) -> Signer:
-    """The signer of `report_id`; raises app.session.SessionError on a wrong password."""
+                        report_id: str, within_grace: bool = False) -> Signer:
+    """The signer of `report_id`; raises app.session.SessionError on a wrong password.
+    `within_grace`: the reader typed the password for a signature moments ago
+    (app/reading/sign_grace.py), so the active, unlocked session is not asked again."""
+    if within_grace and session is not None:
+        from app.session.errors import NotLoggedIn, SessionLocked
+
+        if session.user is None:
+            raise NotLoggedIn("no reader is logged in")
+        if session.is_locked():
+            raise SessionLocked("the session is locked")
+        log.info("report %s signed within the re-authentication grace", report_id)
+        user = session.user
+        return Signer(user.dicom_name, user.user_id, organisation, qualification_of_roles(user.roles))
     if session is None:
         audit.security_alert(reader, audit.C.USE_OF_RESTRICTED_FUNCTION, f"report:{report_id}",
                              "report signed without re-authentication: no reader session")
@@ -45,7 +58,7 @@ def authenticate_signer(session: Any, reader: str, organisation: str, password: 
 def sign_as_reader(session: Any, reader: str, password: str | None, report: Any, *, choice: CertificateChoice,
                    settings: SigningSettings, out_dir: Path, study_on_screen: str | None = None,
                    render_pdf: Callable[[str, str], bytes] | None = None, audit_log: Any = None,
-                   secret: Any = None, final: Any = None, reading_role: str = "") -> Any:
+                   secret: Any = None, final: Any = None, reading_role: str = "", within_grace: bool = False) -> Any:
     """Re-authenticate, open the account's key, sign `report` into `out_dir` (app.report.signing),
     audit the outcome; returns the SignedReport. Raises SessionError (password refused) or
     ReportError (key or report refused), both audited."""
@@ -58,7 +71,8 @@ def sign_as_reader(session: Any, reader: str, password: str | None, report: Any,
         if choice.kind is CertificateKind.NONE:
             raise NoSigningKey(f"no signing key is bound to account {who}: a report is signed only with the "
                                "reader's own certificate (IT: yomi user reset/add --signing-p12 or --signing-pkcs11)")
-        signer = authenticate_signer(session, reader, settings.organisation, password, report_id=report.report_id)
+        signer = authenticate_signer(session, reader, settings.organisation, password, report_id=report.report_id,
+                                     within_grace=within_grace)
         key = choice.open_key()
         kw = {"render_pdf": render_pdf} if render_pdf is not None else {}
         if secret is not None:  # app.report.sealed_files.ReaderSecret: the outputs are sealed for the reader

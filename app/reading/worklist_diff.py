@@ -34,3 +34,16 @@ def next_after(items: Sequence[WorkItem], study_uid: str | None) -> WorkItem | N
         if item.study_uid != study_uid:
             return item
     return None
+
+
+def previous_before(items: Sequence[WorkItem], study_uid: str | None) -> WorkItem | None:
+    """The study read before `study_uid`: the one above it in worklist order, wrapping round
+    (next_after backwards, so Next then Previous comes back); the last of the list when
+    `study_uid` is not (or no longer) on it."""
+    ordered = sorted(items, key=WorkItem.sort_key)
+    uids = [i.study_uid for i in ordered]
+    start = uids.index(study_uid) if study_uid in uids else len(ordered)
+    for item in ordered[:start][::-1] + ordered[start:][::-1]:
+        if item.study_uid != study_uid:
+            return item
+    return None

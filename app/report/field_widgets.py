@@ -173,6 +173,7 @@ class ChoiceBinding(Binding):
         box.setCompleter(completer)
         box.activated.connect(lambda i: self.commit(box.itemData(i)))
         box.lineEdit().returnPressed.connect(self._typed)
+        box.lineEdit().textEdited.connect(self._normal_macro)
         completer.activated.connect(lambda _text: self._typed())
         # The combo, not its line edit, holds the focus, and the line edit's editingFinished
         # did not fire on Tab while the completer popup was open: watch the combo's focus-out.
@@ -186,6 +187,12 @@ class ChoiceBinding(Binding):
     def _left(self) -> None:
         self.box.completer().popup().hide()
         self._typed()
+
+    def _normal_macro(self, text: str) -> None:
+        """'.nl' then a space, as in free text: the normal report (the model fills it)."""
+        if text.endswith((" ", "\u3000")) and text.strip() == ".nl" and not self.updating:
+            self.commit(".nl")
+            self.box.completer().popup().hide()  # the label shown now is the model's choice, not a search
 
     def _typed(self) -> None:
         if self.updating:

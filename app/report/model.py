@@ -30,6 +30,7 @@ __all__ = ["ReportState", "SignatureRecord", "Predecessor", "Report", "FORMAT"]
 
 log = logging.getLogger(__name__)
 FORMAT = 1  # version of the draft JSON layout
+NORMAL_MACRO = ".nl"  # the normal-report macro word (app/report/templates.expand_macros)
 
 
 class ReportState(str, enum.Enum):
@@ -172,11 +173,25 @@ class Report:
         self._touch()
 
     def set_field(self, field_id: str, value: Any) -> None:
-        """Set a report field; text with macros enabled is expanded ('.nl' -> normal text)."""
+        """Set a report field; text with macros enabled is expanded ('.nl' -> normal text).
+        '.nl' is the normal report too: typed alone in a choice, or in a macro text, the
+        template's normal choices fill the fields still empty (never one the reader set)."""
         self._require_draft()
         f = self.template.field(field_id)
-        self._fields_set(field_id, self._coerce(f, value))
+        if f.type == "choice" and isinstance(value, str) and value.strip() == NORMAL_MACRO:
+            self._fill_normal(text=True)
+        else:
+            self._fields_set(field_id, self._coerce(f, value))
+            if f.macros and isinstance(value, str) and NORMAL_MACRO in value.split():
+                self._fill_normal(text=False)
         self._touch()
+
+    def _fill_normal(self, *, text: bool) -> None:
+        for fid, code in self.template.normal_choices.items():
+            self._fields.setdefault(fid, code)
+        target = self.template.normal_text_field
+        if text and target and target not in self._fields:
+            self._fields[target] = self.template.normal_text[self.language]
 
     def _fields_set(self, field_id: str, value: Any) -> None:
         if value is None or value == "":

@@ -82,6 +82,10 @@ class Template:
     sections: tuple[Section, ...]
     nodule_fields: tuple[Field, ...] = ()
     version_notes: tuple[str, ...] = field(default=())
+    # '.nl' in the first field gives the normal report: these choices (field -> option code),
+    # where still empty, and the normal text in `normal_text_field` (data: "normal_report")
+    normal_choices: dict[str, str] = field(default_factory=dict)
+    normal_text_field: str = ""
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -185,6 +189,7 @@ def parse_template(data: Any, source: str = "<template>") -> Template:
     schemes = data.get("schemes", [])
     if not isinstance(schemes, list) or not all(isinstance(s, str) for s in schemes):
         raise TemplateError(f"{source}: 'schemes' must be a list of scheme ids")
+    normal_choices, normal_text_field = _parse_normal_report(data.get("normal_report", {}), sections, source)
     return Template(
         id=tid,
         version=version,
@@ -196,7 +201,28 @@ def parse_template(data: Any, source: str = "<template>") -> Template:
         sections=tuple(sections),
         nodule_fields=nodule_fields,
         version_notes=tuple(str(n) for n in data.get("version_notes", [])),
+        normal_choices=normal_choices,
+        normal_text_field=normal_text_field,
     )
+
+
+def _parse_normal_report(raw: Any, sections: list[Section], source: str) -> tuple[dict[str, str], str]:
+    """`{"text_field": id, "choices": {field: code}}`: every id a field of the template, every
+    code one of that choice's options (a typo would fill nothing and stop no signature)."""
+    if not isinstance(raw, dict):
+        raise TemplateError(f"{source}: 'normal_report' must be an object")
+    by_id = {f.id: f for s in sections for f in s.fields}
+    text_field = raw.get("text_field", "")
+    if text_field and (text_field not in by_id or by_id[text_field].type not in ("text", "multiline")):
+        raise TemplateError(f"{source}: normal_report.text_field {text_field!r} is not a text field")
+    choices = raw.get("choices", {})
+    if not isinstance(choices, dict):
+        raise TemplateError(f"{source}: normal_report.choices must be an object")
+    for fid, code in choices.items():
+        f = by_id.get(fid)
+        if f is None or f.type != "choice" or f.option(code) is None:
+            raise TemplateError(f"{source}: normal_report.choices: {fid!r} has no option {code!r}")
+    return dict(choices), text_field
 
 
 def list_templates() -> list[Template]:

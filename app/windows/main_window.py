@@ -188,7 +188,12 @@ class MainWindow(QMainWindow):
         self.reading.give_back()
 
     def next_study(self) -> None:
-        item = self.reading.next_item()
+        self._go_to(self.reading.next_item())
+
+    def previous_study(self) -> None:
+        self._go_to(self.reading.previous_item())
+
+    def _go_to(self, item: WorkItem | None) -> None:
         if item is None:
             self.status(self.tr("No other study on the worklist"))
             return

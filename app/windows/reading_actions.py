@@ -45,6 +45,7 @@ def install_reading_actions(window: Any) -> WindowActions:
     bind("file.focus_worklist", lambda: window.worklist.table.setFocus())
     bind("file.close", window.close)
     bind("study.next", window.next_study)
+    bind("study.previous", window.previous_study)
     bind("study.give_back", window.give_back)
     bind("study.cancel_load", window.cancel_load)
     bind("view.layout_single", lambda: window.mpr.set_layout("axial"))

@@ -93,6 +93,7 @@ class ReportHost(Protocol):
     def measured_lengths(self) -> list: ...
     def jump_to_instance(self, sop_instance_uid: str) -> bool: ...
     def status(self, text: str) -> None: ...
+    def next_study(self) -> None: ...
 
 
 class ReportPanel(QWidget):
@@ -110,6 +111,10 @@ class ReportPanel(QWidget):
         self._unqueued: SignedReport | None = None
         self._signing = False
         self._item: Any = None              # the WorkItem of the study the report is for
+        from app.reading.sign_grace import DEFAULT_GRACE_S, SigningGrace
+        self.grace = SigningGrace(getattr(window, "sign_grace_s", DEFAULT_GRACE_S))
+        self._typed_cert: Any = None        # the key of the signature running, if its passwords were typed
+        self._then_next = False             # sign-and-next: open the next study once this one is queued
         self.delivery_tracker = window.reading.delivery
         self._subscription = window.reading.subscribe(self._on_event)
         self._build()
@@ -381,21 +386,36 @@ class ReportPanel(QWidget):
         if choice is None:
             return  # no usable key: said in the status bar, nothing asked
         password = None
-        if needs_reauthentication(win.session):
+        held = self.grace.certificate(win.session)  # within the grace: no password asked
+        if held is None and needs_reauthentication(win.session):
             password = self.ask_password()
             if password is None:
                 self.status(self.tr("Signing cancelled"))
                 return
-        cert = self.certificate(choice)
+        cert = held or self.certificate(choice)
         if cert is None:
             self.status(self.tr("Signing cancelled"))
             return
+        self._typed_cert = cert if held is None else None
         self._set_signing(True)
         volume = win.volume
         job = _SignJob(report, win.session, win.reader, self.signing_settings(), password, cert,
                        volume.identity.study_uid if volume is not None else "", win.gui_thread,
-                       self.delivery_tracker, reading_pdf_sent(win), reading_role_of_window(win))
+                       self.delivery_tracker, reading_pdf_sent(win), reading_role_of_window(win),
+                       within_grace=held is not None)
         win.reading.run(job.run, done=self._signed, failed=self._sign_failed)
+
+    def sign_and_next(self) -> None:
+        """Ctrl+Shift+Return: sign, and once the outbox holds the report open the next study.
+        A refused, failed or cancelled signature (or outputs not queued) stays on this study."""
+        report = self.report
+        if report is not None and report.is_signed and self._unqueued is None and not self._signing:
+            self.window_.next_study()  # signed and queued before: nothing left here
+            return
+        self._then_next = True
+        self.sign()
+        if not self._signing:  # nothing started: refused or cancelled, said in the status bar
+            self._then_next = False
 
     def _set_signing(self, busy: bool) -> None:
         """While a worker signs, the report is not to be edited (it turns SIGNED there)."""
@@ -410,6 +430,8 @@ class ReportPanel(QWidget):
     def _sign_failed(self, exc: Exception) -> None:
         from app.session import SessionError
 
+        self._then_next = False
+        self._typed_cert = None
         self._set_signing(False)
         if isinstance(exc, (SessionError, ReportError)):
             self.status(self.tr("Not signed: {0}").format(error_text(exc)))
@@ -418,6 +440,9 @@ class ReportPanel(QWidget):
             self.status(self.tr("Not signed: {0}").format(error_text(exc)))
 
     def _signed(self, outcome: "_SignOutcome") -> None:
+        if self._typed_cert is not None:  # the passwords were right: the grace starts now
+            self.grace.remember(self.window_.session, self._typed_cert)
+            self._typed_cert = None
         self._set_signing(False)
         if outcome.queue_error is not None:
             self._not_queued(outcome.signed, outcome.queue_error)
@@ -445,6 +470,7 @@ class ReportPanel(QWidget):
                                  done=done, failed=failed)
 
     def _not_queued(self, signed: SignedReport, exc: OutboxError) -> None:
+        self._then_next = False
         self._unqueued = signed
         self.status(self.tr("The signed outputs are in {0} but NOT queued for sending: {1} "
                             "Press Sign to queue them again.").format(signed.folder, error_text(exc)))
@@ -468,6 +494,9 @@ class ReportPanel(QWidget):
         self.status(self.tr("Signed and queued: SR {0}, PDF {1}").format(signed.sr_sop_uid, signed.encapsulated_sop_uid))
         self.signedReport.emit(rid)
         self._render()
+        if self._then_next:
+            self._then_next = False
+            self.window_.next_study()
 
     def start_addendum(self) -> None:
         report = self.report
@@ -576,6 +605,7 @@ class _SignJob:
     send_pdf: bool = True  # double reading under "final only": a reading's PDF stays home
     reading_role: str = ""  # double reading: "first" / "second", named in the SR
     final: Any = None       # double reading: the judge's FinalContext (app/report/final_report.py)
+    within_grace: bool = False  # passwords typed moments ago (app/reading/sign_grace.py)
 
     def run(self) -> _SignOutcome:
         from app.reading.signer import sign_as_reader
@@ -586,7 +616,7 @@ class _SignJob:
             out_dir=self.tracker.signed_root, secret=self.tracker.secret, study_on_screen=self.study_on_screen,
             render_pdf=lambda html, title: self.gui_thread.call(lambda: html_to_pdf(html, title)),
             audit_log=self.session.audit_log if self.session is not None else None, reading_role=self.reading_role,
-            final=self.final)
+            final=self.final, within_grace=self.within_grace)
         try:
             self.tracker.store(signed.report.report_id, _objects(signed, self.send_pdf),
                                urgent=signed.report.critical is not None)
@@ -609,7 +639,7 @@ def install_report_panel(window: Any) -> ReportPanel:
     window.report_panel = panel
     window.studyOpened.connect(panel.open_study)
     for action_id, slot in (("report.nodule_from_measurement", panel.add_nodule_from_measurement),
-                            ("report.sign", panel.sign),
+                            ("report.sign", panel.sign), ("report.sign_and_next", panel.sign_and_next),
                             ("report.flag_critical", lambda: critical_flag.open_flag_dialog(panel)),
                             ("report.undo", panel.editor.undo),
                             ("report.redo", panel.editor.redo), ("report.focus_editor", panel.editor.focus_first_field)):

@@ -68,7 +68,7 @@ class _SlowCentre:
         self.instances = {f"2.25.{k}": [make_instance(study_uid=f"2.25.{k}") for _ in range(n)] for k in (1, 2)}
         self.started = threading.Event()
 
-    def retrieve_raw(self, study_uid, progress=None, *, have=()):
+    def retrieve_raw(self, study_uid, progress=None, *, have=(), on_plan=None):
         from types import SimpleNamespace
 
         for uid, data in self.instances[study_uid]:

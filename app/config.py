@@ -111,6 +111,7 @@ class StationConfig:
     language: str = "auto"                    # one of LANGUAGES
     templates: tuple[str, ...] = ()           # report template ids offered; empty: every bundled one
     hanging_protocols: tuple[str, ...] = ()   # hanging protocol ids offered; empty: every bundled one
+    sign_grace_s: float = 0.0                 # signatures without the passwords again (app/reading/sign_grace)
 
 
 DEFAULTS = "defaults"
@@ -296,6 +297,8 @@ def _validate(c: CentreConfig, s: StationConfig, origins: Mapping[str, str]) -> 
             raise fail("centre.oidc_issuer", "is set but centre.oidc_client_id is not")
         if "openid" not in c.oidc_scopes:
             raise fail("centre.oidc_scopes", "must include 'openid'")
+    if not 0 <= s.sign_grace_s <= 3600:
+        raise fail("station.sign_grace_s", "must be between 0 (ask for every signature) and 3600 seconds")
     if s.language not in LANGUAGES:
         raise fail("station.language", f"must be one of {', '.join(LANGUAGES)}, not {s.language!r}")
     if s.templates:

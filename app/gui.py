@@ -120,6 +120,7 @@ def run_gui(args: argparse.Namespace) -> int:
         centre, notice = setup.centre, QCoreApplication.translate("Shell", "Demo centre: {0} — demo reader '{1}' / {2}").format(
             held, "demo", DEMO_PASSWORD)
         signing_settings = None
+        sign_grace_s = 0.0
         requester_receives = "final"
         destination = str(setup.centre.root)
     else:
@@ -172,6 +173,7 @@ def run_gui(args: argparse.Namespace) -> int:
             for line in overridden:
                 print(f"yomi: {line}", file=sys.stderr)
         signing_settings = SigningSettings.of(cfg)
+        sign_grace_s = config.station.sign_grace_s
         requester_receives = cfg.requester_receives
         destination = cfg.dicomweb_url
         idle_s, prefetch, poll_s = cfg.idle_lock_s, cfg.prefetch, cfg.poll_interval_s
@@ -196,6 +198,7 @@ def run_gui(args: argparse.Namespace) -> int:
     window = MainWindow(centre, session.user.user_id, notice, session=session, outbox=outbox,
                         prefetch=prefetch, poll_interval_s=poll_s, cache=cache, retain_signed_s=retain_s)
     window.signing_settings = signing_settings  # the report panel signs with the site's defaults
+    window.report_panel.grace.grace_s = sign_grace_s  # 0 unless the site allows a run of signatures
     from app.reading.requester_policy import RequesterReceives
     window.requester_receives = RequesterReceives(requester_receives)  # double reading (site setting)
     guard = LockGuard(window, session, timeout_s=idle_s)

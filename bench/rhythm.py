@@ -148,6 +148,7 @@ def run(n: int, tmp: Path) -> dict:
         sender.start()
         win = MainWindow(centre, "sato", session=session, outbox=outbox, prompts=Unattended(), prefetch=1,
                          cache=cache)
+        win.report_panel.grace.grace_s = 600  # a site allowing a run of signatures ([station] sign_grace_s)
         win.resize(1270, 980)
         win.show()
         win.activateWindow()

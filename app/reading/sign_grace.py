@@ -5,9 +5,11 @@ Signing asks the reader's password (and the key's password or the card's PIN) ag
 or two; typing two passwords each time makes a normal case cost 40 keystrokes instead of 10.
 The rule, in one place:
 
-- After a signature for which the reader typed the passwords, further signatures within
-  `grace_s` (default 10 minutes, counted from that typing, not renewed by the signatures
-  made without it) ask neither again, as a card's PIN holds for its session.
+- By default (grace 0) every signature asks, as security.md row 5 says ("re-auth ... before
+  signing"). A site may set `sign_grace_s` ([station] in the site file, lockable): then
+  after a signature for which the reader typed the passwords, further signatures within it
+  (counted from that typing, not renewed by the signatures made without it) ask neither
+  again, as a card's PIN holds for its session.
 - Any change of the session (lock, idle lock, logout, another reader) ends the grace at once:
   after an unlock the next signature asks again. A grace of 0 asks for every signature.
 - Within the grace the key stays chosen (with its password) in this object, in memory only;
@@ -21,7 +23,7 @@ from typing import Any
 
 __all__ = ["DEFAULT_GRACE_S", "SigningGrace"]
 
-DEFAULT_GRACE_S = 600.0
+DEFAULT_GRACE_S = 0.0
 
 
 class SigningGrace:

@@ -34,7 +34,7 @@ __all__ = ["CONTENT_CONCEPT", "QUALIFICATION_CODES", "READING_ROLES", "ADJUDICAT
            "qualification_code", "ReadingRef", "observer_items", "predecessor_stubs", "SrReading",
            "reading_from_sr", "UnreadableReading"]
 
-CONTENT_CONCEPT = CodedConcept("YOMI-REPORT-CONTENT", "99YOMI", "Yomi report content (JSON)")
+CONTENT_CONCEPT = CodedConcept("REPORT-CONTENT", "99YOMI", "Yomi report content (JSON)")
 QUALIFICATION_CODES: dict[str, CodedConcept] = {
     PHYSICIAN: CodedConcept("309343006", "SCT", "Physician"),
     CERTIFIED_PHYSICIAN: CodedConcept("JSCTS-CERT-PHYS", "99YOMI",

@@ -105,6 +105,9 @@ class PriorComparisonPanel(QWidget):
             return
         self.candidates = found
         self.priors_box.clear()
+        dock = getattr(self, "dock", None)
+        if found and dock is not None and dock.isHidden():
+            dock.show()
         for c in found:
             mark = "  ⚠" if not c.same_patient else ""
             text = f"{format_da(c.study.study_date)}  {c.study.study_description}  {'/'.join(c.study.modalities)}{mark}"
@@ -259,6 +262,8 @@ def install_prior_comparison(window) -> PriorComparisonPanel:
     dock.setWidget(panel)
     dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
     window.addDockWidget(Qt.BottomDockWidgetArea, dock)
+    dock.hide()  # until the patient has another study: no empty pane taking the images' room
+    panel.dock = dock
     window.prior_comparison = panel
     window.studyOpened.connect(panel.study_opened)
     window.keys.bind("report.compare_with_prior", panel.compare_nodule)  # keys: app/keymap/defaults.py

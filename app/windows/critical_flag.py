@@ -216,6 +216,9 @@ def open_flag_dialog(panel: Any) -> None:
         panel._render()
     dlg.finished.connect(finished)
     dlg.open()
+    # The dialog takes the keyboard: its 1-4 must not reach the image views' window keys.
+    dlg.activateWindow()
+    dlg.kinds.setFocus()
 
 
 def show_notices(panel: Any) -> None:

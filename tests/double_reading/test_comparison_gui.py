@@ -23,7 +23,7 @@ from app.reading.roles import ReadingRole
 from app.windows.comparison_window import DIFFERENT, RESOLVED
 from app.windows.worklist_panel import COLUMNS
 from tests.double_reading.conftest import PASSWORD
-from tests.double_reading.support import NAME_J, reading_report
+from tests.double_reading.support import NAME_J, STAFF, reading_report
 from tests.double_reading.test_end_to_end import NODULE_A, NODULE_B, _client, _sign_and_send
 from tests.gui.conftest import _no_personal_data_at_rest, pytest_runtest_makereport, windows  # noqa: F401
 from tests.gui.test_reading_window import _open
@@ -114,8 +114,11 @@ def test_judge_reconciles_and_signs_in_the_comparison_window(qtbot, windows, dou
         signed = cmp.signed
         qtbot.waitUntil(lambda: win.report_panel.delivery(signed.report.report_id).state is DeliveryState.SENT,
                         timeout=60000)
-        ds = pydicom.dcmread(io.BytesIO(client.retrieve_instance(st.uid, signed.report.signature.series_uid,
-                                                                 signed.sr_sop_uid)))
+        # Read back as the centre's staff: once delivered, the judge's workitem is completed and
+        # the study no longer the judge's to read (the plugin refuses it then).
+        staff = _client(server, STAFF)
+        ds = pydicom.dcmread(io.BytesIO(staff.retrieve_instance(st.uid, signed.report.signature.series_uid,
+                                                                signed.sr_sop_uid)))
         assert len(ds.PredecessorDocumentsSequence[0].ReferencedSeriesSequence) == 2
         assert "DigitalSignaturesSequence" in ds
         assert str(ds.VerifyingObserverSequence[0].VerifyingObserverName) == NAME_J

@@ -63,6 +63,7 @@ def test_flag_sign_notify_acknowledge(qtbot, windows, orthanc, shared_data, keye
             qtbot.waitUntil(lambda: getattr(panel, "critical_dialog", None) is not None and
                             panel.critical_dialog.isVisible())
             dlg = panel.critical_dialog
+            qtbot.waitUntil(dlg.isActiveWindow)  # it takes the keyboard from the image views
             qtbot.keyClick(dlg, Qt.Key_3)
             qtbot.keyClick(dlg, Qt.Key_Return)
             qtbot.waitUntil(lambda: report.critical is not None)

@@ -156,6 +156,8 @@ def test_normal_case_in_ten_keys_and_sign_and_next(qtbot, windows, orthanc, shar
         order = [i.study_uid for i in win.reading.items]
         assert sorted(order) == sorted(studies)
         panel = win.report_panel
+        assert panel.grace.grace_s == 0  # by default every signature asks (security.md row 5)
+        panel.grace.grace_s = 600  # this site allows a run of signatures ([station] sign_grace_s)
 
         # -- previous / next study (not counted: moving about before the case begins)
         win.worklist.table.setFocus()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QHeaderView, QLabel, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
@@ -17,7 +17,9 @@ from .worklist_clock import DUE_SOON_COLOUR, OVERDUE_COLOUR
 
 __all__ = ["BacklogView", "COLUMNS"]
 
-COLUMNS = ("Reader", "Open", "In progress", "STAT", "Overdue", "Due soon")
+COLUMNS = (QT_TRANSLATE_NOOP("BacklogView", "Reader"), QT_TRANSLATE_NOOP("BacklogView", "Open"),
+           QT_TRANSLATE_NOOP("BacklogView", "In progress"), QT_TRANSLATE_NOOP("BacklogView", "STAT"),
+           QT_TRANSLATE_NOOP("BacklogView", "Overdue"), QT_TRANSLATE_NOOP("BacklogView", "Due soon"))
 OVERDUE_COLUMN, DUE_SOON_COLUMN = 4, 5
 
 

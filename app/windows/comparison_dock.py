@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QDockWidget, QVBoxLayout, QWidget
 
 from app.reading.priors import CurrentStudy, PriorCandidate, lookup_priors, prior_to_open
@@ -257,7 +257,7 @@ def _alive(running) -> bool:
 def install_prior_comparison(window) -> PriorComparisonPanel:
     """Add the prior comparison dock and its key to the reading window (a few lines in MainWindow)."""
     panel = PriorComparisonPanel(window)
-    dock = QDockWidget(panel.tr("Prior comparison"), window)
+    dock = QDockWidget(QCoreApplication.translate("PriorComparisonPanel", "Prior comparison"), window)
     dock.setObjectName("prior-comparison")
     dock.setWidget(panel)
     dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)

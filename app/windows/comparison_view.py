@@ -15,7 +15,7 @@ Keys (with the focus in either view; the views' own keys stay theirs):
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
@@ -187,16 +187,16 @@ class ComparisonView(QWidget):
 
 
 def _identity_text(widget: QWidget, p: IdentityProblem) -> str:
-    return {IdentityProblem.SEX_DIFFERS: widget.tr("sex differs"),
-            IdentityProblem.BIRTH_DATE_DIFFERS: widget.tr("birth date differs"),
-            IdentityProblem.NAME_DIFFERS: widget.tr("name differs")}.get(p, p.value)
+    return {IdentityProblem.SEX_DIFFERS: QCoreApplication.translate("ComparisonView", "sex differs"),
+            IdentityProblem.BIRTH_DATE_DIFFERS: QCoreApplication.translate("ComparisonView", "birth date differs"),
+            IdentityProblem.NAME_DIFFERS: QCoreApplication.translate("ComparisonView", "name differs")}.get(p, p.value)
 
 
 def _fallback_text(widget: QWidget, f: Fallback | None) -> str:
-    return {Fallback.NOT_CONVERGED: widget.tr("it did not converge"),
-            Fallback.IMPLAUSIBLE_TRANSFORM: widget.tr("implausible rotation or shift"),
-            Fallback.POOR_MATCH: widget.tr("the images do not match"),
-            Fallback.NO_OVERLAP: widget.tr("the studies do not overlap"),
-            Fallback.NOT_ORIENTED: widget.tr("a study has no patient orientation"),
-            Fallback.FAILED: widget.tr("it failed"),
-            Fallback.CANCELLED: widget.tr("cancelled")}.get(f, "")
+    return {Fallback.NOT_CONVERGED: QCoreApplication.translate("ComparisonView", "it did not converge"),
+            Fallback.IMPLAUSIBLE_TRANSFORM: QCoreApplication.translate("ComparisonView", "implausible rotation or shift"),
+            Fallback.POOR_MATCH: QCoreApplication.translate("ComparisonView", "the images do not match"),
+            Fallback.NO_OVERLAP: QCoreApplication.translate("ComparisonView", "the studies do not overlap"),
+            Fallback.NOT_ORIENTED: QCoreApplication.translate("ComparisonView", "a study has no patient orientation"),
+            Fallback.FAILED: QCoreApplication.translate("ComparisonView", "it failed"),
+            Fallback.CANCELLED: QCoreApplication.translate("ComparisonView", "cancelled")}.get(f, "")

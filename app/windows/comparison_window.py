@@ -39,19 +39,19 @@ log = logging.getLogger(__name__)
 DIFFERENT = QColor(255, 196, 64)     # a difference still open: amber
 RESOLVED = QColor(170, 230, 170)     # decided, with its reason: green
 _CTX = "ComparisonWindow"
-_DECISIONS = {Choice.FIRST: QT_TRANSLATE_NOOP(_CTX, "first reading"),
-              Choice.SECOND: QT_TRANSLATE_NOOP(_CTX, "second reading"),
-              Choice.OWN: QT_TRANSLATE_NOOP(_CTX, "judge's own")}
-_QUALIFICATIONS = {"physician": QT_TRANSLATE_NOOP(_CTX, "Physician"),
-                   "certified_physician": QT_TRANSLATE_NOOP(_CTX, "Certified physician (lung cancer CT screening)")}
+_DECISIONS = {Choice.FIRST: QT_TRANSLATE_NOOP("ComparisonWindow", "first reading"),
+              Choice.SECOND: QT_TRANSLATE_NOOP("ComparisonWindow", "second reading"),
+              Choice.OWN: QT_TRANSLATE_NOOP("ComparisonWindow", "judge's own")}
+_QUALIFICATIONS = {"physician": QT_TRANSLATE_NOOP("ComparisonWindow", "Physician"),
+                   "certified_physician": QT_TRANSLATE_NOOP("ComparisonWindow", "Certified physician (lung cancer CT screening)")}
 _REFUSALS = {
-    FetchDecision.NO_ROLE: QT_TRANSLATE_NOOP(_CTX, "Study {0}: comparison reading is the final judge's, and the "
+    FetchDecision.NO_ROLE: QT_TRANSLATE_NOOP("ComparisonWindow", "Study {0}: comparison reading is the final judge's, and the "
                                                    "centre did not assign you as judge. Nothing was changed."),
     FetchDecision.READINGS_NOT_BOTH_SIGNED: QT_TRANSLATE_NOOP(
-        _CTX, "Study {0}: the two readings are not both signed yet; comparison reading opens once they are. "
+        "ComparisonWindow", "Study {0}: the two readings are not both signed yet; comparison reading opens once they are. "
               "Nothing was changed."),
     FetchDecision.OWN_READING_NOT_SIGNED: QT_TRANSLATE_NOOP(
-        _CTX, "Study {0}: your own reading is not signed; the other reading stays hidden until it is."),
+        "ComparisonWindow", "Study {0}: your own reading is not signed; the other reading stays hidden until it is."),
 }
 
 
@@ -319,7 +319,7 @@ def _locator_of(window: Any) -> Locator | None:
 def open_comparison(window: Any) -> None:
     item = window.current
     if item is None:
-        window.status(_t("Open the study first: comparison reading is of the study on screen."))
+        window.status(QCoreApplication.translate("ComparisonWindow", "Open the study first: comparison reading is of the study on screen."))
         return
     role = role_of_item(item)
     client = getattr(window.centre, "client", None)
@@ -327,7 +327,7 @@ def open_comparison(window: Any) -> None:
     user = session.user.user_id if session is not None and session.user is not None else window.reader
     audit_log = session.audit_log if session is not None else None
     if client is None:
-        window.show_error(_t("Study {0}: this centre keeps no readings to compare.").format(item.study_uid))
+        window.show_error(QCoreApplication.translate("ComparisonWindow", "Study {0}: this centre keeps no readings to compare.").format(item.study_uid))
         return
 
     def fetch() -> ReadingPair:
@@ -339,7 +339,7 @@ def open_comparison(window: Any) -> None:
             window.show_error(refusal_text(exc))
         else:
             log.warning("comparison of study %s failed: %s", item.study_uid, type(exc).__name__)
-            window.show_error(_t("Study {0}: the readings could not be compared ({1}).")
+            window.show_error(QCoreApplication.translate("ComparisonWindow", "Study {0}: the readings could not be compared ({1}).")
                               .format(item.study_uid, type(exc).__name__))
 
     def done(pair: ReadingPair) -> None:
@@ -351,7 +351,7 @@ def open_comparison(window: Any) -> None:
         win.activateWindow()   # its keys are window shortcuts: it must be the active window
         win.table.setFocus()
 
-    window.status(_t("Fetching the two readings of study {0}…").format(item.study_uid))
+    window.status(QCoreApplication.translate("ComparisonWindow", "Fetching the two readings of study {0}…").format(item.study_uid))
     window.reading.run(fetch, done=done, failed=failed)
 
 
@@ -366,26 +366,26 @@ def sign_final(window: Any, comparison: ComparisonWindow, final: Any, ctx: Any) 
     if needs_reauthentication(window.session):
         password = panel.ask_password()
         if password is None:
-            comparison.status.setText(comparison.tr("Signing cancelled."))
+            comparison.status.setText(QCoreApplication.translate("ComparisonWindow", "Signing cancelled."))
             return
     cert = panel.certificate()
     if cert is None:
-        comparison.status.setText(comparison.tr("Signing cancelled."))
+        comparison.status.setText(QCoreApplication.translate("ComparisonWindow", "Signing cancelled."))
         return
     job = SignJob(final, window.session, window.reader, panel.signing_settings(), password, cert,
                   final.identity.study_uid, window.gui_thread, panel.delivery_tracker, True, "", final=ctx)
 
     def done(outcome: Any) -> None:
         if outcome.queue_error is not None:
-            comparison.status.setText(comparison.tr("Signed, but not queued for the centre: {0}")
+            comparison.status.setText(QCoreApplication.translate("ComparisonWindow", "Signed, but not queued for the centre: {0}")
                                       .format(outcome.queue_error))
             return
         panel.delivery_tracker.track(final.report_id, item=window.current, patient_id=final.identity.patient_id)
-        comparison.status.setText(comparison.tr("Final report signed and queued for the centre."))
+        comparison.status.setText(QCoreApplication.translate("ComparisonWindow", "Final report signed and queued for the centre."))
         comparison.signed = outcome.signed
 
     def failed(exc: Exception) -> None:
-        comparison.status.setText(comparison.tr("Not signed: {0}").format(type(exc).__name__))
+        comparison.status.setText(QCoreApplication.translate("ComparisonWindow", "Not signed: {0}").format(type(exc).__name__))
 
     window.reading.run(job.run, done=done, failed=failed)
 

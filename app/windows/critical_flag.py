@@ -97,20 +97,19 @@ class CriticalDialog(QDialog):
 
 def notice_text(notices: list[Notice]) -> str:
     """One translated line on where the critical result's notices stand ('' when none)."""
-    tr = lambda s: QCoreApplication.translate("CriticalNotices", s)  # noqa: E731
     if not notices:
         return ""
     acked = [n for n in notices if n.state is NoticeState.ACKNOWLEDGED]
     if acked:
         n = acked[0]
-        return tr("Critical result acknowledged by the centre: %1 (%2)").replace("%1", n.acknowledged_by) \
+        return QCoreApplication.translate("CriticalNotices", "Critical result acknowledged by the centre: %1 (%2)").replace("%1", n.acknowledged_by) \
             .replace("%2", n.acknowledged_at)
     if any(n.state is NoticeState.FAILED for n in notices):
         reason = next(n.reason for n in notices if n.state is NoticeState.FAILED)
-        return tr("Critical result: the centre refused the notice (%1)").replace("%1", reason)
+        return QCoreApplication.translate("CriticalNotices", "Critical result: the centre refused the notice (%1)").replace("%1", reason)
     if any(n.state is NoticeState.DELIVERED for n in notices):
-        return tr("Critical result: the centre has it, not yet acknowledged")
-    return tr("Critical result: not yet told to the centre, trying again (%1 attempts)").replace(
+        return QCoreApplication.translate("CriticalNotices", "Critical result: the centre has it, not yet acknowledged")
+    return QCoreApplication.translate("CriticalNotices", "Critical result: not yet told to the centre, trying again (%1 attempts)").replace(
         "%1", str(max(n.attempts for n in notices)))
 
 

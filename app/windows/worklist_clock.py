@@ -21,17 +21,13 @@ OVERDUE_COLOUR = QColor(200, 30, 30)
 DUE_SOON_COLOUR = QColor(230, 150, 0)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("WorklistPanel", text)
-
-
 def _span(left: timedelta) -> str:
     minutes = int(abs(left).total_seconds() // 60)
     days, rest = divmod(minutes, 24 * 60)
     hours, mins = divmod(rest, 60)
     if days:
-        return _tr("%1 d %2 h").replace("%1", str(days)).replace("%2", str(hours))
-    return _tr("%1 h %2 min").replace("%1", str(hours)).replace("%2", f"{mins:02d}")
+        return QCoreApplication.translate("WorklistPanel", "%1 d %2 h").replace("%1", str(days)).replace("%2", str(hours))
+    return QCoreApplication.translate("WorklistPanel", "%1 h %2 min").replace("%1", str(hours)).replace("%2", f"{mins:02d}")
 
 
 class WorklistClock:
@@ -66,7 +62,7 @@ class WorklistClock:
             return ("", "")
         due = self.rules.calendar.local(state.due).strftime("%Y-%m-%d %H:%M")
         if state.urgency is Urgency.OVERDUE:
-            return due, _tr("overdue %1").replace("%1", _span(state.left))
+            return due, QCoreApplication.translate("WorklistPanel", "overdue %1").replace("%1", _span(state.left))
         return due, _span(state.left)
 
     @staticmethod

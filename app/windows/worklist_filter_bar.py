@@ -36,15 +36,14 @@ def _tr(text: str) -> str:
 
 def counts_text(counts: WorklistCounts) -> str:
     """'12 of 40 studies · 3 STAT · 5 in progress' in the reader's language."""
-    tr = QCoreApplication.translate
     if counts.shown == counts.total:
-        text = tr("WorklistFilterBar", "{0} studies").format(counts.total)
+        text = QCoreApplication.translate("WorklistFilterBar", "{0} studies").format(counts.total)
     else:
-        text = tr("WorklistFilterBar", "{0} of {1} studies").format(counts.shown, counts.total)
+        text = QCoreApplication.translate("WorklistFilterBar", "{0} of {1} studies").format(counts.shown, counts.total)
     if counts.stat:
-        text += " · " + tr("WorklistFilterBar", "{0} STAT").format(counts.stat)
+        text += " · " + QCoreApplication.translate("WorklistFilterBar", "{0} STAT").format(counts.stat)
     if counts.in_progress:
-        text += " · " + tr("WorklistFilterBar", "{0} in progress").format(counts.in_progress)
+        text += " · " + QCoreApplication.translate("WorklistFilterBar", "{0} in progress").format(counts.in_progress)
     return text
 
 

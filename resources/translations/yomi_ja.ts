@@ -2,6 +2,410 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ja_JP" sourcelanguage="en">
 <context>
+    <name>BacklogView</name>
+    <message>
+        <source>Reader</source>
+        <translation>読影医</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>未完了</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>読影中</translation>
+    </message>
+    <message>
+        <source>STAT</source>
+        <translation>至急</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>期限超過</translation>
+    </message>
+    <message>
+        <source>Due soon</source>
+        <translation>期限間近</translation>
+    </message>
+    <message>
+        <source>Backlog per reader</source>
+        <translation>読影医別の未処理件数</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>更新</translation>
+    </message>
+    <message>
+        <source>Asking the centre…</source>
+        <translation>読影センターに問い合わせています…</translation>
+    </message>
+    <message>
+        <source>The backlog could not be read: %1</source>
+        <translation>未処理件数を取得できませんでした: %1</translation>
+    </message>
+    <message>
+        <source>%1 open studies, %2 overdue</source>
+        <translation>未完了 %1件、うち期限超過 %2件</translation>
+    </message>
+</context>
+<context>
+    <name>Banner</name>
+    <message>
+        <source>Name read as {0}: the file&apos;s character set is wrong</source>
+        <translation>氏名を {0} として読み取りました（ファイルの文字コード指定が誤っています）</translation>
+    </message>
+    <message>
+        <source>UIDs blanked: series grouped by number, time and kernel</source>
+        <translation>UIDが空欄のため、シリーズ番号・撮影時刻・再構成関数でシリーズを分けました</translation>
+    </message>
+</context>
+<context>
+    <name>CentreViews</name>
+    <message>
+        <source>This centre keeps no statistics (no DICOMweb).</source>
+        <translation>この読影センターでは統計を利用できません（DICOMweb非対応）。</translation>
+    </message>
+</context>
+<context>
+    <name>ComparisonView</name>
+    <message>
+        <source>Current {0}</source>
+        <translation>今回 {0}</translation>
+    </message>
+    <message>
+        <source>Prior {0}</source>
+        <translation>前回 {0}</translation>
+    </message>
+    <message>
+        <source>No prior</source>
+        <translation>前回画像なし</translation>
+    </message>
+    <message>
+        <source>Registering the prior to the current study…</source>
+        <translation>前回画像を今回検査に位置合わせしています…</translation>
+    </message>
+    <message>
+        <source>Prior registered: rotation {0:.1f}°, shift {1:.1f} mm</source>
+        <translation>前回画像の位置合わせ完了: 回転 {0:.1f}°、移動 {1:.1f} mm</translation>
+    </message>
+    <message>
+        <source>Prior linked by table position</source>
+        <translation>前回画像を寝台位置で連動しています</translation>
+    </message>
+    <message>
+        <source>Registering the prior to the current study… {0}%</source>
+        <translation>前回画像を今回検査に位置合わせしています… {0}%</translation>
+    </message>
+    <message>
+        <source>This prior may be another patient&apos;s ({0}): the views are not linked.</source>
+        <translation>この前回画像は別の患者のものである可能性があります（{0}）。画像は連動していません。</translation>
+    </message>
+    <message>
+        <source>Registration not used ({0}): the prior is aligned by table position only; check the positions by eye.</source>
+        <translation>位置合わせは使用していません（{0}）。前回画像は寝台位置だけで合わせています。位置を目視で確認してください。</translation>
+    </message>
+    <message>
+        <source>The prior was acquired in another orientation.</source>
+        <translation>前回画像は異なる向きで撮像されています。</translation>
+    </message>
+    <message>
+        <source>sex differs</source>
+        <translation>性別が異なる</translation>
+    </message>
+    <message>
+        <source>birth date differs</source>
+        <translation>生年月日が異なる</translation>
+    </message>
+    <message>
+        <source>name differs</source>
+        <translation>氏名が異なる</translation>
+    </message>
+    <message>
+        <source>it did not converge</source>
+        <translation>収束せず</translation>
+    </message>
+    <message>
+        <source>implausible rotation or shift</source>
+        <translation>回転・移動量が不自然</translation>
+    </message>
+    <message>
+        <source>the images do not match</source>
+        <translation>画像が一致しない</translation>
+    </message>
+    <message>
+        <source>the studies do not overlap</source>
+        <translation>撮像範囲が重ならない</translation>
+    </message>
+    <message>
+        <source>a study has no patient orientation</source>
+        <translation>患者の向きの情報がない検査がある</translation>
+    </message>
+    <message>
+        <source>it failed</source>
+        <translation>失敗</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>中止</translation>
+    </message>
+</context>
+<context>
+    <name>ComparisonWindow</name>
+    <message>
+        <source>first reading</source>
+        <translation>第一読影</translation>
+    </message>
+    <message>
+        <source>second reading</source>
+        <translation>第二読影</translation>
+    </message>
+    <message>
+        <source>judge&apos;s own</source>
+        <translation>最終判定医の判定</translation>
+    </message>
+    <message>
+        <source>Physician</source>
+        <translation>医師</translation>
+    </message>
+    <message>
+        <source>Certified physician (lung cancer CT screening)</source>
+        <translation>肺がんCT検診認定医師</translation>
+    </message>
+    <message>
+        <source>Study {0}: comparison reading is the final judge&apos;s, and the centre did not assign you as judge. Nothing was changed.</source>
+        <translation>検査 {0}: 比較読影は最終判定医が行います。読影センターはあなたを最終判定医に割り当てていません。何も変更されていません。</translation>
+    </message>
+    <message>
+        <source>Study {0}: the two readings are not both signed yet; comparison reading opens once they are. Nothing was changed.</source>
+        <translation>検査 {0}: 2つの読影の署名がまだ揃っていません。両方が署名されると比較読影を開けます。何も変更されていません。</translation>
+    </message>
+    <message>
+        <source>Study {0}: your own reading is not signed; the other reading stays hidden until it is.</source>
+        <translation>検査 {0}: あなたの読影はまだ署名されていません。署名するまで、もう一方の読影は表示されません。</translation>
+    </message>
+    <message>
+        <source>Comparison reading — study {0}</source>
+        <translation>比較読影 — 検査 {0}</translation>
+    </message>
+    <message>
+        <source>First reading</source>
+        <translation>第一読影</translation>
+    </message>
+    <message>
+        <source>Second reading</source>
+        <translation>第二読影</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>項目</translation>
+    </message>
+    <message>
+        <source>Decision</source>
+        <translation>判定</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <source>Reason for the change:</source>
+        <translation>変更の理由:</translation>
+    </message>
+    <message>
+        <source>Show the first reader&apos;s measurement</source>
+        <translation>第一読影医の計測を表示</translation>
+    </message>
+    <message>
+        <source>Show the second reader&apos;s measurement</source>
+        <translation>第二読影医の計測を表示</translation>
+    </message>
+    <message>
+        <source>Sign the final report</source>
+        <translation>最終レポートに署名</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>閉じる</translation>
+    </message>
+    <message>
+        <source>(not reported)</source>
+        <translation>（記載なし）</translation>
+    </message>
+    <message>
+        <source>size</source>
+        <translation>大きさ</translation>
+    </message>
+    <message>
+        <source>type</source>
+        <translation>性状</translation>
+    </message>
+    <message>
+        <source>lobe</source>
+        <translation>肺葉</translation>
+    </message>
+    <message>
+        <source>first reading only</source>
+        <translation>第一読影のみ</translation>
+    </message>
+    <message>
+        <source>second reading only</source>
+        <translation>第二読影のみ</translation>
+    </message>
+    <message>
+        <source>Nodule {0}</source>
+        <translation>結節{0}</translation>
+    </message>
+    <message>
+        <source>The two readings agree: sign the final report (Ctrl+Shift+S).</source>
+        <translation>2つの読影は一致しています。最終レポートに署名してください (Ctrl+Shift+S)。</translation>
+    </message>
+    <message>
+        <source>{0} differences, {1} still to decide (1 / 2, then the reason)</source>
+        <translation>相違 {0}件、未判定 {1}件（1 / 2 キーで選び、理由を入力）</translation>
+    </message>
+    <message>
+        <source>This row is the same in both readings: nothing to decide.</source>
+        <translation>この行は両方の読影で同じです。判定は不要です。</translation>
+    </message>
+    <message>
+        <source>{0}: the {1} stands — type the reason and press Enter</source>
+        <translation>{0}: {1}を採用 — 理由を入力してEnterキーを押してください</translation>
+    </message>
+    <message>
+        <source>{0}: a reason is required for every change</source>
+        <translation>{0}: 変更にはすべて理由が必要です</translation>
+    </message>
+    <message>
+        <source>Select a nodule row to show its measurement.</source>
+        <translation>計測を表示する結節の行を選択してください。</translation>
+    </message>
+    <message>
+        <source>This reader did not report this nodule.</source>
+        <translation>この読影医はこの結節を記載していません。</translation>
+    </message>
+    <message>
+        <source>The measured image is not in the series on screen.</source>
+        <translation>計測した画像は表示中のシリーズにありません。</translation>
+    </message>
+    <message>
+        <source>Not signed: {0} still needs a decision with a reason.</source>
+        <translation>署名されていません: {0} には理由を付けた判定がまだ必要です。</translation>
+    </message>
+    <message>
+        <source>Open the study first: comparison reading is of the study on screen.</source>
+        <translation>先に検査を開いてください。比較読影は表示中の検査に対して行います。</translation>
+    </message>
+    <message>
+        <source>Study {0}: this centre keeps no readings to compare.</source>
+        <translation>検査 {0}: この読影センターには比較する読影結果がありません。</translation>
+    </message>
+    <message>
+        <source>Study {0}: the readings could not be compared ({1}).</source>
+        <translation>検査 {0}: 読影結果を比較できませんでした（{1}）。</translation>
+    </message>
+    <message>
+        <source>Fetching the two readings of study {0}…</source>
+        <translation>検査 {0} の2つの読影結果を取得しています…</translation>
+    </message>
+    <message>
+        <source>Signing cancelled.</source>
+        <translation>署名を取り消しました。</translation>
+    </message>
+    <message>
+        <source>Signed, but not queued for the centre: {0}</source>
+        <translation>署名しましたが、読影センターへの送信待ちに登録できませんでした: {0}</translation>
+    </message>
+    <message>
+        <source>Final report signed and queued for the centre.</source>
+        <translation>最終レポートに署名し、読影センターへの送信待ちに登録しました。</translation>
+    </message>
+    <message>
+        <source>Not signed: {0}</source>
+        <translation>署名されていません: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>CriticalDialog</name>
+    <message>
+        <source>Suspected cancer, prompt contact needed</source>
+        <translation>肺癌疑い（速やかな連絡が必要）</translation>
+    </message>
+    <message>
+        <source>Pneumothorax</source>
+        <translation>気胸</translation>
+    </message>
+    <message>
+        <source>Aortic dissection</source>
+        <translation>大動脈解離</translation>
+    </message>
+    <message>
+        <source>Other urgent finding (describe)</source>
+        <translation>その他の緊急所見（内容を記入）</translation>
+    </message>
+    <message>
+        <source>Critical result</source>
+        <translation>緊急所見</translation>
+    </message>
+    <message>
+        <source>Description (required for other)</source>
+        <translation>所見の内容（「その他」では必須）</translation>
+    </message>
+    <message>
+        <source>Clear the flag</source>
+        <translation>緊急所見の登録を解除</translation>
+    </message>
+    <message>
+        <source>Kind of critical or urgent finding (1-4):</source>
+        <translation>緊急所見の種類（1～4）:</translation>
+    </message>
+    <message>
+        <source>Describe the finding for the kind &apos;other&apos;.</source>
+        <translation>「その他」の場合は所見の内容を記入してください。</translation>
+    </message>
+</context>
+<context>
+    <name>CriticalNotices</name>
+    <message>
+        <source>Critical result acknowledged by the centre: %1 (%2)</source>
+        <translation>緊急所見: 読影センターが確認しました: %1（%2）</translation>
+    </message>
+    <message>
+        <source>Critical result: the centre refused the notice (%1)</source>
+        <translation>緊急所見: 読影センターが通知を受け付けませんでした（%1）</translation>
+    </message>
+    <message>
+        <source>Critical result: the centre has it, not yet acknowledged</source>
+        <translation>緊急所見: 読影センターに通知済み、未確認</translation>
+    </message>
+    <message>
+        <source>Critical result: not yet told to the centre, trying again (%1 attempts)</source>
+        <translation>緊急所見: 読影センターに未通知、再送中（%1回試行）</translation>
+    </message>
+    <message>
+        <source>The report is signed: flag a critical result in an addendum.</source>
+        <translation>署名済みのレポートです。緊急所見は追記で登録してください。</translation>
+    </message>
+</context>
+<context>
+    <name>DoseFill</name>
+    <message>
+        <source>the CT Radiation Dose SR</source>
+        <translation>CT線量SR</translation>
+    </message>
+    <message>
+        <source>the images&apos; CTDIvol (no DLP)</source>
+        <translation>画像のCTDIvol（DLPなし）</translation>
+    </message>
+    <message>
+        <source>Dose filled from {0}</source>
+        <translation>{0}から線量を入力しました</translation>
+    </message>
+    <message>
+        <source>CTDIvol {0} mGy is above the screening limit of {1} mGy (JECS, standard body)</source>
+        <translation>CTDIvol {0} mGy は検診の上限 {1} mGy を超えています（JECS、標準体格）</translation>
+    </message>
+</context>
+<context>
     <name>ErrorText</name>
     <message>
         <source>The reading centre did not answer in time.</source>
@@ -273,10 +677,377 @@
     </message>
 </context>
 <context>
+    <name>HangingApplier</name>
+    <message>
+        <source>Hanging protocol {0} not used: {1} ({2})</source>
+        <translation>ハンギングプロトコル {0} は使用しません: {1}（{2}）</translation>
+    </message>
+    <message>
+        <source>No hanging protocol fits this study</source>
+        <translation>この検査に合うハンギングプロトコルはありません</translation>
+    </message>
+    <message>
+        <source>Hanging protocol: {0} ({1})</source>
+        <translation>ハンギングプロトコル: {0}（{1}）</translation>
+    </message>
+</context>
+<context>
+    <name>KeyImageCapture</name>
+    <message>
+        <source>Open a study first</source>
+        <translation>先に検査を開いてください</translation>
+    </message>
+    <message>
+        <source>The report is signed: start an addendum to add a key image</source>
+        <translation>署名済みのレポートです。キー画像を追加するには追記を作成してください</translation>
+    </message>
+    <message>
+        <source>No acquired image at this position: no key image</source>
+        <translation>この位置には撮像画像がないため、キー画像にできません</translation>
+    </message>
+    <message>
+        <source>Key image {0}: image {1} of the series</source>
+        <translation>キー画像 {0}: シリーズの画像 {1}</translation>
+    </message>
+    <message>
+        <source>Key image not taken: {0}</source>
+        <translation>キー画像を登録できませんでした: {0}</translation>
+    </message>
+</context>
+<context>
+    <name>Keymap</name>
+    <message>
+        <source>the file cannot be read</source>
+        <translation>ファイルを読み込めません</translation>
+    </message>
+    <message>
+        <source>the file is not JSON</source>
+        <translation>ファイルがJSON形式ではありません</translation>
+    </message>
+    <message>
+        <source>the file is not a &quot;bindings&quot; table of action: list of keys</source>
+        <translation>ファイルが「bindings」表（操作: キーのリスト）の形式ではありません</translation>
+    </message>
+    <message>
+        <source>unknown action {0}</source>
+        <translation>不明な操作 {0}</translation>
+    </message>
+    <message>
+        <source>{0}: no such key “{1}”</source>
+        <translation>{0}: キー「{1}」は存在しません</translation>
+    </message>
+    <message>
+        <source>{0}: key {1} is given to two actions</source>
+        <translation>{0}: キー {1} が2つの操作に割り当てられています</translation>
+    </message>
+    <message>
+        <source>Shortcuts in {0} not used ({1}); the other shortcuts apply.</source>
+        <translation>{0} のショートカットは使用しません（{1}）。それ以外のショートカットは有効です。</translation>
+    </message>
+    <message>
+        <source>Refresh worklist</source>
+        <translation>ワークリストを更新</translation>
+    </message>
+    <message>
+        <source>Go to the worklist</source>
+        <translation>ワークリストへ移動</translation>
+    </message>
+    <message>
+        <source>Lock screen</source>
+        <translation>画面ロック</translation>
+    </message>
+    <message>
+        <source>Close Yomi</source>
+        <translation>Yomiを終了</translation>
+    </message>
+    <message>
+        <source>Next study</source>
+        <translation>次の検査</translation>
+    </message>
+    <message>
+        <source>Give back study</source>
+        <translation>検査を返却</translation>
+    </message>
+    <message>
+        <source>Cancel loading</source>
+        <translation>読み込みを中止</translation>
+    </message>
+    <message>
+        <source>Comparison reading (double reading&apos;s judge)</source>
+        <translation>比較読影（二重読影の最終判定）</translation>
+    </message>
+    <message>
+        <source>One view</source>
+        <translation>1画面</translation>
+    </message>
+    <message>
+        <source>MPR (three views)</source>
+        <translation>MPR（3画面）</translation>
+    </message>
+    <message>
+        <source>Next slice</source>
+        <translation>次のスライス</translation>
+    </message>
+    <message>
+        <source>Previous slice</source>
+        <translation>前のスライス</translation>
+    </message>
+    <message>
+        <source>10 slices forward</source>
+        <translation>10スライス進む</translation>
+    </message>
+    <message>
+        <source>10 slices back</source>
+        <translation>10スライス戻る</translation>
+    </message>
+    <message>
+        <source>First slice</source>
+        <translation>先頭のスライス</translation>
+    </message>
+    <message>
+        <source>Last slice</source>
+        <translation>最後のスライス</translation>
+    </message>
+    <message>
+        <source>Lung window</source>
+        <translation>肺野条件</translation>
+    </message>
+    <message>
+        <source>Mediastinum window</source>
+        <translation>縦隔条件</translation>
+    </message>
+    <message>
+        <source>Bone window</source>
+        <translation>骨条件</translation>
+    </message>
+    <message>
+        <source>Brain window</source>
+        <translation>脳条件</translation>
+    </message>
+    <message>
+        <source>Abdomen window</source>
+        <translation>腹部条件</translation>
+    </message>
+    <message>
+        <source>Series window 1</source>
+        <translation>シリーズのウィンドウ設定 1</translation>
+    </message>
+    <message>
+        <source>Series window 2</source>
+        <translation>シリーズのウィンドウ設定 2</translation>
+    </message>
+    <message>
+        <source>Series window 3</source>
+        <translation>シリーズのウィンドウ設定 3</translation>
+    </message>
+    <message>
+        <source>Series window 4</source>
+        <translation>シリーズのウィンドウ設定 4</translation>
+    </message>
+    <message>
+        <source>Series default window</source>
+        <translation>シリーズ既定のウィンドウ設定</translation>
+    </message>
+    <message>
+        <source>Reset zoom and pan</source>
+        <translation>拡大・移動をリセット</translation>
+    </message>
+    <message>
+        <source>Reset MPR orientation</source>
+        <translation>MPRの断面方向をリセット</translation>
+    </message>
+    <message>
+        <source>Slab: off, MIP, MinIP, average</source>
+        <translation>スラブ: なし・MIP・MinIP・平均</translation>
+    </message>
+    <message>
+        <source>Thicker slab</source>
+        <translation>スラブを厚く</translation>
+    </message>
+    <message>
+        <source>Thinner slab</source>
+        <translation>スラブを薄く</translation>
+    </message>
+    <message>
+        <source>Rotate other planes -5°</source>
+        <translation>他の断面を -5° 回転</translation>
+    </message>
+    <message>
+        <source>Rotate other planes +5°</source>
+        <translation>他の断面を +5° 回転</translation>
+    </message>
+    <message>
+        <source>Next hanging protocol</source>
+        <translation>次のハンギングプロトコル</translation>
+    </message>
+    <message>
+        <source>Two screens: worklist and report on the other screen</source>
+        <translation>2画面: ワークリストとレポートをもう一方の画面に表示</translation>
+    </message>
+    <message>
+        <source>Reset window layout</source>
+        <translation>ウィンドウ配置をリセット</translation>
+    </message>
+    <message>
+        <source>Window/level</source>
+        <translation>ウィンドウ幅/レベル</translation>
+    </message>
+    <message>
+        <source>Pan</source>
+        <translation>移動</translation>
+    </message>
+    <message>
+        <source>Zoom</source>
+        <translation>拡大縮小</translation>
+    </message>
+    <message>
+        <source>Length</source>
+        <translation>距離計測</translation>
+    </message>
+    <message>
+        <source>Ellipse ROI</source>
+        <translation>楕円ROI</translation>
+    </message>
+    <message>
+        <source>Crosshair</source>
+        <translation>十字カーソル</translation>
+    </message>
+    <message>
+        <source>Delete last measurement</source>
+        <translation>直前の計測を削除</translation>
+    </message>
+    <message>
+        <source>Back to window/level</source>
+        <translation>ウィンドウ幅/レベルに戻る</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcuts…</source>
+        <translation>キーボードショートカット…</translation>
+    </message>
+    <message>
+        <source>Centre statistics</source>
+        <translation>センター統計</translation>
+    </message>
+    <message>
+        <source>Backlog per reader</source>
+        <translation>読影医別の未処理件数</translation>
+    </message>
+    <message>
+        <source>Measurement to nodule</source>
+        <translation>計測を結節として登録</translation>
+    </message>
+    <message>
+        <source>Sign report</source>
+        <translation>レポートに署名</translation>
+    </message>
+    <message>
+        <source>Flag a critical result</source>
+        <translation>緊急所見を登録</translation>
+    </message>
+    <message>
+        <source>Compare the measured nodule with the prior</source>
+        <translation>計測した結節を前回画像と比較</translation>
+    </message>
+    <message>
+        <source>Mark key image</source>
+        <translation>キー画像に登録</translation>
+    </message>
+    <message>
+        <source>Undo report change</source>
+        <translation>レポートの変更を元に戻す</translation>
+    </message>
+    <message>
+        <source>Redo report change</source>
+        <translation>レポートの変更をやり直す</translation>
+    </message>
+    <message>
+        <source>Go to the report editor</source>
+        <translation>レポート入力へ移動</translation>
+    </message>
+    <message>
+        <source>Keyboard shortcut sheet</source>
+        <translation>ショートカット一覧</translation>
+    </message>
+</context>
+<context>
+    <name>KeymapEditor</name>
+    <message>
+        <source>Keyboard shortcuts</source>
+        <translation>キーボードショートカット</translation>
+    </message>
+    <message>
+        <source>Menu</source>
+        <translation>メニュー</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>キー</translation>
+    </message>
+    <message>
+        <source>Set key</source>
+        <translation>キーを設定</translation>
+    </message>
+    <message>
+        <source>Add key</source>
+        <translation>キーを追加</translation>
+    </message>
+    <message>
+        <source>No key</source>
+        <translation>キーなし</translation>
+    </message>
+    <message>
+        <source>Reset</source>
+        <translation>既定に戻す</translation>
+    </message>
+    <message>
+        <source>Reset all</source>
+        <translation>すべて既定に戻す</translation>
+    </message>
+    <message>
+        <source>Reassign</source>
+        <translation>割り当て直す</translation>
+    </message>
+    <message>
+        <source>New key:</source>
+        <translation>新しいキー:</translation>
+    </message>
+    <message>
+        <source>Choose an action, then press the new key.</source>
+        <translation>操作を選んでから、新しいキーを押してください。</translation>
+    </message>
+    <message>
+        <source>{0} cannot be used as a shortcut.</source>
+        <translation>{0} はショートカットに使用できません。</translation>
+    </message>
+    <message>
+        <source>{0} is used by “{1}”</source>
+        <translation>{0} は「{1}」で使用中</translation>
+    </message>
+    <message>
+        <source>not changed. Reassign takes the key from it.</source>
+        <translation>変更していません。「割り当て直す」でキーをこの操作に移せます。</translation>
+    </message>
+</context>
+<context>
     <name>Language</name>
     <message>
         <source>en</source>
         <translation>ja</translation>
+    </message>
+</context>
+<context>
+    <name>LayoutMemory</name>
+    <message>
+        <source>Only one screen: the worklist and the report stay in the window</source>
+        <translation>画面が1つのため、ワークリストとレポートはウィンドウ内に表示します</translation>
+    </message>
+    <message>
+        <source>Window layout reset</source>
+        <translation>ウィンドウ配置をリセットしました</translation>
     </message>
 </context>
 <context>
@@ -475,54 +1246,6 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
         <translation>シリーズ</translation>
     </message>
     <message>
-        <source>{0} ({1})</source>
-        <translation>{0} ({1})</translation>
-    </message>
-    <message>
-        <source>W/L</source>
-        <translation>ウィンドウ幅/レベル</translation>
-    </message>
-    <message>
-        <source>Pan</source>
-        <translation>移動</translation>
-    </message>
-    <message>
-        <source>Zoom</source>
-        <translation>拡大縮小</translation>
-    </message>
-    <message>
-        <source>Length</source>
-        <translation>距離計測</translation>
-    </message>
-    <message>
-        <source>Ellipse</source>
-        <translation>楕円ROI</translation>
-    </message>
-    <message>
-        <source>Crosshair</source>
-        <translation>十字カーソル</translation>
-    </message>
-    <message>
-        <source>1 view (F1)</source>
-        <translation>1画面 (F1)</translation>
-    </message>
-    <message>
-        <source>MPR (F2)</source>
-        <translation>MPR (F2)</translation>
-    </message>
-    <message>
-        <source>Refresh worklist</source>
-        <translation>ワークリストを更新</translation>
-    </message>
-    <message>
-        <source>Give back study</source>
-        <translation>検査を返却</translation>
-    </message>
-    <message>
-        <source>Next study</source>
-        <translation>次の検査</translation>
-    </message>
-    <message>
         <source>Opening study {0}…</source>
         <translation>検査 {0} を開いています…</translation>
     </message>
@@ -575,6 +1298,10 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
         <translation>検査 {0}: {1} スライスを表示中、受信を継続しています…</translation>
     </message>
     <message>
+        <source>Study {0}: {1} of {2} slices on screen, more arriving…</source>
+        <translation>検査 {0}: {2} スライス中 {1} スライスを表示中、受信を継続しています…</translation>
+    </message>
+    <message>
         <source>Se {0} {1} ({2} images)</source>
         <translation>Se {0} {1}（{2} 画像）</translation>
     </message>
@@ -610,6 +1337,108 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
 {0}</source>
         <translation>ウェブブラウザーを開けませんでした。次のアドレスを開いてサインインしてください:
 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>PriorComparisonPanel</name>
+    <message>
+        <source>{0} other studies of this patient listed; none is a comparable CT of the same patient to open by itself</source>
+        <translation>この患者の他の検査が {0}件ありますが、自動で開ける同一患者の比較可能なCTはありません</translation>
+    </message>
+    <message>
+        <source>No prior CT of this patient at the centre</source>
+        <translation>読影センターにこの患者の過去のCTはありません</translation>
+    </message>
+    <message>
+        <source>Priors could not be searched: {0}</source>
+        <translation>過去画像を検索できませんでした: {0}</translation>
+    </message>
+    <message>
+        <source>The prior could not be opened: {0}</source>
+        <translation>前回画像を開けませんでした: {0}</translation>
+    </message>
+    <message>
+        <source>No registered prior to compare with yet</source>
+        <translation>比較できる位置合わせ済みの前回画像はまだありません</translation>
+    </message>
+    <message>
+        <source>the registered position is outside the prior</source>
+        <translation>対応位置が前回画像の範囲外</translation>
+    </message>
+    <message>
+        <source>no acquired slice there</source>
+        <translation>その位置に撮像スライスがない</translation>
+    </message>
+    <message>
+        <source>not in the lung</source>
+        <translation>肺野外</translation>
+    </message>
+    <message>
+        <source>it touches a vessel or the chest wall</source>
+        <translation>血管または胸壁に接している</translation>
+    </message>
+    <message>
+        <source>The nodule could not be measured on the prior ({0}): measure it there by hand</source>
+        <translation>前回画像で結節を計測できませんでした（{0}）。前回画像上で手動で計測してください</translation>
+    </message>
+    <message>
+        <source>new</source>
+        <translation>新出</translation>
+    </message>
+    <message>
+        <source>stable</source>
+        <translation>不変</translation>
+    </message>
+    <message>
+        <source>growing</source>
+        <translation>増大</translation>
+    </message>
+    <message>
+        <source>shrinking</source>
+        <translation>縮小</translation>
+    </message>
+    <message>
+        <source>Nodule {0}: nothing at the registered position on the prior</source>
+        <translation>結節（{0}）: 前回画像の対応位置に所見なし</translation>
+    </message>
+    <message>
+        <source>Nodule {0}: {1} mm -&gt; {2} mm ({3:+} mm in {4} days)</source>
+        <translation>結節（{0}）: {1} mm → {2} mm（{4}日間で {3:+} mm）</translation>
+    </message>
+    <message>
+        <source>, volume doubling time {0:.0f} days</source>
+        <translation>、体積倍加時間 {0:.0f}日</translation>
+    </message>
+    <message>
+        <source>Prior comparison</source>
+        <translation>前回比較</translation>
+    </message>
+</context>
+<context>
+    <name>ReadingMenuBar</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>ファイル(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Study</source>
+        <translation>検査(&amp;S)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>表示(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>ツール(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Report</source>
+        <translation>レポート(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>ヘルプ(&amp;H)</translation>
     </message>
 </context>
 <context>
@@ -813,26 +1642,6 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
         <source>Report</source>
         <translation>読影レポート</translation>
     </message>
-    <message>
-        <source>Measurement to nodule</source>
-        <translation>計測を結節として登録</translation>
-    </message>
-    <message>
-        <source>Sign report</source>
-        <translation>レポートに署名</translation>
-    </message>
-    <message>
-        <source>Undo report change</source>
-        <translation>レポートの変更を元に戻す</translation>
-    </message>
-    <message>
-        <source>Redo report change</source>
-        <translation>レポートの変更をやり直す</translation>
-    </message>
-    <message>
-        <source>Go to the report editor</source>
-        <translation>レポート入力へ移動</translation>
-    </message>
 </context>
 <context>
     <name>Shell</name>
@@ -860,13 +1669,118 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
         <source>{0} configured value(s) replaced by your account&apos;s binding (see the log)</source>
         <translation>設定値 {0} 件をアカウントの登録内容で置き換えました（詳細はログ）</translation>
     </message>
+</context>
+<context>
+    <name>ShortcutSheet</name>
     <message>
-        <source>Lock screen (Ctrl+Shift+L)</source>
-        <translation>画面ロック (Ctrl+Shift+L)</translation>
+        <source>Keyboard shortcuts</source>
+        <translation>キーボードショートカット</translation>
     </message>
     <message>
-        <source>Session</source>
-        <translation>セッション</translation>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Keys</source>
+        <translation>キー</translation>
+    </message>
+    <message>
+        <source> (in the images)</source>
+        <translation>（画像上）</translation>
+    </message>
+</context>
+<context>
+    <name>StartupError</name>
+    <message>
+        <source>Yomi cannot start: its configuration is wrong.</source>
+        <translation>設定に誤りがあるため、Yomiを起動できません。</translation>
+    </message>
+    <message>
+        <source>Please tell IT what it says below; nothing was changed.</source>
+        <translation>以下の内容を情報システム担当者に伝えてください。何も変更されていません。</translation>
+    </message>
+</context>
+<context>
+    <name>StatisticsView</name>
+    <message>
+        <source>Centre statistics</source>
+        <translation>センター統計</translation>
+    </message>
+    <message>
+        <source>Compute</source>
+        <translation>集計</translation>
+    </message>
+    <message>
+        <source>Examinees by age band</source>
+        <translation>年齢階級別の受診者数</translation>
+    </message>
+    <message>
+        <source>Men</source>
+        <translation>男性</translation>
+    </message>
+    <message>
+        <source>Women</source>
+        <translation>女性</translation>
+    </message>
+    <message>
+        <source>Final judgements (JSCTS)</source>
+        <translation>最終判定（JSCTS）</translation>
+    </message>
+    <message>
+        <source>Rates</source>
+        <translation>各種指標（%）</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>期間</translation>
+    </message>
+    <message>
+        <source>to</source>
+        <translation>～</translation>
+    </message>
+    <message>
+        <source>The end date is before the start date.</source>
+        <translation>終了日が開始日より前です。</translation>
+    </message>
+    <message>
+        <source>Reading the centre&apos;s reports…</source>
+        <translation>読影センターのレポートを読み込んでいます…</translation>
+    </message>
+    <message>
+        <source>The statistics could not be computed: %1</source>
+        <translation>統計を集計できませんでした: %1</translation>
+    </message>
+    <message>
+        <source>Referral (要精検)</source>
+        <translation>要精検率</translation>
+    </message>
+    <message>
+        <source>Agreement</source>
+        <translation>読影一致率</translation>
+    </message>
+    <message>
+        <source>On time</source>
+        <translation>期限内報告率</translation>
+    </message>
+    <message>
+        <source>%1 examinees, %2 readings, %3 critical results, %4 reconciled cases; CTDIvol median %5 mGy, DLP median %6 mGy·cm</source>
+        <translation>受診者 %1人、読影 %2件、緊急所見 %3件、比較読影 %4件。CTDIvol 中央値 %5 mGy、DLP 中央値 %6 mGy·cm</translation>
+    </message>
+    <message>
+        <source>No nodule</source>
+        <translation>結節なし</translation>
+    </message>
+    <message>
+        <source>CT in 12 months</source>
+        <translation>12か月後にCT</translation>
+    </message>
+    <message>
+        <source>Refer if necessary</source>
+        <translation>必要時精検</translation>
+    </message>
+    <message>
+        <source>Refer (要精検)</source>
+        <translation>要精検</translation>
     </message>
 </context>
 <context>
@@ -898,6 +1812,81 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
     <message>
         <source>building volume</source>
         <translation>ボリューム作成中</translation>
+    </message>
+</context>
+<context>
+    <name>WorklistFilterBar</name>
+    <message>
+        <source>All statuses</source>
+        <translation>すべての状態</translation>
+    </message>
+    <message>
+        <source>Scheduled</source>
+        <translation>未読影</translation>
+    </message>
+    <message>
+        <source>In progress</source>
+        <translation>読影中</translation>
+    </message>
+    <message>
+        <source>All priorities</source>
+        <translation>すべての優先度</translation>
+    </message>
+    <message>
+        <source>STAT</source>
+        <translation>至急</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>高</translation>
+    </message>
+    <message>
+        <source>Routine</source>
+        <translation>通常</translation>
+    </message>
+    <message>
+        <source>Low</source>
+        <translation>低</translation>
+    </message>
+    <message>
+        <source>Any date</source>
+        <translation>全期間</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今日</translation>
+    </message>
+    <message>
+        <source>Last 7 days</source>
+        <translation>過去7日間</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>過去30日間</translation>
+    </message>
+    <message>
+        <source>{0} studies</source>
+        <translation>{0}件</translation>
+    </message>
+    <message>
+        <source>{0} of {1} studies</source>
+        <translation>{1}件中 {0}件</translation>
+    </message>
+    <message>
+        <source>{0} STAT</source>
+        <translation>至急 {0}件</translation>
+    </message>
+    <message>
+        <source>{0} in progress</source>
+        <translation>読影中 {0}件</translation>
+    </message>
+    <message>
+        <source>Search: patient ID, name (kana, kanji, romaji)…</source>
+        <translation>検索: 患者ID、氏名（カナ・漢字・ローマ字）…</translation>
+    </message>
+    <message>
+        <source>All modalities</source>
+        <translation>すべてのモダリティ</translation>
     </message>
 </context>
 <context>
@@ -943,6 +1932,18 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
         <translation>画像数</translation>
     </message>
     <message>
+        <source>Role</source>
+        <translation>担当</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>報告期限</translation>
+    </message>
+    <message>
+        <source>Time left</source>
+        <translation>残り時間</translation>
+    </message>
+    <message>
         <source>STAT</source>
         <translation>至急</translation>
     </message>
@@ -975,8 +1976,28 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
         <translation>取消</translation>
     </message>
     <message>
-        <source>Filter (name, ID, description)…</source>
-        <translation>絞り込み（氏名、ID、検査内容）…</translation>
+        <source>First reader</source>
+        <translation>第一読影医</translation>
+    </message>
+    <message>
+        <source>Second reader</source>
+        <translation>第二読影医</translation>
+    </message>
+    <message>
+        <source>Final judge</source>
+        <translation>最終判定医</translation>
+    </message>
+    <message>
+        <source>%1 d %2 h</source>
+        <translation>%1日 %2時間</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1時間 %2分</translation>
+    </message>
+    <message>
+        <source>overdue %1</source>
+        <translation>期限超過 %1</translation>
     </message>
 </context>
 </TS>

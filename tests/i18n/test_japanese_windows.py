@@ -33,6 +33,11 @@ from tests.report_gui.conftest import PASSWORD
 from tests.report_gui.helpers import open_study
 from tests.session_gui.conftest import IT_PW
 from tests.session_gui.test_login_dialog import _type_login
+from tests.centre.conftest import centre  # noqa: F401  (fixture: Orthanc + the centre plugin + studies)
+from tests.double_reading.conftest import double, stations  # noqa: F401  (fixtures)
+from tests.fixtures.orthanc import orthanc  # noqa: F401  (fixture)
+from tests.fixtures.prior_pair import prior_pair  # noqa: F401  (fixture)
+from viewer.views.link_model import Side
 from worklist.centre import Forbidden
 
 pytestmark = pytest.mark.gui
@@ -43,6 +48,16 @@ def _shot(widget, path, *, screen: bool = False) -> None:
     """Save a picture of `widget` and check it is not blank: rendered by Qt, or taken from the
     screen (`screen`: the reading window, whose VTK views a widget grab leaves black)."""
     pix = QApplication.primaryScreen().grabWindow(widget.winId()) if screen else widget.grab()
+    _saved_not_blank(pix, path)
+
+
+def _shot_screen(rect: QRect, path) -> None:
+    """Save the screen's pixels in `rect` (global coordinates: a menu popped up under its bar)."""
+    _saved_not_blank(QApplication.primaryScreen().grabWindow(0, rect.x(), rect.y(), rect.width(), rect.height()),
+                     path)
+
+
+def _saved_not_blank(pix, path) -> None:
     pix.save(str(path))
     img = pix.toImage().convertToFormat(QImage.Format_RGB888)
     h, w = img.height(), img.width()
@@ -324,3 +339,302 @@ def test_oidc_wait_dialog_in_japanese(qtbot, windows, japanese, artifacts):
     _shot(dlg, artifacts / "ja-oidc-no-browser.png")
     dlg.error = RuntimeError("closed by the test")  # lets reject() close it without a worker
     dlg.reject()
+
+
+# ---- what the merged branches added to the reading window ---------------------------------
+def _menu_area(bar, menu) -> QRect:
+    """The menu bar and the menu popped up under it, in global coordinates."""
+    return QRect(bar.mapToGlobal(QPoint(0, 0)), bar.size()).united(menu.geometry())
+
+
+def _visible_window(kind):
+    return next(w for w in QApplication.topLevelWidgets() if isinstance(w, kind) and w.isVisible())
+
+
+def test_menu_bar_and_its_menus_in_japanese(qtbot, reading, artifacts):
+    win = reading
+    _open_real_ct(qtbot, win)
+    data = _data(win)
+    bar = win.menuBar()
+    assert [a.text() for a in bar.actions()] == ["ファイル(&F)", "検査(&S)", "表示(&V)", "ツール(&T)",
+                                                  "レポート(&R)", "ヘルプ(&H)"]
+    assert win.keys.action("study.comparison").text() == "比較読影（二重読影の最終判定）"
+    for menu, qmenu in bar.menus.items():
+        qmenu.popup(bar.mapToGlobal(bar.actionGeometry(qmenu.menuAction()).bottomLeft()))
+        qtbot.waitExposed(qmenu)
+        qtbot.wait(150)   # the popup paints (screenshot only)
+        try:
+            assert qmenu.actions(), menu
+            _assert_japanese(qmenu, data)
+            _shot_screen(_menu_area(bar, qmenu), artifacts / f"ja-menu-{menu.value}.png")
+        finally:
+            qmenu.hide()
+
+
+def test_keymap_editor_and_shortcut_sheet_in_japanese(qtbot, reading, artifacts):
+    from app.windows.keymap_editor import KeymapEditor
+    from app.windows.shortcut_sheet import ShortcutSheet
+
+    win = reading
+    win.keys.action("tools.keymap_editor").trigger()   # Tools > Keyboard shortcuts…
+    editor = _visible_window(KeymapEditor)
+    qtbot.waitExposed(editor)
+    try:
+        assert editor.windowTitle() == "キーボードショートカット"
+        assert editor.table.model().headerData(1, Qt.Horizontal) == "操作"
+        _assert_japanese(editor)
+        _shot(editor, artifacts / "ja-keymap-editor.png")
+        # a key another action holds: the refusal names that action, in Japanese
+        editor.select("study.next")
+        editor.capture.clear()
+        qtbot.keyClick(editor.capture, Qt.Key_F5)
+        editor.set_button.click()
+        assert "「ワークリストを更新」" in editor.message.text() and editor.reassign_button.isEnabled()
+        _assert_japanese(editor)
+        _shot(editor, artifacts / "ja-keymap-editor-conflict.png")
+    finally:
+        editor.reject()
+
+    win.activateWindow()
+    qtbot.waitActive(win)
+    qtbot.keyClick(win, Qt.Key_F1)                       # the shortcut sheet
+    sheet = _visible_window(ShortcutSheet)
+    qtbot.waitExposed(sheet)
+    try:
+        groups = [sheet.tree.topLevelItem(n).text(0) for n in range(sheet.tree.topLevelItemCount())]
+        assert groups[0] == "ファイル(F)" and "ヘルプ(H)" in groups
+        assert sheet.row_of("help.shortcuts").text(0) == "ショートカット一覧"
+        assert sheet.row_of("view.slice_next").text(0).endswith("（画像上）")
+        _assert_japanese(sheet)
+        _shot(sheet, artifacts / "ja-shortcut-sheet.png")
+    finally:
+        sheet.close()
+
+
+def test_critical_result_dialog_in_japanese(qtbot, reading, artifacts):
+    from app.windows.critical_flag import CriticalDialog
+
+    win = reading
+    _open_real_ct(qtbot, win)
+    panel = win.report_panel
+    data = _data(win)
+    win.activateWindow()
+    qtbot.waitActive(win)
+    panel.editor.focus_first_field()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key_U, Qt.ControlModifier | Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(getattr(panel, "critical_dialog", None), CriticalDialog)
+                    and panel.critical_dialog.isVisible())
+    dlg = panel.critical_dialog
+    qtbot.waitExposed(dlg)
+    try:
+        assert dlg.windowTitle() == "緊急所見"
+        assert dlg.kinds.item(1).text() == "2  気胸"
+        _assert_japanese(dlg, data)
+        _shot(dlg, artifacts / "ja-critical-result.png")
+        qtbot.keyClick(dlg.kinds, Qt.Key_4)              # "other" without a description: refused
+        dlg._accept()
+        assert dlg.error.text() == "「その他」の場合は所見の内容を記入してください。" and dlg.isVisible()
+        _assert_japanese(dlg, data)
+        _shot(dlg, artifacts / "ja-critical-result-other.png")
+    finally:
+        dlg.reject()
+
+
+def test_worklist_filter_bar_and_turnaround_columns_in_japanese(qtbot, reading, artifacts):
+    from app.windows.worklist_panel import COLUMNS, DUE_COLUMN, LEFT_COLUMN
+
+    win = reading
+    wl = win.worklist
+    bar = wl.filter_bar
+    assert bar.status.itemText(0) == "すべての状態" and bar.priority.itemText(1) == "至急"
+    assert bar.search.placeholderText().startswith("検索: 患者ID")
+    model = wl.model
+    assert [model.headerData(c, Qt.Horizontal) for c in (COLUMNS.index("Role"), DUE_COLUMN, LEFT_COLUMN)] == [
+        "担当", "報告期限", "残り時間"]
+    lefts = [wl.text_at(r, LEFT_COLUMN) for r in range(wl.proxy.rowCount())]
+    assert any(lefts), "no row has a turnaround clock"
+    assert all(_CJK.search(t) for t in lefts if t), lefts   # "2時間 05分", "期限超過 1日 3時間"
+    total = len(wl.items)
+    assert win.worklist_counts.text().startswith(f"{total}件")   # "2件 · 至急 1件"
+    bar.dates.setCurrentIndex(1)   # today: the demo's studies are older
+    qtbot.waitUntil(lambda: win.worklist_counts.text().startswith(f"{total}件中 "))
+    _assert_japanese(win, _data(win))
+    _shot(wl, artifacts / "ja-worklist-filters.png")
+    bar.dates.setCurrentIndex(0)
+
+
+def test_centre_views_of_a_centre_without_dicomweb_say_so_in_japanese(qtbot, reading):
+    win = reading
+    win.activateWindow()
+    qtbot.waitActive(win)
+    qtbot.keyClick(win, Qt.Key_T, Qt.ControlModifier | Qt.ShiftModifier)   # Tools > Centre statistics
+    assert win.status_label.text() == "この読影センターでは統計を利用できません（DICOMweb非対応）。"
+    _assert_japanese(win, _data(win))
+
+
+def _chart_texts(*charts) -> list:
+    """What a bar chart paints (QPainter text, which the widget walk cannot see)."""
+    from tests.i18n.untranslated import Seen
+
+    out = []
+    for c in charts:
+        out.append(Seen(f"BarChart({c.objectName()}).title", c.title))
+        out += [Seen(f"BarChart({c.objectName()}).series", s) for s in c.series]
+        out += [Seen(f"BarChart({c.objectName()}).group", label) for label, _ in c.groups]
+    return out
+
+
+@pytest.mark.orthanc
+def test_statistics_view_in_japanese(qtbot, windows, japanese, orthanc, artifacts):  # noqa: F811
+    from PySide6.QtCore import QDate
+
+    from app.reading.jobs import Jobs
+    from app.reading.statistics import compute_statistics, fetch_readings
+    from app.windows.gui_post import GuiPost
+    from app.windows.statistics_view import StatisticsView
+    from tests.critical.readings import exam_srs
+    from worklist.dicomweb import ClientSettings, DicomWebClient
+
+    orthanc.upload(exam_srs())   # the centre's signed readings, as tests/gui/test_statistics_view.py
+    client = DicomWebClient(ClientSettings(orthanc.dicomweb_url, orthanc.user, orthanc.password))
+    jobs = Jobs(GuiPost().post, workers=1)
+    view = StatisticsView(jobs.run, lambda f, t: compute_statistics(fetch_readings(client, f, t), f, t))
+    windows.append(view)
+    view.resize(900, 640)
+    view.show()
+    qtbot.waitExposed(view)
+    try:
+        assert view.windowTitle() == "センター統計"
+        _assert_japanese(view)
+        view.date_from.setDate(QDate(2031, 1, 1))
+        view.date_to.setDate(QDate(2031, 12, 31))
+        with qtbot.waitSignal(view.loaded, timeout=60000):
+            qtbot.mouseClick(view.compute, Qt.LeftButton)
+        assert view.summary.text().startswith("受診者 4人、読影 7件、緊急所見 2件、比較読影 1件。")
+        qtbot.wait(100)
+        _assert_japanese(view)
+        found = english(_chart_texts(view.ages, view.judgements, view.rates))
+        assert not found, "English painted in the charts:\n" + "\n".join(found)
+        _shot(view, artifacts / "ja-statistics-view.png")
+        view.date_to.setDate(QDate(2030, 1, 1))
+        qtbot.mouseClick(view.compute, Qt.LeftButton)
+        assert view.summary.text() == "終了日が開始日より前です。"
+        _assert_japanese(view)
+    finally:
+        jobs.close()
+        client.close()
+
+
+@pytest.mark.orthanc
+def test_backlog_view_in_japanese(qtbot, windows, japanese, centre, artifacts):  # noqa: F811
+    from datetime import datetime, timezone
+
+    from app.reading.backlog import backlog, fetch_centre_workitems
+    from app.reading.jobs import Jobs
+    from app.windows.backlog_view import BacklogView
+    from app.windows.gui_post import GuiPost
+    from tests.centre.support import STAFF
+    from worklist.dicomweb import ClientSettings, DicomWebClient
+
+    # the centre staff's account, as tests/gui/test_backlog_view.py
+    client = DicomWebClient(ClientSettings(centre.server.dicomweb_url, *STAFF))
+    jobs = Jobs(GuiPost().post, workers=1)
+    now = datetime.now(timezone.utc)
+    view = BacklogView(jobs.run, lambda: backlog(fetch_centre_workitems(client), now))
+    windows.append(view)
+    view.resize(700, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    try:
+        with qtbot.waitSignal(view.loaded, timeout=60000) as got:
+            qtbot.mouseClick(view.refresh_button, Qt.LeftButton)
+        readers = [b.reader for b in got.args[0]]
+        assert view.windowTitle() == "読影医別の未処理件数"
+        assert [view.table.horizontalHeaderItem(c).text() for c in range(view.table.columnCount())] == [
+            "読影医", "未完了", "読影中", "至急", "期限超過", "期限間近"]
+        assert view.message.text().startswith("未完了 ") and "うち期限超過" in view.message.text()
+        qtbot.wait(100)
+        _assert_japanese(view, readers)
+        _shot(view, artifacts / "ja-backlog-view.png")
+    finally:
+        jobs.close()
+        client.close()
+
+
+@pytest.mark.orthanc
+def test_comparison_window_of_double_reading_in_japanese(qtbot, windows, japanese, double, stations,  # noqa: F811
+                                                         tmp_path, artifacts):
+    from app.reading.roles import ReadingRole
+    from app.windows.worklist_panel import COLUMNS
+    from common.person_name import localized_name
+    from tests.double_reading.support import NAME_J, reading_report
+    from tests.double_reading.test_end_to_end import NODULE_A, NODULE_B, _client, _sign_and_send
+    from tests.gui.test_reading_window import _open
+    from tests.report_gui.helpers import make_window
+    from worklist.claims import ClaimStore
+    from worklist.dicomweb_centre import DicomWebCentre
+    from worklist.ups import UpsSettings, UpsWorklist
+
+    # as tests/double_reading/test_comparison_gui.py: both readings signed, the judge opens the study
+    server, st = double.server, double.study
+    _sign_and_send(stations["kenji"], server, reading_report(st, [NODULE_A]), ReadingRole.FIRST, tmp_path)
+    _sign_and_send(stations["jiro"], server, reading_report(st, [NODULE_B], emphysema="none"),
+                   ReadingRole.SECOND, tmp_path)
+    j = stations["hanako"]
+    client = _client(server, j.centre_user)
+    centre = DicomWebCentre("centre", client, UpsWorklist(client, UpsSettings(reader_name=NAME_J),
+                                                          ClaimStore(tmp_path / "claims.json")))
+    try:
+        win = make_window(qtbot, windows, centre, "hanako", session=j.session)
+        qtbot.waitUntil(lambda: len(win.worklist.items) == 1, timeout=30000)
+        assert win.worklist.text_at(0, COLUMNS.index("Role")) == "最終判定医"
+        _assert_japanese(win, _data(win))   # the worklist of a real centre: role and turnaround columns
+        _open(qtbot, win, 0)
+        qtbot.keyClick(win, Qt.Key_J, Qt.ControlModifier | Qt.ShiftModifier)
+        qtbot.waitUntil(lambda: win.comparison is not None and win.comparison.isVisible(), timeout=30000)
+        cmp = win.comparison
+        qtbot.waitExposed(cmp)
+        qtbot.waitUntil(cmp.isActiveWindow)
+        data = _data(win)
+        for reading in (cmp.pair.first, cmp.pair.second):
+            s = reading.ref.signer
+            data += [s.id, s.name, localized_name(s.name, cmp.lang), reading.ref.signed_at]
+        assert cmp.windowTitle().startswith("比較読影 — 検査 ")
+        assert cmp.first_label.text().startswith("第一読影: ")
+        _assert_japanese(cmp, data)
+        qtbot.wait(200)
+        _shot(cmp, artifacts / "ja-comparison-window.png", screen=True)
+        # a decision: the status line asks for the reason, in Japanese
+        open_rows = [r for r, (_k, d, _i) in enumerate(cmp._rows) if d is not None]
+        cmp.table.selectRow(open_rows[0])
+        cmp.table.setFocus()
+        qtbot.keyClick(cmp.table, Qt.Key_1)
+        assert "第一読影を採用" in cmp.status.text()
+        qtbot.keyClick(cmp.reason, Qt.Key_Return)       # no reason: refused
+        assert "理由が必要です" in cmp.status.text()
+        _assert_japanese(cmp, data)
+        qtbot.wait(150)   # the status line paints (screenshot only)
+        _shot(cmp, artifacts / "ja-comparison-window-decision.png", screen=True)
+        cmp.close()
+    finally:
+        client.close()
+
+
+def test_prior_comparison_dock_in_japanese(qtbot, windows, japanese, prior_pair, tmp_path_factory,  # noqa: F811
+                                           artifacts):
+    from tests.gui.test_prior_comparison import _centre, _open_current
+
+    pair = prior_pair   # the real chest CT and its prior a year before (tests/fixtures/prior_pair.py)
+    win = _open_current(qtbot, windows, _centre(tmp_path_factory.mktemp("local-centre"), pair), pair)
+    comp = win.prior_comparison
+    qtbot.waitUntil(lambda: comp.view.registration is not None, timeout=300000)
+    dock = comp.parentWidget()
+    assert isinstance(dock, QDockWidget) and dock.windowTitle() == "前回比較"
+    qtbot.wait(200)
+    _assert_japanese(win, _data(win) + _values(comp.chosen.study))
+    view = comp.view
+    assert view.titles[Side.CURRENT].text().startswith("今回 ") and view.titles[Side.PRIOR].text().startswith("前回 ")
+    assert view.state_label.text().startswith("前回画像"), view.state_label.text()   # registered, or linked by table
+    _shot_part(win, dock, artifacts / "ja-prior-comparison.png")
+    comp._stop()

@@ -27,7 +27,7 @@ def test_the_setting_is_read_from_the_config_where_the_schema_puts_it():
 
 
 def test_installing_japanese_then_english_switches_the_texts(qapp, catalogue):
-    text = lambda: QCoreApplication.translate("MainWindow", "Next study")  # noqa: E731
+    text = lambda: QCoreApplication.translate("Keymap", "Next study")  # the keymap's titles (app/keymap/defaults.py)  # noqa: E731
     try:
         assert install_translators(qapp, "ja") is UiLanguage.JA
         assert text() == "次の検査"

@@ -38,6 +38,13 @@ WHITELIST: dict[str, str] = {
     "OK": "Qt's own Japanese dialog button (qtbase_ja)",
     "Ctrl": "key name", "Shift": "key name", "Esc": "key name", "Tab": "key name",
     "F1": "key name", "F2": "key name", "F5": "key name",
+    "PgUp": "key name (the keymap's spelling, as the keyboard prints it)", "PgDown": "key name",
+    "Home": "key name", "End": "key name", "Del": "key name", "Backspace": "key name", "Enter": "key name",
+    "Alt": "key name",
+    "MIP": "maximum intensity projection, a standard Japanese viewer term",
+    "MinIP": "minimum intensity projection, a standard Japanese viewer term",
+    "DICOMweb": "the standard's name (DICOM's web services)",
+    "JECS": "the LDCT dose protocol's name, as the report template and its dose check cite it",
     "Se": "series number abbreviation, as on every CT viewer",
     "Lung-RADS": "scheme's name", "v2022": "scheme's version", "JSCTS": "scheme's name",
     "TCIA": "data source's name (demo notice)", "Lung-PET-CT-Dx": "data set's name (demo notice)",
@@ -48,6 +55,11 @@ WHITELIST: dict[str, str] = {
     "UID": "as in 検査UID: the name of a DICOM identifier",
     "PET": "PET/CT, the modality's name",
     "PAdES": "the PDF signature standard's name",
+}
+# names of several words shown as such, each with its reason
+PHRASES: dict[str, str] = {
+    "CT Radiation Dose SR": "the DICOM object's own name, which the report template's Japanese label "
+                            "(線量SR) gives in parentheses",
 }
 # codes rather than words: a DICOM UID, a file path, a command-line flag, a reference tag
 _CODE = re.compile(r"(\w+://\S+)|(\d+(\.\d+){3,})|(/[\w./-]+)|(--[\w-]+)|(\[[A-Z]\d\])")
@@ -103,9 +115,19 @@ def visible_texts(root: QWidget) -> list[Seen]:
                 columns = 1
             for c in range(columns):
                 add(f"{n}.header[{c}]", str(m.headerData(c, Qt.Horizontal, Qt.DisplayRole) or ""))
-            for r in range(min(m.rowCount(top), 50)):
-                for c in range(columns):
-                    add(f"{n}.cell[{r},{c}]", str(m.index(r, c).data(Qt.DisplayRole) or ""))
+            def cells(parent: QModelIndex, path: str) -> None:  # a tree's rows under their group too
+                for r in range(min(m.rowCount(parent), 50)):
+                    for c in range(columns):
+                        add(f"{n}.cell[{path}{r},{c}]", str(m.index(r, c, parent).data(Qt.DisplayRole) or ""))
+                    child = m.index(r, 0, parent)
+                    try:
+                        grouped = m.rowCount(child) > 0
+                    except TypeError:  # a list or table model: rows have no children
+                        grouped = False
+                    if grouped:
+                        cells(child, f"{path}{r}/")
+
+            cells(top, "")
         for a in w.actions():
             add(f"{n}.action.text", a.text())
             add(f"{n}.action.toolTip", a.toolTip())
@@ -116,6 +138,8 @@ def visible_texts(root: QWidget) -> list[Seen]:
 
 def english_words(text: str, data: Iterable[str] = ()) -> list[str]:
     """The Latin-letter words of `text` (two letters or more) neither whitelisted nor data."""
+    for phrase in PHRASES:
+        text = text.replace(phrase, " ")
     for value in sorted((d for d in data if len(d) > 1), key=len, reverse=True):
         # a value counts where it stands as a whole, not inside a word ("M" of a patient's sex)
         text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(value)}(?![A-Za-z0-9])", " ", text)

@@ -175,11 +175,27 @@ class ComparisonView(QWidget):
         elif key == Qt.Key_G:
             self.compareRequested.emit()
         else:
-            ev.ignore()
+            if not self._view_key(ev):
+                ev.ignore()
             return
         for w in self.views.values():
             if w.isVisible():
                 w.refresh()
+
+    def _view_key(self, ev: QKeyEvent) -> bool:
+        """A slice, window or slab key of the reader's keymap, for the side with the focus."""
+        from app.windows.reading_actions import view_command_of_key
+
+        window = self.window()
+        focus = window.focusWidget()  # the window's focus child, active window or not
+        target = next((w for w in self.views.values() if w is focus or w.hasFocus()), None)
+        if target is None or getattr(window, "keys", None) is None:
+            return False
+        command = view_command_of_key(window, ev)
+        if command is None:
+            return False
+        target.perform(command)
+        return True
 
     def close_views(self) -> None:
         for w in self.views.values():

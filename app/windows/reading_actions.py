@@ -30,6 +30,18 @@ _TOOLS = {"tools.window": Tool.WINDOW, "tools.pan": Tool.PAN, "tools.zoom": Tool
           "tools.ellipse": Tool.ELLIPSE, "tools.crosshair": Tool.CROSSHAIR, "tools.cancel": Tool.WINDOW}
 
 
+def view_command_of_key(window: Any, event: Any) -> ViewCommand | None:
+    """The view command the reader's keymap gives this key press, for image views outside the
+    reading window's own (the prior comparison), whose keys the window's actions do not reach."""
+    from PySide6.QtGui import QKeySequence
+
+    pressed = QKeySequence(event.keyCombination()).toString(QKeySequence.PortableText)
+    for action_id, command in _VIEW_COMMANDS.items():
+        if pressed in window.keys.keymap.keys(action_id):
+            return command
+    return None
+
+
 def focused_view(window: Any):
     """The view a view key is for: the one with the focus, else (from a menu) the axial."""
     focus = window.focusWidget()

@@ -765,6 +765,10 @@
         <translation>次の検査</translation>
     </message>
     <message>
+        <source>Previous study</source>
+        <translation>前の検査</translation>
+    </message>
+    <message>
         <source>Give back study</source>
         <translation>検査を返却</translation>
     </message>
@@ -939,6 +943,10 @@
     <message>
         <source>Sign report</source>
         <translation>レポートに署名</translation>
+    </message>
+    <message>
+        <source>Sign report and open the next study</source>
+        <translation>署名して次の検査へ</translation>
     </message>
     <message>
         <source>Flag a critical result</source>

@@ -207,6 +207,7 @@ def open_flag_dialog(panel: Any) -> None:
 
     def finished(code: int) -> None:
         panel.critical_dialog = None
+        panel.window().activateWindow()  # the keyboard back to the report, where the reader was
         if code == QDialog.Accepted:
             panel.session.set_critical(dlg.finding())
         elif code == CriticalDialog.CLEARED:

@@ -75,7 +75,11 @@ class LayoutMemory(QObject):
 
     def _on_study_opened(self, volume, _item) -> None:
         self._remember_window()
+        same_study = volume.identity.study_uid == getattr(self, "_study_uid", None)
+        self._study_uid = volume.identity.study_uid
         self._shown = volume.identity.modality or None
+        if same_study:
+            return  # another series of the study on screen (series box, hanging protocol): its window stays
         saved = self.settings.value(f"window_level/{self._shown}") if self._shown else None
         if isinstance(saved, list) and len(saved) == 2:
             self.window.mpr.set_window(Window(float(saved[0]), float(saved[1]), "saved"))

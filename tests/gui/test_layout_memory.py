@@ -44,7 +44,8 @@ def test_a_restart_restores_the_layout_on_the_same_two_screens(tmp_path, artifac
     first = _run("arrange", "dr.two", centre, tmp_path / "first.json")
     assert len(first["screens"]) == 2, "the child's display must have two screens"
     assert first["window_screen"] == 0 and first["two_screens"]
-    assert {d["screen"] for d in first["docks"].values()} == {1}  # worklist and report on the other screen
+    # worklist and report on the other screen (the prior comparison dock stays hidden: no prior)
+    assert {first["docks"][name]["screen"] for name in ("worklist", "report")} == {1}
     assert first["docks"]["worklist"]["rect"] == [150, 90, 520, 800]
     assert first["worklist_on_screen_differs"] < 0.02  # and really shown there
 
@@ -53,7 +54,9 @@ def test_a_restart_restores_the_layout_on_the_same_two_screens(tmp_path, artifac
     assert again["window_screen"] == 0 and again["window"] == [60, 40, 1100, 760]
     for name in ("worklist", "report"):
         assert again["docks"][name] == first["docks"][name], name
-    assert again["worklist_on_screen_differs"] < 0.02, "the restored worklist is not what screen 2 shows"
+    # what screen 2 shows is the worklist: a few rows repainted between the grab and the read of
+    # the framebuffer (the selection, the clock column) stay under 5 %; another window over it, 20 %
+    assert again["worklist_on_screen_differs"] < 0.05, "the restored worklist is not what screen 2 shows"
     assert (again["column1"], again["tool"], again["two_screens"]) == (222, "length", True)
 
     other = _run("look", "dr.other", centre, tmp_path / "other.json")
@@ -87,7 +90,7 @@ def test_window_level_per_modality_docks_and_reset(qtbot, windows, tmp_path):
     restored = again.findChild(QSplitter, "report-editor-preview").sizes()
     # the dock's height may settle otherwise in the new window: the reader's proportion is what stays
     assert restored[1] / sum(restored) == pytest.approx(sizes[1] / sum(sizes), abs=0.01)
-    assert restored[1] / sum(restored) < 0.25  # not the 2:3 default
+    assert restored[1] / sum(restored) < 0.35  # not the 2:3 default (the preview's 3/5)
     open_study(qtbot, again, "Lung_Dx-A0001")
     w = again.mpr.axial.view.state.window
     assert (w.center, w.width) == (PRESETS["mediastinum"].center, PRESETS["mediastinum"].width)  # CT: the reader's last

@@ -39,7 +39,7 @@ WHITELIST: dict[str, str] = {
     "Ctrl": "key name", "Shift": "key name", "Esc": "key name", "Tab": "key name",
     "F1": "key name", "F2": "key name", "F5": "key name",
     "PgUp": "key name (the keymap's spelling, as the keyboard prints it)", "PgDown": "key name",
-    "Home": "key name", "End": "key name", "Del": "key name", "Backspace": "key name", "Enter": "key name",
+    "Home": "key name", "End": "key name", "Del": "key name", "Backspace": "key name", "Enter": "key name", "Return": "key name",
     "Alt": "key name",
     "MIP": "maximum intensity projection, a standard Japanese viewer term",
     "MinIP": "minimum intensity projection, a standard Japanese viewer term",

@@ -158,12 +158,18 @@ def error_text(error: BaseException, *, study_uid: str = "") -> str:
 
 _REFUSALS = {
     Refusal.OUTSIDE: QT_TRANSLATE_NOOP("ErrorText", "outside the volume"),
-    Refusal.GAP: QT_TRANSLATE_NOOP("ErrorText", "a blank gap filler: slices are missing here"),
+    Refusal.GAP: QT_TRANSLATE_NOOP("ErrorText", "a blank gap filler: slices are missing there"),
     Refusal.INTERPOLATED: QT_TRANSLATE_NOOP("ErrorText", "an interpolated slice, not an acquired one"),
+    Refusal.PENDING: QT_TRANSLATE_NOOP("ErrorText", "not arrived yet: the study is still loading"),
 }
 
 
 def refusal_text(refusal: BaseException) -> str:
-    """Why no value is shown under the mouse (viewer.sampling.NoVoxelData, by its kind)."""
+    """Why no value is shown under the mouse (viewer.sampling.NoVoxelData, by its kind),
+    naming the slice (1-based, as the view counts) when a slice is the reason."""
     text = _REFUSALS.get(getattr(refusal, "kind", None))
-    return _tr(text) if text else _tr(_UNEXPECTED)
+    if not text:
+        return _tr(_UNEXPECTED)
+    k = getattr(refusal, "slice_index", None)
+    return _tr(text) if k is None else QCoreApplication.translate("ErrorText", "slice {0} is {1}").format(
+        k + 1, _tr(text))

@@ -668,12 +668,20 @@
         <translation>ボリュームの範囲外</translation>
     </message>
     <message>
-        <source>a blank gap filler: slices are missing here</source>
+        <source>a blank gap filler: slices are missing there</source>
         <translation>欠損部の空白スライス（この位置のスライスがありません）</translation>
     </message>
     <message>
         <source>an interpolated slice, not an acquired one</source>
         <translation>補間スライス（撮像されたものではありません）</translation>
+    </message>
+    <message>
+        <source>not arrived yet: the study is still loading</source>
+        <translation>未受信（検査の読み込み中）</translation>
+    </message>
+    <message>
+        <source>slice {0} is {1}</source>
+        <translation>スライス {0}：{1}</translation>
     </message>
 </context>
 <context>

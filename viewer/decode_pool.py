@@ -18,9 +18,9 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
-__all__ = ["DecodePool", "is_compressed"]
+from common.background import BACKGROUND_NICENESS
 
-BACKGROUND_NICENESS = 10
+__all__ = ["DecodePool", "is_compressed"]
 
 
 def is_compressed(transfer_syntax: str) -> bool:

@@ -24,8 +24,8 @@ from app.audit.atna import to_dicom_xml
 from app.audit.chain import (GENESIS, AuditLog, ChainBreak, Record, VerifyResult, begin_signing, chain_hash,
                              default_log, end_signing)
 from app.audit.checkpoint import Checkpoint, CheckpointSigner
-from app.audit.emitters import (audit_log_used, centre_refused, exported, login, logout, query, report_signed,
-                                security_alert, session_locked, session_unlocked, study_opened, study_refused,
+from app.audit.emitters import (audit_log_used, centre_refused, exported, login, logout, nodule_status_overridden,
+                                query, report_signed, security_alert, session_locked, session_unlocked, study_opened, study_refused,
                                 transferred)
 from app.audit.events import (STUDY_ROOT_FIND, UNKNOWN_USER, Action, ActiveParticipant, AuditError, AuditEvent, C, Code,
                               NetworkAccessPointType, ObjectRole, ObjectType, Outcome, ParticipantObject)
@@ -43,5 +43,5 @@ __all__ = [
     "to_dicom_xml",
     "login", "logout", "session_locked", "session_unlocked", "query", "study_opened",
     "transferred", "exported", "security_alert", "audit_log_used", "centre_refused",
-    "study_refused", "report_signed",
+    "study_refused", "report_signed", "nodule_status_overridden",
 ]

@@ -19,7 +19,7 @@ from app.audit.events import (C, MAX_LISTED_INSTANCES, STUDY_ROOT_FIND, Action, 
 __all__ = [
     "login", "logout", "session_locked", "session_unlocked", "query", "study_opened",
     "transferred", "exported", "security_alert", "audit_log_used", "centre_refused",
-    "study_refused", "report_signed", "critical_result",
+    "study_refused", "report_signed", "critical_result", "nodule_status_overridden",
 ]
 
 
@@ -203,3 +203,18 @@ def critical_result(user: str, study_uid: str, patient_id: str = "", *, peer: st
         parts += (ActiveParticipant(user_id=acknowledged_by, user_is_requestor=False),)
     return _emit(AuditEvent(PATIENT_RECORD, Action.READ, _outcome(ok), parts, objects, event_types=(kind,),
                             outcome_description=reason), log)
+
+
+STATUS_OVERRIDDEN = Code("NODULE-STATUS-OVERRIDE", "99YOMI", "Suggested nodule change overridden by the reader")
+
+
+def nodule_status_overridden(user: str, study_uid: str, patient_id: str, *, report_id: str, nodule: int,
+                             suggested: str, chosen: str, reason: str, log: AuditLog | None = None) -> AuditEvent:
+    """110110 Patient Record (Update): the reader recorded nodule `nodule` (1-based) of the
+    report's draft as `chosen` where the prior comparison suggested `suggested`, for `reason`
+    (the reader's own words about the images, which the SR and the PDF carry too)."""
+    study = dataclasses.replace(_study(study_uid), details=(
+        ("Report", report_id), ("Nodule", str(nodule)), ("Suggested", suggested), ("Chosen", chosen),
+        ("Reason", reason)))
+    return _emit(AuditEvent(PATIENT_RECORD, Action.UPDATE, Outcome.SUCCESS, (_me(user),),
+                            (study, _patient(patient_id)), event_types=(STATUS_OVERRIDDEN,)), log)

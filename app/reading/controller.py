@@ -355,6 +355,15 @@ class ReadingController:
         reader, audit_log, uids = self.reader, self.audit_log, list(sop_uids)
         self._jobs.run(lambda: audit.study_opened(reader, study_uid, patient_id, sop_uids=uids, log=audit_log))
 
+    def status_overridden(self, study_uid: str, patient_id: str, *, report_id: str, nodule: int, suggested: str,
+                          chosen: str, reason: str) -> None:
+        """The reader changed a nodule's suggested comparison status: record it with the reason
+        (off the shell's thread)."""
+        reader, audit_log = self.reader, self.audit_log
+        self._jobs.run(lambda: audit.nodule_status_overridden(
+            reader, study_uid, patient_id, report_id=report_id, nodule=nodule, suggested=suggested, chosen=chosen,
+            reason=reason, log=audit_log))
+
     def report_centre_error(self, exc: CentreError) -> None:
         """A centre failure seen elsewhere (a study load): audited like the workflow's own."""
         self._jobs.run(lambda: self._audit_refusal(exc))

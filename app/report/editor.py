@@ -5,6 +5,10 @@ list with the selected nodule's fields, and each scheme's category suggestion wi
 override-with-reason controls. Every input goes to the EditSession; after every change the
 editor re-reads the model (also after undo/redo), so what is shown is always the model.
 A signed report is shown read-only.
+
+A nodule whose change status the prior comparison suggested keeps it unless the reader gives a
+reason: choosing another status opens the reason line under it with the keyboard focus; Enter
+records both (an empty reason is refused and the line stays), Esc keeps the suggestion.
 """
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import itertools
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -57,10 +61,27 @@ def _plain(label: QLabel) -> QLabel:
     return label
 
 
+class _ReasonEdit(QLineEdit):
+    """Enter records the reason, Esc drops the change it would explain."""
+
+    def __init__(self, on_enter, on_escape) -> None:
+        super().__init__()
+        self._on_enter, self._on_escape = on_enter, on_escape
+        self.returnPressed.connect(on_enter)
+
+    def keyPressEvent(self, ev) -> None:  # noqa: N802
+        if ev.key() == Qt.Key_Escape and not ev.modifiers():
+            self._on_escape()
+            ev.accept()
+            return
+        super().keyPressEvent(ev)
+
+
 class ReportEditor(QWidget):
     message = Signal(str)          # a one-line problem or notice for the status line
     jumpRequested = Signal(str)    # SOP Instance UID of a nodule's image
     changed = Signal()             # the model changed and the editor shows it
+    statusOverridden = Signal(int)  # nodule index: its suggested change status was overridden with a reason
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -78,6 +99,9 @@ class ReportEditor(QWidget):
         lay.addWidget(self.scroll)
         self.nodule_list: QListWidget | None = None
         self.category_rows: dict[str, tuple[QLabel, QComboBox, QLineEdit, QPushButton, QPushButton]] = {}
+        self.status_reason: QLineEdit | None = None
+        self.status_reason_label: QLabel | None = None
+        self._pending_status: tuple[int, str] | None = None  # (nodule, status) waiting for its reason
 
     # -- model ---------------------------------------------------------------------------
     @property
@@ -124,7 +148,111 @@ class ReportEditor(QWidget):
         if field_id in ("long_mm", "short_mm") and value is None:
             self.nodule_bindings[field_id].mark_invalid(self.tr("A nodule needs both axes"))
             return
+        if field_id == "status" and self._asks_reason(index, value):
+            return
         self._apply(self.nodule_bindings[field_id], lambda s: s.update_nodule(index, **{field_id: value}))
+
+    # -- the suggested change status, overridden with a reason ------------------------------
+    def _asks_reason(self, index: int, status: Any) -> bool:
+        """True when `status` leaves the comparison's suggestion: the reason line is asked first."""
+        n = self.report.nodules[index]
+        if not n.suggested_status or not status or status == n.suggested_report_status \
+                or self.status_reason is None:
+            self._pending_status = None
+            return False
+        if status == n.status and n.status_overridden:
+            return False  # already overridden to this: nothing new to explain
+        if self._pending_status == (index, str(status)):
+            return True  # the same choice again (the combo also commits as the focus leaves it)
+        self._pending_status = (index, str(status))
+        self.nodule_bindings["status"].show(status)  # the full label of what was chosen, not the typed part
+        self._show_status_reason()
+        self.status_reason.clear()
+        # after the key that chose it (Tab moves the focus on once this returns)
+        QTimer.singleShot(0, self._focus_status_reason)
+        self.message.emit(self.tr("Nodule {0}: the comparison suggested “{1}”; type the reason for the change "
+                                  "and press Enter (Esc keeps the suggestion)").format(
+            index + 1, self._suggested_label(n)))
+        return True
+
+    def _focus_status_reason(self) -> None:
+        if self.status_reason is not None and self.status_reason.isVisible():
+            self.scroll.ensureWidgetVisible(self.status_reason)
+            self.status_reason.setFocus(Qt.OtherFocusReason)
+
+    def _suggested_label(self, n) -> str:
+        from .render import suggested_status_label
+
+        return suggested_status_label(self.report, n, self.report.language)
+
+    def _commit_status_reason(self) -> None:
+        edit = self.status_reason
+        if edit is None or self.session is None:
+            return
+        index = self.current_nodule()
+        if self._pending_status is not None and self._pending_status[0] == index:
+            status = self._pending_status[1]
+        elif index is not None and self.report.nodules[index].status_overridden:
+            status = self.report.nodules[index].status  # a better reason for the same change
+        else:
+            return
+        if not edit.text().strip():
+            edit.setStyleSheet("background: #ffd6d6;")
+            self.message.emit(self.tr("A changed comparison status needs its reason"))
+            return
+        try:
+            self.session.update_nodule(index, status=status, status_reason=edit.text())
+        except ReportError as exc:
+            from app.windows.error_text import error_text
+
+            self.message.emit(error_text(exc))
+            return
+        self._pending_status = None
+        edit.setStyleSheet("")
+        self.statusOverridden.emit(index)
+        self.nodule_bindings["status"].focus.setFocus(Qt.OtherFocusReason)
+
+    def _cancel_status_reason(self) -> None:
+        self._pending_status = None
+        if self.status_reason is not None:
+            self.status_reason.setStyleSheet("")
+        self.refresh()
+        if "status" in self.nodule_bindings:
+            self.nodule_bindings["status"].focus.setFocus(Qt.OtherFocusReason)
+
+    def _show_status_reason(self) -> None:
+        """The reason line is on screen while a reason is asked for or recorded."""
+        if self.status_reason is None:
+            return
+        index = self.current_nodule()
+        n = self.report.nodules[index] if index is not None and self.report is not None else None
+        asked = self._pending_status is not None and self._pending_status[0] == index
+        visible = asked or (n is not None and n.status_overridden)
+        if not asked:
+            self.status_reason.setText(n.status_reason if n is not None else "")
+        if n is not None and n.suggested_status:
+            # a label of the form: in the report's language, as the template's own labels
+            words = {"ja": "提案「{0}」からの変更理由 *", "en": "Reason for changing the suggested “{0}” *"}
+            self.status_reason_label.setText(words[self.report.language].format(self._suggested_label(n)))
+        self.status_reason.setVisible(visible)
+        self.status_reason_label.setVisible(visible)
+        self.status_reason.setReadOnly(self.report is not None and self.report.is_signed)
+
+    def _add_status_reason(self, form: QFormLayout, chain: list[QWidget]) -> None:
+        status = self.nodule_bindings.get("status")
+        if status is None:
+            return
+        row, _role = form.getWidgetPosition(status.widget)
+        edit = _ReasonEdit(self._commit_status_reason, self._cancel_status_reason)
+        edit.setObjectName("status-reason")
+        edit.setPlaceholderText({"ja": "変更理由（必須）", "en": "reason (required)"}[self.report.language])
+        label = _plain(QLabel())
+        form.insertRow(row + 1, label, edit)
+        self.undo_keys.watch(edit)
+        chain.insert(chain.index(status.widget) + 1, edit)
+        self.status_reason, self.status_reason_label = edit, label
+        edit.hide()
+        label.hide()
 
     # -- building --------------------------------------------------------------------------
     def _form(self, fields, lang: str, bindings: dict, commit, chain: list) -> QFormLayout:
@@ -149,6 +277,8 @@ class ReportEditor(QWidget):
         self.nodule_bindings.clear()
         self.category_rows.clear()
         self.nodule_list = None
+        self.status_reason = self.status_reason_label = None
+        self._pending_status = None
         page = QWidget()
         outer = QVBoxLayout(page)
         chain: list[QWidget] = []
@@ -168,7 +298,9 @@ class ReportEditor(QWidget):
             v.addWidget(self.nodule_list)
             chain.append(self.nodule_list)
             typed = [f for f in t.nodule_fields if f.id not in NODULE_FIXED_FIELDS]
-            v.addLayout(self._form(typed, lang, self.nodule_bindings, self._commit_nodule, chain))
+            form = self._form(typed, lang, self.nodule_bindings, self._commit_nodule, chain)
+            self._add_status_reason(form, chain)
+            v.addLayout(form)
             outer.addWidget(box)
         for scheme in t.schemes:
             box = QGroupBox(SCHEME_NAMES[scheme][lang])
@@ -265,6 +397,12 @@ class ReportEditor(QWidget):
             n = report.nodules[index]
             b.show(getattr(n, fid))
             b.set_read_only(report.is_signed)
+        if self._pending_status is not None and self._pending_status[0] != index:
+            self._pending_status = None  # another nodule selected: the unexplained change is dropped
+        if self._pending_status is not None and "status" in self.nodule_bindings:
+            b = self.nodule_bindings["status"]
+            b.show(self._pending_status[1])  # what the reader chose stays shown while the reason is asked
+        self._show_status_reason()
 
     # -- rendering the model -------------------------------------------------------------------
     def refresh(self) -> None:

@@ -1,5 +1,11 @@
 """One lung nodule as the reader recorded it: sizes to 0.1 mm, where it was measured, what it
-looks like. Immutable: the report replaces a Finding to change it (which undo relies on)."""
+looks like. Immutable: the report replaces a Finding to change it (which undo relies on).
+
+The comparison with the prior (app/report/prior_comparison.py) suggests its change status
+(`suggested_status`: new, stable, growing, shrinking). The reader may record another
+`status`, but only with a `status_reason`: a nodule whose status differs from the
+suggestion without one cannot exist, so no path (editor, undo, a draft read back) can carry
+an unexplained override into the rules, the SR or the PDF."""
 from __future__ import annotations
 
 import dataclasses
@@ -10,6 +16,7 @@ from typing import Any
 from pydicom.uid import CTImageStorage, generate_uid
 
 from .errors import FieldValueError, RuleInputError
+from .rules.growth import ComparisonStatus
 from .rules.measure import mean_diameter, to_tenth
 from .rules.nodule import NoduleFacts, NoduleKind, NoduleStatus
 
@@ -44,6 +51,8 @@ class Finding:
     cancer_not_excludable: bool = False
     strongly_suspicious: bool = False
     note: str = ""
+    suggested_status: str = ""    # ComparisonStatus value the prior comparison suggested ("": none)
+    status_reason: str = ""       # why `status` differs from the suggestion (only then)
     # Where the reader drew the axes (pixels of the referenced slice), for the SR's ellipse ROI.
     long_axis_px: Segment | None = None
     short_axis_px: Segment | None = None
@@ -78,6 +87,34 @@ class Finding:
         for name in _FLAGS:
             if not isinstance(getattr(self, name), bool):
                 raise FieldValueError(f"nodule field {name} must be true or false")
+        self._check_status_override()
+
+    def _check_status_override(self) -> None:
+        if self.suggested_status:
+            try:
+                ComparisonStatus(self.suggested_status)
+            except ValueError:
+                raise FieldValueError(f"nodule field suggested_status: {self.suggested_status!r} is not one of "
+                                      f"{', '.join(s.value for s in ComparisonStatus)}") from None
+        if not isinstance(self.status_reason, str):
+            raise FieldValueError("nodule field status_reason takes text")
+        reason = self.status_reason.strip()
+        if not self.status_overridden:
+            reason = ""  # a reason belongs to an override only: back to the suggestion, it goes
+        elif not reason:
+            raise FieldValueError(f"the nodule's change {self.status!r} differs from the suggested "
+                                  f"{self.suggested_status!r}: a reason is required")
+        object.__setattr__(self, "status_reason", reason)
+
+    @property
+    def suggested_report_status(self) -> str:
+        """The template's change value of the suggestion ("" when there is none)."""
+        return ComparisonStatus(self.suggested_status).report_status.value if self.suggested_status else ""
+
+    @property
+    def status_overridden(self) -> bool:
+        """The reader's change status is not the one the comparison suggested."""
+        return bool(self.suggested_status and self.status and self.status != self.suggested_report_status)
 
     @classmethod
     def from_measurement(cls, long_mm: float, short_mm: float, series_uid: str, sop_uid: str, slice_index: int,

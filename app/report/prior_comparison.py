@@ -98,14 +98,18 @@ _NOTE = {
 
 def report_changes(growth: Growth, language: str = "ja") -> dict[str, Any]:
     """The nodule fields the comparison suggests (the template's `status`, `prior_mean_mm`,
-    and a note in the report's language); the reader may change any of them."""
+    and a note in the report's language), and the suggestion itself (`suggested_status`): the
+    reader may change any of them, the status only with a reason (a new comparison is a new
+    suggestion, so an earlier reason goes)."""
     words = _NOTE.get(language, _NOTE["en"])
+    suggestion = {"status": growth.status.report_status.value, "suggested_status": growth.status.value,
+                  "status_reason": ""}
     if growth.status is ComparisonStatus.NEW:
-        return {"status": growth.status.report_status.value, "prior_mean_mm": None, "note": words["new"]}
+        return {**suggestion, "prior_mean_mm": None, "note": words["new"]}
     note = words["prior"].format(prior=growth.prior_mean_mm, current=growth.current_mean_mm,
                                  change=growth.change_mm, days=growth.interval_days)
     if growth.vdt_days is not None:
         note += words["vdt"].format(vdt=growth.vdt_days)
     if growth.status is ComparisonStatus.SHRINKING:
         note += words["shrinking"]
-    return {"status": growth.status.report_status.value, "prior_mean_mm": growth.prior_mean_mm, "note": note}
+    return {**suggestion, "prior_mean_mm": growth.prior_mean_mm, "note": note}

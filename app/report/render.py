@@ -18,7 +18,7 @@ from .finding import Finding
 from .model import Report
 from .templates import Field
 
-__all__ = ["render_text", "render_html", "LABELS"]
+__all__ = ["render_text", "render_html", "LABELS", "suggested_status_label"]
 
 LABELS: dict[str, dict[str, str]] = {
     "patient": {"ja": "氏名", "en": "Patient"},
@@ -52,6 +52,9 @@ LABELS: dict[str, dict[str, str]] = {
     "template": {"ja": "様式", "en": "Template"},
     "critical": {"ja": "緊急所見あり", "en": "CRITICAL RESULT"},
     "key_images": {"ja": "キー画像", "en": "Key images"},
+    "status_override": {"ja": "比較の提案「{suggested}」から変更、理由: {reason}",
+                        "en": "changed from the comparison's suggestion \u201c{suggested}\u201d, reason: {reason}"},
+    "shrinking": {"ja": "縮小", "en": "Shrinking"},
     "dose_todo": {"ja": "要確認: CTDIvol {value} mGy は検診の上限 {limit} mGy（JECS 標準体格）を超えています",
                   "en": "To check: CTDIvol {value} mGy exceeds the screening limit of {limit} mGy (JECS, standard body)"},
 }
@@ -118,6 +121,9 @@ def _nodule_line(report: Report, i: int, n: Finding, results: dict[str, SchemeRe
     if n.kind == "part_solid" and n.solid_mean_mm is not None:
         parts.append(f"{_L('solid_part', lang)} {n.solid_long_mm} × {n.solid_short_mm} mm (⌀ {n.solid_mean_mm} mm)")
     parts += [opt("calcification"), opt("margin"), opt("status")]
+    if n.status_overridden:
+        parts.append(_L("status_override", lang).format(suggested=suggested_status_label(report, n, lang),
+                                                        reason=n.status_reason))
     if n.prior_mean_mm is not None:
         parts.append(f"{_L('prior', lang)} ⌀ {n.prior_mean_mm} mm")
     parts.append(f"{_L('series', lang)} …{n.series_uid[-8:]}, {_L('slice', lang)} {n.slice_index + 1}")
@@ -127,6 +133,14 @@ def _nodule_line(report: Report, i: int, n: Finding, results: dict[str, SchemeRe
     if n.note:
         parts.append(n.note)
     return " / ".join(parts)
+
+
+def suggested_status_label(report: Report, n: Finding, lang: str) -> str:
+    """The comparison's suggestion in words (shrinking is no choice of the template: its own word)."""
+    if n.suggested_status == "shrinking":
+        return _L("shrinking", lang)
+    o = report.template.nodule_field("status").option(n.suggested_report_status)
+    return o.label(lang) if o else n.suggested_status
 
 
 def _category_rows(res: SchemeResult, lang: str) -> list[tuple[str, str]]:

@@ -84,6 +84,10 @@ def _nodule_group(i: int, n: Finding, report: Report) -> hd.sr.ContentSequence:
     site = hd.sr.FindingSite(anatomic_location=location, laterality=side)
     tracking = hd.sr.TrackingIdentifier(uid=n.tracking_uid, identifier=f"Nodule {i + 1}")
     quals = [hd.sr.QualitativeEvaluation(C.NODULE_TYPE_NAME, C.NODULE_TYPE[n.kind])]
+    if n.status in C.NODULE_CHANGE:
+        quals.append(hd.sr.QualitativeEvaluation(C.NODULE_CHANGE_NAME, C.NODULE_CHANGE[n.status]))
+    if n.status_overridden:
+        quals.append(hd.sr.QualitativeEvaluation(C.NODULE_CHANGE_SUGGESTED, C.NODULE_CHANGE[n.suggested_status]))
     common = dict(tracking_identifier=tracking, finding_type=codes.SCT.Nodule, finding_sites=[site],
                   finding_category=codes.SCT.MorphologicallyAbnormalStructure, qualitative_evaluations=quals)
     if n.long_axis_px is not None and n.short_axis_px is not None:
@@ -92,10 +96,16 @@ def _nodule_group(i: int, n: Finding, report: Report) -> hd.sr.ContentSequence:
                           dtype=float)
         region = hd.sr.ImageRegion(graphic_type=hd.sr.GraphicTypeValues.ELLIPSE, graphic_data=points,
                                    source_image=hd.sr.SourceImageForRegion(n.sop_class_uid, n.sop_uid))
-        return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+        group = hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
             referenced_region=region, measurements=_measurements(n, None), **common)
-    ref = hd.sr.SourceImageForMeasurement(n.sop_class_uid, n.sop_uid)
-    return hd.sr.MeasurementsAndQualitativeEvaluations(measurements=_measurements(n, ref), **common)
+    else:
+        ref = hd.sr.SourceImageForMeasurement(n.sop_class_uid, n.sop_uid)
+        group = hd.sr.MeasurementsAndQualitativeEvaluations(measurements=_measurements(n, ref), **common)
+    if n.status_overridden:
+        # the reason as text right after the change it explains, inside the nodule's own group
+        group[0].ContentSequence.append(hd.sr.TextContentItem(
+            C.NODULE_CHANGE_REASON, n.status_reason, hd.sr.RelationshipTypeValues.CONTAINS))
+    return group
 
 
 def _evaluations(report: Report, narrative: str) -> hd.sr.ContainerContentItem:

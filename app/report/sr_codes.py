@@ -10,7 +10,8 @@ from pydicom.sr.codedict import codes
 
 __all__ = ["LOBE_SITES", "NODULE_TYPE", "NODULE_TYPE_NAME", "LUNG_RADS_NAME", "LUNG_RADS_VALUES",
            "JSCTS_NAME", "jscts_value", "QUALITATIVE_EVALUATIONS", "OVERRIDE_REASON", "LUNG_RADS_S", "VERIFY",
-           "CRITICAL_RESULT", "CRITICAL_NOTE", "CRITICAL_KINDS", "MEAN_CTDIVOL", "DLP"]
+           "CRITICAL_RESULT", "NODULE_CHANGE_NAME", "NODULE_CHANGE", "NODULE_CHANGE_SUGGESTED",
+           "NODULE_CHANGE_REASON", "CRITICAL_NOTE", "CRITICAL_KINDS", "MEAN_CTDIVOL", "DLP"]
 
 # CID 6170 Lobe of Lung + laterality [D2][D3]. The lingula is part of the left upper lobe and
 # the reference gives no code of its own for it, so it is coded as the left upper lobe.
@@ -29,6 +30,20 @@ NODULE_TYPE: dict[str, CodedConcept] = {
     "solid": CodedConcept("RID5741", "RADLEX", "Solid"),
     "part_solid": CodedConcept("RID46011", "RADLEX", "Partially solid"),
     "ground_glass": CodedConcept("RID46016", "RADLEX", "Non-solid"),
+}
+
+# Change since the prior CT, as the reader recorded it and as the comparison suggested it, and
+# why they differ (codes of at most 16 characters: a Code Value is SH). The reference gives no standard concept for "interval change of a nodule",
+# so these are private (99YOMI), like the JSCTS judgement.
+NODULE_CHANGE_NAME = CodedConcept("NODULE-CHANGE", "99YOMI", "Change since the prior CT")
+NODULE_CHANGE_SUGGESTED = CodedConcept("NODULE-CHG-SUGG", "99YOMI", "Change suggested by the prior comparison")
+NODULE_CHANGE_REASON = CodedConcept("NODULE-CHG-WHY", "99YOMI", "Reason for changing the suggested change")
+NODULE_CHANGE: dict[str, CodedConcept] = {
+    "baseline": CodedConcept("NODULE-BASELINE", "99YOMI", "Baseline: no prior CT"),
+    "new": CodedConcept("NODULE-NEW", "99YOMI", "New since the prior CT"),
+    "stable": CodedConcept("NODULE-STABLE", "99YOMI", "Stable since the prior CT"),
+    "growing": CodedConcept("NODULE-GROWING", "99YOMI", "Growing since the prior CT"),
+    "shrinking": CodedConcept("NODULE-SHRINKING", "99YOMI", "Smaller than on the prior CT"),
 }
 
 # Lung-RADS: RadLex RID50134 with values RID50135-RID50141 for 0,1,2,3,4A,4B,4X [R1] (verify).

@@ -141,6 +141,7 @@ class ReportPanel(QWidget):
         self.editor.message.connect(self.status)
         self.editor.jumpRequested.connect(self._jump)
         self.editor.changed.connect(self._render)
+        self.editor.statusOverridden.connect(self._audit_status_override)
         self.preview = QTextBrowser()
         self.preview.setOpenLinks(False)
         self.preview.setOpenExternalLinks(False)
@@ -550,6 +551,17 @@ class ReportPanel(QWidget):
         self.retry_button.setEnabled(mine.state is DeliveryState.FAILED)
 
     # -- messages and teardown ---------------------------------------------------------------
+    def _audit_status_override(self, index: int) -> None:
+        """The audit trail records a nodule's overridden change status with its reason."""
+        report = self.report
+        if report is None or not 0 <= index < len(report.nodules):
+            return
+        n = report.nodules[index]
+        self.window_.reading.status_overridden(report.identity.study_uid, report.identity.patient_id,
+                                               report_id=report.report_id, nodule=index + 1,
+                                               suggested=n.suggested_status, chosen=n.status,
+                                               reason=n.status_reason)
+
     def status(self, text: str) -> None:
         self.state_label.setToolTip(text)
         self.window_.status(text)

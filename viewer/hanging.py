@@ -17,6 +17,10 @@ first, ties by id, so the order a key cycles through is stable.
 Series choice (`choose_series`): among the study's image series, those whose description
 or kernel matches `series.description` / `series.kernel`; of those (or of all, when none
 matches) the thinnest slices (`prefer: thinnest`) or the most slices (`most_slices`).
+
+`study_facts` reads the facts from the study's series groups (viewer.volume.SeriesGroup), and
+`series_to_open` is the series the best protocol hangs: the study loader asks it before the
+first volume is built, so a study opens on the protocol's series, not on another first.
 """
 from __future__ import annotations
 
@@ -34,7 +38,7 @@ from viewer.views.planes import PLANES
 
 __all__ = ["HangingProtocolError", "Layout", "StudyRole", "SeriesPreference", "ViewSpec", "SeriesRule",
            "HangingProtocol", "SeriesFacts", "StudyFacts", "load_protocols", "parse_protocol",
-           "matching_protocols", "choose_series", "resolve_window", "SCHEMA"]
+           "matching_protocols", "choose_series", "resolve_window", "study_facts", "series_to_open", "SCHEMA"]
 
 SCHEMA = 1
 SERIES_WINDOW = "series"  # the series' own first window (what a view shows without a protocol)
@@ -216,6 +220,9 @@ def parse_protocol(data: Any, source: str = "<protocol>") -> HangingProtocol:
         raise HangingProtocolError(source, "layout", "side_by_side needs requires_prior and a view of the prior")
     if layout is not Layout.SIDE_BY_SIDE and any(v.study is StudyRole.PRIOR for v in views):
         raise HangingProtocolError(source, "views", "a view of the prior needs the side_by_side layout")
+    if layout is Layout.SIDE_BY_SIDE and len({v.plane for v in views}) != 1:
+        raise HangingProtocolError(source, "views", "side_by_side shows the current and the prior in one plane "
+                                   "(their views are linked slice by slice)")
     if layout is Layout.MPR and len({v.plane for v in views}) != len(views):
         raise HangingProtocolError(source, "views", "the mpr layout shows each plane once")
     return HangingProtocol(pid, {"ja": name["ja"], "en": name["en"]}, priority, modalities,
@@ -299,3 +306,33 @@ def resolve_window(spec: ViewSpec, series_presets: list[tuple[float, float, str]
     """The window a view shows: the named preset, or the series' own first window
     (mediastinum when the series carries none, as a view without a protocol does)."""
     return PRESETS[spec.window] if spec.window != SERIES_WINDOW else default_window(series_presets)
+
+
+def series_facts(groups: Sequence[Any]) -> tuple[SeriesFacts, ...]:
+    """The facts of each image series group (viewer.volume.SeriesGroup), for matching and choice."""
+    out = []
+    for g in groups:
+        first = g.frames[0] if g.frames else None
+        step = (first.spacing_between_slices or first.slice_thickness or 0.0) if first is not None else 0.0
+        out.append(SeriesFacts(g.key, g.identity.series_description, first.kernel if first is not None else "",
+                               len(g.frames), float(step)))
+    return tuple(out)
+
+
+def study_facts(groups: Sequence[Any], *, has_prior: bool = False) -> StudyFacts | None:
+    """The study's facts from its image series groups (None when it has none)."""
+    images = [g for g in groups if g.frames]
+    if not images:
+        return None
+    ident = images[0].identity
+    return StudyFacts(ident.modality, ident.body_part, ident.study_description, series_facts(images),
+                      has_prior=has_prior)
+
+
+def series_to_open(protocols: Sequence[HangingProtocol], groups: Sequence[Any]) -> str | None:
+    """The key of the series the best fitting protocol hangs (no prior is open yet when a study
+    opens); None when no protocol fits."""
+    facts = study_facts(groups)
+    fits = matching_protocols(protocols, facts) if facts is not None else []
+    chosen = choose_series(fits[0], facts.series) if fits else None
+    return chosen.key if chosen is not None else None

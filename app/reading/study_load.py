@@ -33,6 +33,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from pydicom.dataset import Dataset
@@ -95,10 +96,13 @@ class StudyLoad:
     grown_every_s = 0.25   # how often the window is told of slices filled in
 
     def __init__(self, centre: Any, study_uid: str, series_key: str | None = None,
-                 groups: list[SeriesGroup] | None = None) -> None:
+                 groups: list[SeriesGroup] | None = None,
+                 series_choice: Callable[[list[SeriesGroup]], str | None] | None = None) -> None:
         self.centre = centre
         self.study_uid = study_uid
         self.series_key = series_key
+        # no series asked for: `series_choice(image groups)` names it (the hanging protocol's)
+        self.series_choice = series_choice
         self.groups = groups  # reuse already retrieved series when switching series
         self._cancel = threading.Event()
         self._expected = 0
@@ -109,6 +113,15 @@ class StudyLoad:
         self._planned = False
         self._pool: DecodePool | None = None
         self._dose: DoseCollector | None = None
+
+    def _pick(self, groups: list[SeriesGroup]) -> tuple[list[SeriesGroup], SeriesGroup | None]:
+        if self.series_key is None and self.series_choice is not None:
+            try:
+                self.series_key = self.series_choice([g for g in groups if g.frames])
+            except Exception:  # a bad choice must not stop the study from opening: the largest shows
+                log.exception("study %s: the series choice failed", self.study_uid)
+                self.series_choice = None
+        return _pick(groups, self.series_key)
 
     def cancel(self) -> None:
         self._cancel.set()
@@ -123,13 +136,13 @@ class StudyLoad:
             problems: list[Any] = []
             groups = self.groups
             if groups is not None:
-                _, chosen = _pick(groups, self.series_key)
+                _, chosen = self._pick(groups)
                 if chosen is not None and not _has_pixels(chosen):
                     groups = None  # its pixels went into a volume since: read it again (cache)
             if groups is None:
                 frames, problems = self._receive(listener, plan=True)
                 groups = group_frames(frames)
-            images, chosen = _pick(groups, self.series_key)
+            images, chosen = self._pick(groups)
             if chosen is None:
                 raise VolumeError(f"study {self.study_uid} holds no image series that can be shown")
             self._wait_for_fill()
@@ -138,7 +151,7 @@ class StudyLoad:
                 if self._dropped:
                     log.info("study %s: building from the instances themselves", self.study_uid)
                     frames, problems = self._receive(listener, plan=False)
-                    images, chosen = _pick(group_frames(frames), self.series_key)
+                    images, chosen = self._pick(group_frames(frames))
                     if chosen is None:
                         raise VolumeError(f"study {self.study_uid} holds no image series that can be shown")
                 volume = build_volume(chosen, self._step(listener, "building volume"))
@@ -223,7 +236,7 @@ class StudyLoad:
 
     def _start_fill(self, metas: list[Dataset]) -> None:
         planned = [fr for meta in metas for fr in planned_headers(meta)]
-        _, chosen = _pick(group_frames(planned), self.series_key)
+        _, chosen = self._pick(group_frames(planned))
         if chosen is None:
             return
         try:

@@ -151,6 +151,9 @@ class PriorComparisonPanel(QWidget):
         self.job.progress.connect(self._registration_progress)
         self.job.done.connect(self._registered)
         self.job.start()
+        hanging = getattr(self.window_, "hanging", None)
+        if hanging is not None:
+            hanging.prior_changed()   # chest CT with prior: this dock, in the protocol's plane and window
 
     def _prior_failed(self, loader, exc: Exception) -> None:
         if loader is not self.loader:
@@ -176,6 +179,29 @@ class PriorComparisonPanel(QWidget):
                 self._stopped.append(running)
         self.loader = self.job = None
         self._stopped = [r for r in self._stopped if _alive(r)]
+
+    # ---- the hanging protocol's side by side ----------------------------------------------
+    def hang(self, protocol) -> None:
+        """A side-by-side protocol (viewer.hanging): its plane and each study's window here, the
+        dock shown and raised."""
+        from app.windows.hanging_apply import apply_view
+        from viewer.hanging import StudyRole
+
+        specs = {Side.CURRENT: protocol.views_of(StudyRole.CURRENT), Side.PRIOR: protocol.views_of(StudyRole.PRIOR)}
+        self.view.set_plane((specs[Side.PRIOR] or specs[Side.CURRENT])[0].plane)
+        for side in (Side.CURRENT, Side.PRIOR):   # the current first: linked, the prior follows it
+            widget = self.view.views[side]
+            if specs[side] and widget.view.volume is not None:
+                apply_view(widget.view, specs[side][0])
+        self.view.refresh_views()
+        dock = getattr(self, "dock", None)
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+
+    def toggle_plane(self) -> None:
+        """The comparison in coronal instead of axial, and back (the keymap's key)."""
+        self.view.toggle_plane()
 
     # ---- a nodule across time -----------------------------------------------------------
     def compare_nodule(self) -> None:
@@ -267,4 +293,5 @@ def install_prior_comparison(window) -> PriorComparisonPanel:
     window.prior_comparison = panel
     window.studyOpened.connect(panel.study_opened)
     window.keys.bind("report.compare_with_prior", panel.compare_nodule)  # keys: app/keymap/defaults.py
+    window.keys.bind("view.comparison_plane", panel.toggle_plane)
     return panel

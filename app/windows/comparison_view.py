@@ -1,7 +1,10 @@
 """The current study and its prior side by side, linked through the registration.
 
-A widget a layout (or a hanging protocol) can place anywhere: two axial SliceWidgets, a title
-above each (which study, its date), and a warning line that is shown whenever the link cannot
+A widget a layout (or a hanging protocol) can place anywhere: two SliceWidgets in one plane
+(axial or coronal: the hanging protocol's, or the keymap's key), a title above each and a
+coloured band inside each view naming the study and its date (CURRENT / PRIOR: the prior's
+date is on the prior's own image, with its patient banner and orientation labels, so a
+screenshot or a glance cannot take one for the other), and a warning line that is shown whenever the link cannot
 be trusted as it is: the registration fell back to the table position, the prior was acquired
 in another orientation, or the prior may be another patient's (then the views are unlinked,
 never aligned silently). The linking itself is viewer.views.link_model (Qt-free).
@@ -11,12 +14,13 @@ Keys (with the focus in either view; the views' own keys stay theirs):
   S  swap sides (the prior on the left / on the right)
   T  toggle between side by side and one view at a time (S then shows the other study)
   G  find the nodule just measured on the current study in the prior and measure it there
+  V  axial / coronal (the keymap's "view.comparison_plane"; both views change, still linked)
 """
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, Qt, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
 from app.reading.priors import IdentityProblem
@@ -25,6 +29,9 @@ from viewer.views.link_model import ComparisonLink, Side
 from viewer.views.qt_view import SliceWidget
 
 WARNING_STYLE = "QLabel { background: #b00020; color: white; font-weight: bold; padding: 4px; }"
+PLANES = ("axial", "coronal")   # the planes the comparison shows (and V toggles between)
+# The study bands inside the views: the current in blue, the prior in orange (white text on both).
+TAG_COLOURS = {Side.CURRENT: (0.0, 0.35, 0.75), Side.PRIOR: (0.85, 0.4, 0.0)}
 
 
 class ComparisonView(QWidget):
@@ -35,7 +42,8 @@ class ComparisonView(QWidget):
         super().__init__(parent)
         self.setObjectName("comparison-view")
         self.link = ComparisonLink()
-        self.views = {side: SliceWidget("axial", self) for side in Side}
+        self.plane = PLANES[0]
+        self.views = {side: SliceWidget(self.plane, self) for side in Side}
         self.titles = {side: QLabel(self) for side in Side}
         for side, w in self.views.items():
             w.viewChanged.connect(lambda s=side: self._follow(s))
@@ -62,6 +70,44 @@ class ComparisonView(QWidget):
         self.titles[Side.CURRENT].setText(self.tr("Current {0}").format(current_date))
         self.titles[Side.PRIOR].setText(self.tr("Prior {0}").format(prior_date) if prior_date
                                         else self.tr("No prior"))
+        tags = {Side.CURRENT: self.tr("CURRENT {0}").format(current_date).strip(),
+                Side.PRIOR: self.tr("PRIOR {0}").format(prior_date).strip() if prior_date else ""}
+        for side, w in self.views.items():
+            w.view.set_study_tag(tags[side], TAG_COLOURS[side])
+            if w.view.volume is not None:
+                w.view.update()
+
+    # ---- plane ------------------------------------------------------------------------
+    def set_plane(self, plane: str) -> None:
+        """Both views to `plane` (one of PLANES), keeping each one's position, window and zoom;
+        the prior then follows the current through the registration, as in any plane."""
+        if plane not in PLANES:
+            raise ValueError(f"the comparison shows {' or '.join(PLANES)}, not {plane!r}")
+        if plane == self.plane:
+            return
+        self.plane = plane
+        for w in self.views.values():
+            view = w.view
+            view.plane = plane
+            if view.volume is None:
+                continue
+            old = view.state
+            view.set_volume(view.volume)          # a new state: the standard axes of the plane
+            view.state.cursor = view.snap(old.cursor)
+            view.state.window = old.window
+            view.update()
+            view.zoom_by(old.zoom / view.state.zoom)
+        self._sync_prior()
+        self.refresh_views()
+
+    def toggle_plane(self) -> None:
+        self.set_plane(PLANES[(PLANES.index(self.plane) + 1) % len(PLANES)])
+
+    def refresh_views(self) -> None:
+        self._sync_prior()
+        for w in self.views.values():
+            if w.isVisible():
+                w.refresh()
 
     def set_current(self, volume) -> None:
         self.views[Side.CURRENT].set_volume(volume)
@@ -162,6 +208,11 @@ class ComparisonView(QWidget):
         self._lay.setRowStretch(1, 1)
 
     def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802
+        keys = getattr(self.window(), "keys", None)
+        pressed = QKeySequence(ev.keyCombination()).toString(QKeySequence.PortableText)
+        if keys is not None and pressed in keys.keymap.keys("view.comparison_plane"):
+            self.toggle_plane()   # the reading window's images have this key too (its QAction)
+            return
         if ev.modifiers() & (Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier):
             ev.ignore()
             return

@@ -1,12 +1,17 @@
 """Hanging protocols applied to the reading window's views (display only: matching is viewer.hanging).
 
-H cycles through the protocols that fit the study on screen, best first: the first press
-hangs the best one. A protocol that names another series than the one on screen loads it
-(through the window's own series switch) and hangs its views once it is on screen.
+A study opens on the best protocol that fits it (modality, body part, descriptions): the study
+loader asks `series_for` which series to build first, and the protocol's views are hung as
+the study comes on screen. When the prior comparison opens a prior, the best fit is chosen
+again (chest CT with prior: the prior beside the current in the comparison dock). H cycles
+through the protocols that fit, from the one on screen; once the reader has chosen with H,
+a prior arriving later does not change their choice. A protocol that names another series
+than the one on screen loads it (through the window's own series switch) and hangs its views
+once it is on screen.
 
 Per view: plane visible or not (layout), window preset, slab. A protocol with a view of the
-prior (chest CT with prior) fits only while a prior is open (`window.prior_volume`, set by the
-side-by-side comparison view); its prior views are for that view to apply (`apply_view`).
+prior fits only while a prior is open (the comparison dock's `prior_volume`); its views of
+both studies are the comparison's to apply (`PriorComparisonPanel.hang`, with `apply_view`).
 
 The bundled protocols and the centre's own (`<site dir>/hanging/*.json`) are read once, when
 the window is built; a bad site file is named in the status bar and the bundled ones are used.
@@ -18,8 +23,9 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
-from viewer.hanging import (HangingProtocol, HangingProtocolError, Layout, SeriesFacts, StudyFacts, StudyRole,
-                            ViewSpec, choose_series, load_protocols, matching_protocols, resolve_window)
+from viewer.hanging import (HangingProtocol, HangingProtocolError, Layout, StudyFacts, StudyRole, ViewSpec,
+                            choose_series, load_protocols, matching_protocols, resolve_window, series_facts,
+                            series_to_open)
 
 __all__ = ["HangingApplier", "apply_view", "install_hanging"]
 
@@ -41,16 +47,6 @@ def apply_view(view: Any, spec: ViewSpec) -> None:
         view.set_slab(0.0)
 
 
-def _series_facts(groups: list) -> tuple[SeriesFacts, ...]:
-    out = []
-    for g in groups:
-        first = g.frames[0] if g.frames else None
-        step = (first.spacing_between_slices or first.slice_thickness or 0.0) if first is not None else 0.0
-        out.append(SeriesFacts(g.key, g.identity.series_description, first.kernel if first is not None else "",
-                               len(g.frames), float(step)))
-    return tuple(out)
-
-
 class HangingApplier(QObject):
     def __init__(self, window: Any) -> None:
         super().__init__(window)
@@ -63,9 +59,19 @@ class HangingApplier(QObject):
             log.warning("%s; the bundled hanging protocols are used", exc)
             self.protocols = load_protocols()
         self.current: HangingProtocol | None = None
+        self.chosen_by_reader = False   # H was pressed for the study on screen: Yomi's choice stops
         self._study: str | None = None
         self._pending: HangingProtocol | None = None   # waiting for its series to be on screen
+        self._last_status = ""
         window.studyOpened.connect(self._on_study_opened)
+
+    def series_for(self, groups: list) -> str | None:
+        """The series a study opens on (its best protocol's); runs on the study loader's thread."""
+        return series_to_open(self.protocols, groups)
+
+    def has_prior(self) -> bool:
+        comparison = getattr(self.window_, "prior_comparison", None)
+        return getattr(comparison, "prior_volume", None) is not None
 
     def facts(self) -> StudyFacts | None:
         volume = self.window_.volume
@@ -73,8 +79,8 @@ class HangingApplier(QObject):
             return None
         ident = volume.identity
         return StudyFacts(ident.modality, ident.body_part, ident.study_description,
-                          _series_facts(self.window_.groups),
-                          has_prior=getattr(self.window_, "prior_volume", None) is not None)
+                          series_facts(self.window_.groups),
+                          has_prior=self.has_prior())
 
     def candidates(self) -> list[HangingProtocol]:
         facts = self.facts()
@@ -93,14 +99,30 @@ class HangingApplier(QObject):
         ids = [p.id for p in fits]
         nxt = fits[(ids.index(self.current.id) + 1) % len(fits)] if self.current and self.current.id in ids \
             else fits[0]
+        self.chosen_by_reader = True
         self.hang(nxt)
         return nxt
+
+    def hang_best(self) -> HangingProtocol | None:
+        """Yomi's own choice: the best protocol that fits the study on screen, hung unless it is
+        the one on screen already (None when none fits)."""
+        fits = self.candidates()
+        if not fits:
+            return None
+        if self.current is None or self.current.id != fits[0].id:
+            self.hang(fits[0])
+        return fits[0]
+
+    def prior_changed(self) -> None:
+        """The comparison opened (or dropped) a prior: the best fit again, unless the reader chose."""
+        if self.window_.volume is not None and not self.chosen_by_reader:
+            self.hang_best()
 
     def hang(self, protocol: HangingProtocol) -> None:
         win = self.window_
         self.current = protocol
         self._study = win.volume.identity.study_uid if win.volume is not None else None
-        chosen = choose_series(protocol, _series_facts(win.groups))
+        chosen = choose_series(protocol, series_facts(win.groups))
         if chosen is not None and win.volume is not None and chosen.key != win.volume.key:
             index = win.series_box.findData(chosen.key)
             if index >= 0:
@@ -116,6 +138,8 @@ class HangingApplier(QObject):
             self._apply_views(protocol)
         elif volume.identity.study_uid != self._study:
             self.current, self._pending, self._study = None, None, None
+            self.chosen_by_reader = False
+            self.hang_best()
 
     def _apply_views(self, protocol: HangingProtocol) -> None:
         mpr = self.window_.mpr
@@ -139,10 +163,19 @@ class HangingApplier(QObject):
         mpr.refresh()
         first = mpr.views[mine[0].plane]
         first.setFocus()
+        comparison = getattr(self.window_, "prior_comparison", None)
+        if protocol.layout is Layout.SIDE_BY_SIDE and comparison is not None:
+            comparison.hang(protocol)
         name = protocol.name["ja" if self.window_.locale().language() == self.window_.locale().Language.Japanese
                              else "en"]
         keys = self.window_.keys.keymap.keys("view.next_hanging")
-        self.window_.status(self.tr("Hanging protocol: {0} ({1})").format(name, ", ".join(keys)))
+        text = self.tr("Hanging protocol: {0} ({1})").format(name, ", ".join(keys))
+        shown = self.window_.status_label.text()
+        last, self._last_status = self._last_status, text
+        if last and shown.endswith(last):
+            shown = shown[: -len(last)].removesuffix(" — ")   # the protocol it replaces
+        # chosen by Yomi as the study opened: after what the window says of the study, not instead
+        self.window_.status(text if self.chosen_by_reader or not shown else f"{shown} — {text}")
         log.info("hanging protocol %s applied to study %s", protocol.id, self._study)
 
 

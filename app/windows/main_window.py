@@ -219,7 +219,9 @@ class MainWindow(QMainWindow):
             if self._opening is None or self._opening.study_uid != event.item.study_uid:
                 return  # cancelled, or another study asked for since
             self._opening = None
-            self._start_loader(StudyLoader(self.centre, event.item.study_uid))
+            hanging = getattr(self, "hanging", None)   # the study opens on its hanging protocol's series
+            self._start_loader(StudyLoader(self.centre, event.item.study_uid,
+                                           series_choice=hanging.series_for if hanging is not None else None))
         elif isinstance(event, ev.OpenFailed):
             if self._opening is not None and self._opening.study_uid == event.item.study_uid:
                 self._opening = None

@@ -23,9 +23,10 @@ class StudyLoader(QObject):
     loaded = Signal(object, object)     # loader, app.reading.study_load.Loaded
     failed = Signal(object, object)     # loader, exception
 
-    def __init__(self, centre, study_uid: str, series_key: str | None = None, groups=None) -> None:
+    def __init__(self, centre, study_uid: str, series_key: str | None = None, groups=None,
+                 series_choice=None) -> None:
         super().__init__()
-        self.load = StudyLoad(centre, study_uid, series_key, groups)
+        self.load = StudyLoad(centre, study_uid, series_key, groups, series_choice)
         self.study_uid = study_uid
         self._thread: threading.Thread | None = None
 

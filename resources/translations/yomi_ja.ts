@@ -81,6 +81,14 @@
         <translation>前回画像なし</translation>
     </message>
     <message>
+        <source>CURRENT {0}</source>
+        <translation>今回 {0}</translation>
+    </message>
+    <message>
+        <source>PRIOR {0}</source>
+        <translation>前回 {0}</translation>
+    </message>
+    <message>
         <source>Registering the prior to the current study…</source>
         <translation>前回画像を今回検査に位置合わせしています…</translation>
     </message>
@@ -893,6 +901,10 @@
         <translation>次のハンギングプロトコル</translation>
     </message>
     <message>
+        <source>Prior comparison: axial / coronal</source>
+        <translation>前回比較: 横断 / 冠状断</translation>
+    </message>
+    <message>
         <source>Two screens: worklist and report on the other screen</source>
         <translation>2画面: ワークリストとレポートをもう一方の画面に表示</translation>
     </message>
@@ -1470,6 +1482,14 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
     <message>
         <source>A nodule needs both axes</source>
         <translation>結節には長径と短径の両方が必要です</translation>
+    </message>
+    <message>
+        <source>Nodule {0}: the comparison suggested “{1}”; type the reason for the change and press Enter (Esc keeps the suggestion)</source>
+        <translation>結節 {0}: 前回比較の提案は「{1}」です。変更の理由を入力して Enter（Esc で提案のまま）</translation>
+    </message>
+    <message>
+        <source>A changed comparison status needs its reason</source>
+        <translation>経時変化を提案から変更するには理由が必要です</translation>
     </message>
     <message>
         <source>An override needs its reason</source>

@@ -62,8 +62,17 @@ def test_dose_from_the_image_headers_filled_and_flagged(qtbot, window, artifacts
     assert panel.report.fields["dose_source"] == "manual"  # a typed value is not the header's
 
 
-def test_h_hangs_screening_then_general_ct(qtbot, window, artifacts):
+def test_h_cycles_from_the_protocol_the_study_opened_with(qtbot, window, artifacts):
     win = window
+    # the study opened on its best protocol (tests/gui/test_prior_hanging.py checks its views)
+    assert win.hanging.current.id == "chest-ct-screening" and _series_kernel(win) == "L"
+    ax = win.mpr.axial
+    ax.setFocus()
+    qtbot.keyClick(ax, Qt.Key_H)
+    assert win.hanging.current.id == "general-ct"
+    qtbot.waitUntil(lambda: not win.is_loading() and win.mpr.axial.view.state.slab_mm == 0.0, timeout=60000)
+    own = win.volume.window_presets[0]
+    assert win.mpr.axial.view.state.window.center == own[0] and win.mpr.axial.view.state.window.width == own[1]
     # the reader is on the mediastinal reconstruction (kernel B)
     b = next(n for n in range(win.series_box.count())
              if next(g for g in win.groups if g.key == win.series_box.itemData(n)).frames[0].kernel == "B")
@@ -71,13 +80,14 @@ def test_h_hangs_screening_then_general_ct(qtbot, window, artifacts):
         win.series_box.setCurrentIndex(b)
         win.series_box.activated.emit(b)
         qtbot.waitUntil(lambda: not win.is_loading() and _series_kernel(win) == "B", timeout=60000)
+    assert win.hanging.current.id == "general-ct"   # a series the reader switches to keeps the protocol
     ax = win.mpr.axial
     ax.setFocus()
     qtbot.keyClick(ax, Qt.Key_2)  # mediastinal window first: the lungs are black
     qtbot.wait(50)
     before = _region(_grab(win), win, ax).copy()
     qtbot.keyClick(ax, Qt.Key_H)
-    assert win.hanging.current.id == "chest-ct-screening"
+    assert win.hanging.current.id == "chest-ct-screening"   # the cycle wraps
     # the screening protocol hangs the lung kernel: the series is switched if another is on screen
     qtbot.waitUntil(lambda: not win.is_loading() and _series_kernel(win) == "L", timeout=60000)
     qtbot.waitUntil(lambda: win.mpr.axial.view.state.slab_mm == 10.0, timeout=30000)
@@ -94,14 +104,8 @@ def test_h_hangs_screening_then_general_ct(qtbot, window, artifacts):
     lung = (slice(h // 2 - w // 12, h // 2 + w // 12), slice(int(0.24 * w), int(0.36 * w)))
     assert before[lung].mean() < 30 and after[lung].mean() > before[lung].mean() + 40, \
         (before[lung].mean(), after[lung].mean())
-
     qtbot.keyClick(win.mpr.axial, Qt.Key_H)
-    assert win.hanging.current.id == "general-ct"
-    own = win.volume.window_presets[0]
-    qtbot.waitUntil(lambda: win.mpr.axial.view.state.slab_mm == 0.0)
-    assert win.mpr.axial.view.state.window.center == own[0] and win.mpr.axial.view.state.window.width == own[1]
-    qtbot.keyClick(win.mpr.axial, Qt.Key_H)
-    assert win.hanging.current.id == "chest-ct-screening"  # the cycle wraps; no prior open, so no prior protocol
+    assert win.hanging.current.id == "general-ct"  # no prior open, so no prior protocol in the cycle
 
 
 def test_a_centres_own_protocol_hangs_first(qtbot, windows, shared_data, tmp_path, monkeypatch, artifacts):
@@ -118,8 +122,7 @@ def test_a_centres_own_protocol_hangs_first(qtbot, windows, shared_data, tmp_pat
     setup = prepare_demo(tmp_path / "centre")
     win = make_window(qtbot, windows, setup.centre, DEMO_READER)
     open_study(qtbot, win, REAL)
-    qtbot.keyClick(win.mpr.axial, Qt.Key_H)
-    assert win.hanging.current.id == "centre-coronal-bone"
+    assert win.hanging.current.id == "centre-coronal-bone"   # the study opens on it, before any key
     views = win.mpr.views
     qtbot.waitUntil(lambda: views["coronal"].isVisible() and not views["axial"].isVisible())
     assert not views["sagittal"].isVisible() and views["coronal"].view.state.window == PRESETS["bone"]
@@ -129,6 +132,8 @@ def test_a_centres_own_protocol_hangs_first(qtbot, windows, shared_data, tmp_pat
     region = _region(shot, win, views["coronal"])
     assert region.shape[1] > win.mpr.width() * 0.9  # the one view fills the layout
     assert region.std() > 25  # and shows the image
+    qtbot.keyClick(views["coronal"], Qt.Key_H)
+    assert win.hanging.current.id == "chest-ct-screening"   # then the bundled ones, best first
 
 
 def test_k_marks_the_view_with_its_measurement_as_key_image(qtbot, window, artifacts):

@@ -7,32 +7,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import numpy as np
-import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from app.demo import DEMO_READER, prepare_demo
 from app.report.prior_comparison import report_changes
 from app.report.rules.growth import compare_sizes
 from tests.gui.test_reading_window import _grab
-from tests.report_gui.helpers import make_window, measure_cross, open_study
+from tests.report_gui.helpers import measure_cross
+from tests.report_gui.test_hanging_key_images import _region, window  # noqa: F401  (the demo's real CT, open)
 
-REAL = "Lung_Dx-A0001"
 REASON = "prior measured across a vessel"
-
-
-@pytest.fixture
-def window(qtbot, windows, shared_data, tmp_path):
-    setup = prepare_demo(tmp_path / "centre")
-    win = make_window(qtbot, windows, setup.centre, DEMO_READER)
-    open_study(qtbot, win, REAL)
-    return win
-
-
-def _region(shot: np.ndarray, win, widget) -> np.ndarray:
-    p = widget.mapTo(win, QPoint(0, 0))
-    return shot[p.y(): p.y() + widget.height(), p.x(): p.x() + widget.width()]
 
 
 def _choose_status(qtbot, editor, text: str) -> None:
@@ -44,7 +28,7 @@ def _choose_status(qtbot, editor, text: str) -> None:
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key_Tab)
 
 
-def test_the_reader_overrides_the_suggested_status_with_a_reason(qtbot, window, artifacts):
+def test_the_reader_overrides_the_suggested_status_with_a_reason(qtbot, window, artifacts):  # noqa: F811
     from app.audit.chain import default_log
 
     win = window

@@ -141,3 +141,36 @@ def test_unreadable_and_duplicate_site_files(tmp_path: Path) -> None:
     with pytest.raises(HangingProtocolError) as info:
         load_protocols(tmp_path)
     assert (info.value.source, info.value.key) == ("b.json", "id")
+
+
+def test_the_real_chest_ct_opens_on_its_lung_kernel_series(lung_dir) -> None:
+    """The real study (TCIA Lung-PET-CT-Dx, doi:10.7937/TCIA.2020.NNC2-0461): two 5 mm series
+    of 64 slices, kernels L and B, Body Part Examined empty, study description "Chest". The
+    screening protocol fits by its description and hangs the lung kernel, whichever series
+    the study lists first; with a prior open, the comparison protocol comes first."""
+    from viewer.hanging import series_to_open, study_facts
+    from viewer.volume import scan_paths
+
+    groups, problems = scan_paths([lung_dir / "series-2-5mm", lung_dir / "series-3-5mm"])
+    assert problems == [] and len(groups) == 2
+    protocols = load_protocols()
+    facts = study_facts(groups)
+    assert (facts.modality, facts.body_part, facts.study_description) == ("CT", "", "Chest")
+    assert _ids(matching_protocols(protocols, facts)) == ["chest-ct-screening", "general-ct"]
+    kernel = {g.key: g.frames[0].kernel for g in groups}
+    for order in (groups, groups[::-1]):
+        assert kernel[series_to_open(protocols, order)] == "L"
+    assert _ids(matching_protocols(protocols, study_facts(groups, has_prior=True)))[0] == "chest-ct-with-prior"
+    assert series_to_open(protocols, []) is None
+    only_site = [parse_protocol(_minimal(match={"modality": ["MR"]}))]
+    assert series_to_open(only_site, groups) is None   # nothing fits a CT: the loader's own choice
+
+
+def test_side_by_side_views_share_one_plane() -> None:
+    data = _minimal(layout="side_by_side", requires_prior=True,
+                    views=[{"plane": "axial", "study": "current"}, {"plane": "coronal", "study": "prior"}])
+    with pytest.raises(HangingProtocolError) as err:
+        parse_protocol(data, "mixed.json")
+    assert err.value.key == "views" and "one plane" in err.value.problem
+    data["views"][1]["plane"] = "axial"
+    assert parse_protocol(data).layout is Layout.SIDE_BY_SIDE

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.fixtures.prior_pair import rigid
+from tests.fixtures.prior_pair import prior_pair, prior_registration, prior_volumes, rigid  # noqa: F401
 from viewer.tools.window_level import PRESETS, Window
 from viewer.views.link_model import ComparisonLink, Side
 from viewer.views.navigation import ViewState
@@ -47,3 +47,25 @@ def test_swap_and_a_bad_matrix():
     assert link.left() is Side.CURRENT and link.swap() is Side.PRIOR and Side.PRIOR.other is Side.CURRENT
     with pytest.raises(ValueError):
         link.set_matrix(np.full((4, 4), np.nan))
+
+
+def test_in_coronal_the_registered_nodule_is_on_the_prior_plane(prior_pair, prior_volumes,  # noqa: F811
+                                                                prior_registration):  # noqa: F811
+    """The pair made from the real chest CT with a known shift and 3° rotation: with both views
+    coronal, the cursor on the current's nodule puts the prior's coronal plane through the
+    prior's nodule (the registration within 2 mm of the truth there)."""
+    from viewer.views.navigation import SliceNavigation
+
+    current, prior = prior_volumes
+    assert prior_registration.ok
+    link = ComparisonLink(prior_registration.matrix)
+    a = ViewState(PlaneAxes.standard("coronal"), np.asarray(prior_pair.nodule_current, float), PRESETS["lung"])
+    b = ViewState(PlaneAxes.standard("coronal"), np.zeros(3), PRESETS["lung"])
+    nav_b = SliceNavigation(prior.affine, prior.voxels.shape, b)
+    assert link.follow(Side.CURRENT, a, b)
+    assert np.linalg.norm(b.cursor - prior_pair.nodule_prior) < 2.0
+    # the prior's coronal slice is the one holding its nodule (the j index of the truth, within one)
+    truth_j = prior.lps_to_index(prior_pair.nodule_prior)[1]
+    assert abs(nav_b.slice_index() - truth_j) <= 1.5, (nav_b.slice_index(), truth_j)
+    assert np.allclose(link.map_point(b.cursor, Side.PRIOR), prior_pair.nodule_current)
+

@@ -148,6 +148,16 @@ class SliceView:
         self._notice = _text(fs, _REFUSED_COLOUR, bold=True)
         self._notice.SetPosition(0.01, 0.99)
         self._notice.GetTextProperty().SetVerticalJustificationToTop()
+        # Which study this view shows, in a coloured band under the top label (a comparison's
+        # current and prior side by side must never be taken one for the other).
+        self._study_tag = _text(fs + 4, bold=True)
+        self._study_tag.SetPosition(0.5, 0.93)
+        tp = self._study_tag.GetTextProperty()
+        tp.SetJustificationToCentered()
+        tp.SetVerticalJustificationToTop()
+        tp.SetShadow(False)
+        tp.SetBackgroundOpacity(0.0)
+        self.study_tag_text = ""
         self.translate: banner.Translate = banner.untranslated   # the Qt layer sets Qt's
         for t in self._text_actors():
             renderer.AddViewProp(t)
@@ -182,6 +192,7 @@ class SliceView:
             self._reslice.SetInputData(None)
             for t in self._text_actors():
                 t.SetInput("")
+            self._study_tag.SetInput(self.study_tag_text)
 
     def set_volume(self, volume: "Volume", state: ViewState | None = None, *, draw: bool = True) -> None:
         """Show `volume` with `state` (None: a new view). With draw=False the caller calls
@@ -348,12 +359,21 @@ class SliceView:
         """Call when the viewport size changed: camera fit and text size follow the view."""
         size = int(np.clip(self.viewport().width / 30, 9, self.font_size))
         for t in self._text_actors():
-            t.GetTextProperty().SetFontSize(size + 4 if t in self._labels.values() else size)
+            big = t is self._study_tag or t in self._labels.values()
+            t.GetTextProperty().SetFontSize(size + 4 if big else size)
         self._apply_camera()
 
     def _text_actors(self) -> list:
         return [*self._labels.values(), self._banner_left, self._banner_right, self._status, self._warning,
-                self._notice]
+                self._notice, self._study_tag]
+
+    def set_study_tag(self, text: str, background: tuple[float, float, float] = (0.0, 0.0, 0.0)) -> None:
+        """Name the study shown (e.g. "PRIOR 2024-06-01") in white on `background`; '' removes it."""
+        self.study_tag_text = text
+        tp = self._study_tag.GetTextProperty()
+        tp.SetBackgroundColor(*background)
+        tp.SetBackgroundOpacity(1.0 if text else 0.0)
+        self._study_tag.SetInput(text)
 
     # ---- coordinates ------------------------------------------------------------------
     def world_to_lps(self, x: float, y: float) -> np.ndarray:

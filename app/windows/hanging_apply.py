@@ -23,6 +23,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject
 
+from app.windows.translation import interface_language
+
 from viewer.hanging import (HangingProtocol, HangingProtocolError, Layout, StudyFacts, StudyRole, ViewSpec,
                             choose_series, load_protocols, matching_protocols, resolve_window, series_facts,
                             series_to_open)
@@ -166,8 +168,7 @@ class HangingApplier(QObject):
         comparison = getattr(self.window_, "prior_comparison", None)
         if protocol.layout is Layout.SIDE_BY_SIDE and comparison is not None:
             comparison.hang(protocol)
-        name = protocol.name["ja" if self.window_.locale().language() == self.window_.locale().Language.Japanese
-                             else "en"]
+        name = protocol.name[interface_language().value]
         keys = self.window_.keys.keymap.keys("view.next_hanging")
         text = self.tr("Hanging protocol: {0} ({1})").format(name, ", ".join(keys))
         shown = self.window_.status_label.text()

@@ -13,7 +13,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
-__all__ = ["UiLanguage", "CATALOGUE_DIR", "resolve_language", "install_translators", "configured_language"]
+__all__ = ["UiLanguage", "CATALOGUE_DIR", "resolve_language", "install_translators", "configured_language",
+           "interface_language"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,12 @@ def configured_language(config: object | None) -> str:
 
 
 _installed: list[QTranslator] = []
+
+
+def interface_language() -> UiLanguage:
+    """The language tr() answers in now: Japanese while Yomi's Japanese catalogue is installed
+    (data with names in both languages, such as a hanging protocol's, is shown in it)."""
+    return UiLanguage.JA if any(t.language().startswith("ja") for t in _installed) else UiLanguage.EN
 
 
 def install_translators(app: QCoreApplication, setting: str | None) -> UiLanguage:

@@ -1,6 +1,9 @@
 """The prior comparison in the reading window: find the patient's priors when a study opens,
 load the most recent comparable one, register it, show both side by side (ComparisonView),
 and compare a measured nodule with the prior (G in the comparison view, or Ctrl+Shift+C).
+A prior on screen makes the hanging protocols choose again (app/windows/hanging_apply.py):
+the chest CT with prior protocol sets this dock's plane and windows (`hang`); V turns the
+comparison between axial and coronal.
 
 Everything that waits runs off the GUI thread: the priors search as a job of the reading
 controller, the prior's retrieval and volume build in a StudyLoader (through the caching

@@ -15,6 +15,7 @@ from app.demo import DEMO_READER, prepare_demo
 from tests.fixtures.prior_pair import prior_pair  # noqa: F401  (fixture)
 from tests.gui.test_prior_comparison import _centre, _grab, _open_current, _region, _shows_a_ct_with_labels
 from tests.report_gui.helpers import make_window, open_study
+from viewer.hanging import parse_protocol
 from viewer.tools.window_level import PRESETS
 from viewer.views.link_model import Side
 from viewer.views.navigation import SlabMode
@@ -96,6 +97,16 @@ def test_a_study_with_a_prior_opens_side_by_side_in_the_protocols_layout(qtbot, 
     assert _band(prior, ORANGE) > 0.002 and _band(current, ORANGE) < 0.0005, (_band(prior, ORANGE), _band(current, ORANGE))
     assert _band(current, BLUE) > 0.002 and _band(prior, BLUE) < 0.0005
     assert _lung_grey(win, view.views[Side.PRIOR], shot) > 40
+    # a centre's side-by-side protocol in coronal: the protocol chooses the comparison's plane
+    coronal = parse_protocol({
+        "schema": 1, "id": "centre-coronal-prior", "name": {"ja": "冠状断 前回比較", "en": "Coronal with prior"},
+        "priority": 300, "requires_prior": True, "match": {"modality": ["CT"]}, "layout": "side_by_side",
+        "views": [{"plane": "coronal", "study": "current", "window": "mediastinum"},
+                  {"plane": "coronal", "study": "prior", "window": "mediastinum"}]}, "centre-coronal-prior.json")
+    win.hanging.hang(coronal)
+    assert view.plane == "coronal" and all(w.view.plane == "coronal" for w in view.views.values())
+    assert all(w.view.state.window == PRESETS["mediastinum"] for w in view.views.values())
+    assert mpr.views["coronal"].isVisible() and not mpr.axial.isVisible()
 
 
 def test_without_a_prior_the_screening_protocol_hangs(qtbot, windows, prior_pair, tmp_path_factory):  # noqa: F811

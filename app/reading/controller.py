@@ -25,6 +25,7 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, Protocol, runtime_checkable
 
 from app import audit
@@ -41,6 +42,7 @@ from app.reading.events import (
     WorklistUpdated,
 )
 from app.reading.jobs import Jobs, Post
+from app.reading.site_calendar import preload_holidays
 from app.reading.worklist_diff import diff, next_after, previous_before
 from app.report.sealed_files import KeysUnavailable, Purpose, ReaderSecret
 from worklist.centre import Centre, CentreError, Forbidden, WorkItem
@@ -235,6 +237,7 @@ class ReadingController:
                 refused(exc)
                 raise
             audit.query(reader, params, log=audit_log)
+            preload_holidays(date.today())
             return items
 
         self._jobs.run(fetch, done=lambda items: self._refreshed(gen, items),

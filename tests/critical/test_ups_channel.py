@@ -5,6 +5,7 @@ the station reads it back, audited; whatever else a reader tries to write is ref
 from __future__ import annotations
 
 import json
+import secrets
 
 from pydicom.uid import generate_uid
 
@@ -17,7 +18,10 @@ from tests.centre.support import STAFF, As
 from tests.double_reading.conftest import double  # noqa: F401  (the real centre, one double-read study)
 from tests.double_reading.support import READER_A, READER_B
 from tests.reading.test_critical_notice import Clock
+from worklist.cache import StudyCache
+from worklist.cached_centre import CachingCentre
 from worklist.dicomweb import ClientSettings, DicomWebClient
+from worklist.dicomweb_centre import DicomWebCentre
 
 FINDING = CriticalFinding(CriticalKind.PNEUMOTHORAX, "left, tension", "2026-12-01T09:30:00+00:00")
 
@@ -51,8 +55,12 @@ def test_notice_on_the_workitem_then_acknowledged_by_the_centre(double, tmp_path
     [notice] = store.add("rep-ups-1", study_uid, "1.2.826.0.1.3680043.8.498.77", FINDING, [NotifyChannel.UPS],
                          workitem=(wid, tx))
     with _client(server, READER_A) as client:
-        notifier = Notifier(store, {NotifyChannel.UPS: UpsNoticeChannel(client)}, reader="kenji", ack_poll_s=60,
-                            audit_log=audit)
+        # as the station has it: the window's centre is the caching one, the channel its inner client
+        centre = CachingCentre(DicomWebCentre("centre", client, None),
+                               StudyCache(tmp_path / "cache", "kenji", secrets.token_bytes(32), max_bytes=10**8,
+                                          ttl_seconds=60))
+        notifier = Notifier(store, {NotifyChannel.UPS: UpsNoticeChannel(centre.client)}, reader="kenji",
+                            ack_poll_s=60, audit_log=audit)
         [delivered] = notifier.deliver_due()
         assert delivered.state is NoticeState.DELIVERED, delivered.reason
         wi = _workitem(server, wid)

@@ -424,9 +424,16 @@ class ComparisonWindow(QWidget):
 def install_comparison(window: Any) -> None:
     """Ctrl+Shift+J in the reading window: comparison reading of the study on screen."""
     window.keys.bind("study.comparison", lambda: open_comparison(window))  # keys: app/keymap/defaults.py
-    window.keys.bind("study.judge_category",
-                     lambda: window.comparison.own_category() if window.comparison is not None else None)
+    window.keys.bind("study.judge_category", lambda: _own_category(window))
     window.comparison = None
+
+
+def _own_category(window: Any) -> None:
+    if window.comparison is not None and window.comparison.isVisible():
+        window.comparison.own_category()
+    else:
+        window.status(QCoreApplication.translate("ComparisonWindow", "The judge's own category is set in the "
+                                                 "comparison reading: open it first (Ctrl+Shift+J)."))
 
 
 def _locator_of(window: Any) -> Locator | None:

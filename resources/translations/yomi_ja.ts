@@ -308,6 +308,10 @@
         <translation>署名されていません: {0} には理由を付けた判定がまだ必要です。</translation>
     </message>
     <message>
+        <source>The judge&apos;s own category is set in the comparison reading: open it first (Ctrl+Shift+J).</source>
+        <translation>最終判定医の判定区分は比較読影の画面で設定します。先に比較読影を開いてください（Ctrl+Shift+J）。</translation>
+    </message>
+    <message>
         <source>Open the study first: comparison reading is of the study on screen.</source>
         <translation>先に検査を開いてください。比較読影は表示中の検査に対して行います。</translation>
     </message>

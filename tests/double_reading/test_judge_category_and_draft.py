@@ -50,6 +50,8 @@ def test_judge_sets_own_category_closes_unsigned_and_finds_it_again(qtbot, windo
     _sign_and_send(b, server, reading_report(st, [NODULE_B], emphysema="none"), ReadingRole.SECOND, tmp_path)
     with judge_window(qtbot, windows, server, j, tmp_path) as win:
         _open(qtbot, win, 0)
+        qtbot.keyClick(win, Qt.Key_K, Qt.ControlModifier | Qt.ShiftModifier)     # before the comparison: told where
+        assert win.status_label.text().startswith("The judge's own category is set in the comparison reading")
         cmp = open_comparison_window(qtbot, win)
         assert cmp.restored == 0
         key = f"category:{SCHEME}"

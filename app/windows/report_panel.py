@@ -489,8 +489,10 @@ class ReportPanel(QWidget):
             log.warning("signed report %s not kept in drafts: %s", rid, exc)
         self.editor.refresh()
         if signed.report.critical is not None:
+            claim = (item.workitem_uid, item.transaction_uid) if item is not None \
+                and item.study_uid == signed.report.identity.study_uid else ("", "")
             self.critical_notices.queue(rid, signed.report.identity.study_uid, signed.sr_sop_uid,
-                                        signed.report.critical)
+                                        signed.report.critical, claim)
         self.status(self.tr("Signed and queued: SR {0}, PDF {1}").format(signed.sr_sop_uid, signed.encapsulated_sop_uid))
         self.signedReport.emit(rid)
         self._render()

@@ -228,6 +228,10 @@
         <translation>閉じる</translation>
     </message>
     <message>
+        <source>Your reconciliation in progress was restored ({0} decisions).</source>
+        <translation>作業中の比較読影を復元しました（{0} 件の判断）。</translation>
+    </message>
+    <message>
         <source>(not reported)</source>
         <translation>（記載なし）</translation>
     </message>
@@ -272,8 +276,20 @@
         <translation>{0}: {1}を採用 — 理由を入力してEnterキーを押してください</translation>
     </message>
     <message>
+        <source>Select a category row to set the judge&apos;s own category.</source>
+        <translation>最終判定医の判定区分を設定するには判定区分の行を選択してください。</translation>
+    </message>
+    <message>
+        <source>{0}: the judge&apos;s own category {1} — type the reason and press Enter</source>
+        <translation>{0}: 最終判定医の判定区分 {1} — 理由を入力して Enter を押してください</translation>
+    </message>
+    <message>
         <source>{0}: a reason is required for every change</source>
         <translation>{0}: 変更にはすべて理由が必要です</translation>
+    </message>
+    <message>
+        <source>Your decisions could not be kept as a draft ({0}); they stay on screen.</source>
+        <translation>判断を下書きとして保存できませんでした（{0}）。画面上には残っています。</translation>
     </message>
     <message>
         <source>Select a nodule row to show its measurement.</source>
@@ -290,6 +306,10 @@
     <message>
         <source>Not signed: {0} still needs a decision with a reason.</source>
         <translation>署名されていません: {0} には理由を付けた判定がまだ必要です。</translation>
+    </message>
+    <message>
+        <source>The judge&apos;s own category is set in the comparison reading: open it first (Ctrl+Shift+J).</source>
+        <translation>最終判定医の判定区分は比較読影の画面で設定します。先に比較読影を開いてください（Ctrl+Shift+J）。</translation>
     </message>
     <message>
         <source>Open the study first: comparison reading is of the study on screen.</source>
@@ -700,6 +720,17 @@
     </message>
 </context>
 <context>
+    <name>JudgeCategoryDialog</name>
+    <message>
+        <source>The judge&apos;s own category</source>
+        <translation>最終判定医の判定区分</translation>
+    </message>
+    <message>
+        <source>{0}: the final category (1-{1}):</source>
+        <translation>{0}: 最終判定区分（1-{1}）:</translation>
+    </message>
+</context>
+<context>
     <name>KeyImageCapture</name>
     <message>
         <source>Open a study first</source>
@@ -787,6 +818,10 @@
     <message>
         <source>Comparison reading (double reading&apos;s judge)</source>
         <translation>比較読影（二重読影の最終判定）</translation>
+    </message>
+    <message>
+        <source>Comparison reading: the judge&apos;s own category</source>
+        <translation>比較読影: 最終判定医の判定区分</translation>
     </message>
     <message>
         <source>One view</source>

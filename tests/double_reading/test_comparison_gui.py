@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import os
+from contextlib import contextmanager
 
 import numpy as np
 import pydicom
@@ -49,6 +50,36 @@ def _count(shot: np.ndarray, colour) -> int:
     return int((np.abs(shot.astype(int) - want).max(axis=2) <= 6).sum())
 
 
+@contextmanager
+def judge_window(qtbot, windows, server, judge, tmp_path):  # noqa: F811
+    """The judge's reading window on their real UPS worklist, with an outbox sending to the centre."""
+    client = _client(server, judge.centre_user)
+    centre = DicomWebCentre("centre", client, UpsWorklist(client, UpsSettings(reader_name=NAME_J),
+                                                          ClaimStore(tmp_path / "claims.json")))
+    outbox = Outbox(tmp_path / "outbox")
+    sender = Sender(outbox, centre, poll_s=0.2)
+    sender.start()
+    try:
+        win = make_window(qtbot, windows, centre, "hanako", session=judge.session, outbox=outbox)
+        qtbot.waitUntil(lambda: len(win.worklist.items) == 1, timeout=30000)
+        yield win
+    finally:
+        sender.stop()
+        outbox.close()
+        client.close()
+
+
+def open_comparison_window(qtbot, win):
+    """Ctrl+Shift+J in the reading window, as the judge types it; the comparison window, active."""
+    win.comparison = None
+    qtbot.keyClick(win, Qt.Key_J, Qt.ControlModifier | Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: win.comparison is not None and win.comparison.isVisible(), timeout=30000)
+    cmp = win.comparison
+    qtbot.waitExposed(cmp)
+    qtbot.waitUntil(cmp.isActiveWindow)
+    return cmp
+
+
 def test_judge_reconciles_and_signs_in_the_comparison_window(qtbot, windows, double, stations, tmp_path,  # noqa: F811
                                                              artifacts) -> None:
     server, st = double.server, double.study
@@ -56,23 +87,11 @@ def test_judge_reconciles_and_signs_in_the_comparison_window(qtbot, windows, dou
     _sign_and_send(a, server, reading_report(st, [NODULE_A]), ReadingRole.FIRST, tmp_path)
     _sign_and_send(b, server, reading_report(st, [NODULE_B], emphysema="none"), ReadingRole.SECOND, tmp_path)
 
-    client = _client(server, j.centre_user)
-    centre = DicomWebCentre("centre", client, UpsWorklist(client, UpsSettings(reader_name=NAME_J),
-                                                          ClaimStore(tmp_path / "claims.json")))
-    outbox = Outbox(tmp_path / "outbox")
-    sender = Sender(outbox, centre, poll_s=0.2)
-    sender.start()
-    try:
-        win = make_window(qtbot, windows, centre, "hanako", session=j.session, outbox=outbox)
-        qtbot.waitUntil(lambda: len(win.worklist.items) == 1, timeout=30000)
+    with judge_window(qtbot, windows, server, j, tmp_path) as win:
         role_col = COLUMNS.index("Role")
         assert win.worklist.text_at(0, role_col) == "Final judge"
         _open(qtbot, win, 0)
-        qtbot.keyClick(win, Qt.Key_J, Qt.ControlModifier | Qt.ShiftModifier)
-        qtbot.waitUntil(lambda: win.comparison is not None and win.comparison.isVisible(), timeout=30000)
-        cmp = win.comparison
-        qtbot.waitExposed(cmp)
-        qtbot.waitUntil(cmp.isActiveWindow)
+        cmp = open_comparison_window(qtbot, win)
         assert cmp.first_label.text().startswith("First reading: Takahashi")
         open_rows = [r for r, (_k, d, _i) in enumerate(cmp._rows) if d is not None]
         assert len(open_rows) == len(cmp.rec.diffs) >= 3
@@ -124,10 +143,6 @@ def test_judge_reconciles_and_signs_in_the_comparison_window(qtbot, windows, dou
         assert str(ds.VerifyingObserverSequence[0].VerifyingObserverName) == NAME_J
         reasons = [r.reason for r in cmp.rec.resolutions.values()]
         assert reasons[0].startswith("第一読影を採用") and all(r.endswith("lung window") for r in reasons)
-    finally:
-        sender.stop()
-        outbox.close()
-        client.close()
 
 
 def test_judge_too_early_is_told_and_nothing_changes(qtbot, windows, double, stations, tmp_path) -> None:  # noqa: F811

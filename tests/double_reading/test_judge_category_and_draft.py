@@ -19,14 +19,14 @@ from PySide6.QtWidgets import QApplication
 
 from app.reading.delivery import DeliveryState
 from app.reading.double_reading import Choice
-from app.reading.roles import ReadingRole
 from app.report.encapsulated import extract_pdf
 from app.report.rules import jscts
 from app.windows.comparison_window import RESOLVED
 from tests.double_reading.conftest import PASSWORD
-from tests.double_reading.support import STAFF, reading_report
-from tests.double_reading.test_comparison_gui import _count, _shot, judge_window, open_comparison_window
-from tests.double_reading.test_end_to_end import NODULE_A, NODULE_B, _client, _sign_and_send
+from tests.double_reading.support import STAFF
+from tests.double_reading.judge_station import judge_window, open_comparison, sign_both
+from tests.double_reading.test_comparison_gui import _count, _shot
+from tests.double_reading.test_end_to_end import _client
 from tests.gui.conftest import _no_personal_data_at_rest, pytest_runtest_makereport, windows  # noqa: F401
 from tests.gui.test_reading_window import _open
 from tests.report.test_signing import pdf_text
@@ -45,14 +45,12 @@ def _category_row(cmp) -> int:
 def test_judge_sets_own_category_closes_unsigned_and_finds_it_again(qtbot, windows, double, stations,  # noqa: F811
                                                                     tmp_path, artifacts) -> None:
     server, st = double.server, double.study
-    a, b, j = stations["kenji"], stations["jiro"], stations["hanako"]
-    _sign_and_send(a, server, reading_report(st, [NODULE_A]), ReadingRole.FIRST, tmp_path)
-    _sign_and_send(b, server, reading_report(st, [NODULE_B], emphysema="none"), ReadingRole.SECOND, tmp_path)
-    with judge_window(qtbot, windows, server, j, tmp_path) as win:
+    sign_both(double, stations, tmp_path)
+    with judge_window(qtbot, windows, double, stations, tmp_path, sending=True) as (win, _centre):
         _open(qtbot, win, 0)
         qtbot.keyClick(win, Qt.Key_K, Qt.ControlModifier | Qt.ShiftModifier)     # before the comparison: told where
         assert win.status_label.text().startswith("The judge's own category is set in the comparison reading")
-        cmp = open_comparison_window(qtbot, win)
+        cmp = open_comparison(qtbot, win)
         assert cmp.restored == 0
         key = f"category:{SCHEME}"
         first_cat, second_cat = (cmp.rec.first.report.categories()[SCHEME].final,
@@ -103,7 +101,7 @@ def test_judge_sets_own_category_closes_unsigned_and_finds_it_again(qtbot, windo
         qtbot.keyClick(cmp.table, Qt.Key_Escape)
         qtbot.waitUntil(lambda: not cmp.isVisible())
         qtbot.waitUntil(win.isActiveWindow)          # the keyboard is back in the reading window
-        again = open_comparison_window(qtbot, win)
+        again = open_comparison(qtbot, win)
         assert again is not cmp and again.restored == 2
         assert again.rec.resolutions == decided
         assert "restored (2 decisions)" in again.status.text()

@@ -11,24 +11,11 @@ import threading
 
 import pytest
 
-from app.demo import DEMO_READER, prepare_demo
+from app.demo import DEMO_READER
 from app.report.sealed_files import SealedFolder
 from tests.report_gui.helpers import make_window, open_study, screenshot
-from worklist.outbox import Outbox
 
 REAL_CT = "Lung_Dx-A0001"
-
-
-@pytest.fixture
-def demo(tmp_path):
-    return prepare_demo(tmp_path / "centre")
-
-
-@pytest.fixture
-def outbox(tmp_path):
-    box = Outbox(tmp_path / "outbox")
-    yield box
-    box.close()
 
 
 @pytest.fixture

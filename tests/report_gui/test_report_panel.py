@@ -20,7 +20,7 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
 from app.reading.delivery import DeliveryState
-from app.demo import DEMO_READER, prepare_demo
+from app.demo import DEMO_READER
 from app.reading.controller import ephemeral_secret
 from app.report.draft_store import DraftStore
 from app.report.sealed_files import ReaderSecret
@@ -37,22 +37,10 @@ from tests.report_gui.helpers import (
     screenshot,
     type_fields,
 )
-from worklist.outbox import Outbox, Sender
+from worklist.outbox import Sender
 
 REAL_CT = "Lung_Dx-A0001"
 NORMAL_JA = "両肺に結節影を認めません。"
-
-
-@pytest.fixture
-def demo(tmp_path):
-    return prepare_demo(tmp_path / "centre")
-
-
-@pytest.fixture
-def outbox(tmp_path):
-    box = Outbox(tmp_path / "outbox")
-    yield box
-    box.close()
 
 
 def _lengths(win):

@@ -142,6 +142,8 @@ class DraftSaver:
             self._held.clear()
         for change in left:  # a flush that timed out: one more try rather than a lost draft
             self._write(change)
+        if self._held:
+            log.warning("%d draft(s) not written at close: the reader's keys are not held", len(self._held))
 
     # -- the writer ------------------------------------------------------------------------
     def _start(self) -> None:

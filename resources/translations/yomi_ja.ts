@@ -1168,6 +1168,10 @@ Enter the password of {user} to unlock.</source>
         <source>Log out</source>
         <translation>ログアウト</translation>
     </message>
+    <message>
+        <source>Checking the password…</source>
+        <translation>パスワードを確認しています…</translation>
+    </message>
 </context>
 <context>
     <name>LoginDialog</name>
@@ -1248,6 +1252,10 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
     <message>
         <source>Repeat</source>
         <translation>確認のため再入力</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>確認しています…</translation>
     </message>
     <message>
         <source>Enter your user ID and password.</source>

@@ -32,6 +32,7 @@ from tests.i18n.untranslated import english, visible_texts
 from tests.report_gui.conftest import PASSWORD
 from tests.report_gui.helpers import open_study
 from tests.session_gui.conftest import IT_PW
+from tests.session_support import wait_checked
 from tests.session_gui.test_login_dialog import _type_login
 from tests.centre.conftest import centre  # noqa: F401  (fixture: Orthanc + the centre plugin + studies)
 from tests.double_reading.conftest import double, stations  # noqa: F401  (fixtures)
@@ -294,9 +295,11 @@ def test_lock_screen_in_japanese(qtbot, reading, keyed_reader, artifacts):
         _shot(win, artifacts / "ja-lock-screen.png", screen=True)
         qtbot.keyClicks(guard.lock_widget.password, "wrong")
         qtbot.keyClick(guard.lock_widget.password, Qt.Key_Return)
+        wait_checked(qtbot, guard.lock_widget)
         assert guard.lock_widget.message.text() == "パスワードが正しくありません。"
         qtbot.keyClicks(guard.lock_widget.password, PASSWORD)
         qtbot.keyClick(guard.lock_widget.password, Qt.Key_Return)
+        wait_checked(qtbot, guard.lock_widget)
         qtbot.waitUntil(lambda: not guard.locked)
         assert win.windowTitle().startswith("Yomi — ") and "ロック" not in win.windowTitle()
     finally:

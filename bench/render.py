@@ -27,6 +27,7 @@ def _bare(volume, normal: np.ndarray, up: np.ndarray, slab_mm: float = 0.0):
     img, rot, origin = volume_to_vtk(volume)
     window = vtkRenderWindow()
     window.SetOffScreenRendering(1)
+    window.SetMultiSamples(0)   # as Yomi's views: the floor is the cheapest bare draw
     window.SetSize(SIZE, SIZE)
     ren = vtkRenderer()
     window.AddRenderer(ren)

@@ -1,5 +1,6 @@
 """Shared test set-up: where the real data is, a private user data dir, artefacts folder,
-and the guard that fails any test in which the GUI makes an HTTP request on its own thread.
+and the guard that fails any test in which the GUI makes an HTTP request, or writes the
+draft, signed-output or outbox stores, on its own thread.
 
 Imports no Qt: the Qt-free packages' tests run in a venv without PySide6 (tests/run.sh).
 """
@@ -57,6 +58,20 @@ def _one_qt_application():
 _GUI_CODE = tuple(str(REPO / p) for p in ("app/windows", "app/gui.py", "app/report/editor.py",
                                             "app/report/field_widgets.py", "viewer/views"))
 _gui_http: list[str] = []
+_gui_writes: list[str] = []
+
+
+def _gui_caller(skip: int = 2) -> str | None:
+    """Where GUI code called from, if the caller runs on the main thread with GUI code on its
+    stack: "file:line (function)"; else None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    frame = sys._getframe(skip)
+    while frame is not None:
+        if frame.f_code.co_filename.startswith(_GUI_CODE):
+            return f"{frame.f_code.co_filename}:{frame.f_lineno} ({frame.f_code.co_name})"
+        frame = frame.f_back
+    return None
 
 
 def _guard_http() -> None:
@@ -67,30 +82,58 @@ def _guard_http() -> None:
         return
 
     def guarded(self, request, *args, **kwargs):
-        if threading.current_thread() is threading.main_thread():
-            frame = sys._getframe(1)
-            while frame is not None:
-                if frame.f_code.co_filename.startswith(_GUI_CODE):
-                    _gui_http.append(f"{request.method} {request.url} from {frame.f_code.co_filename}:"
-                                     f"{frame.f_lineno} ({frame.f_code.co_name})")
-                    break
-                frame = frame.f_back
+        where = _gui_caller()
+        if where is not None:
+            _gui_http.append(f"{request.method} {request.url} from {where}")
         return send(self, request, *args, **kwargs)
 
     guarded._yomi_guard = True  # type: ignore[attr-defined]
     requests.adapters.HTTPAdapter.send = guarded
 
 
+# The stores whose writes are the reader's waiting: every draft, signed output and outbox
+# payload file goes through SealedFolder; the outbox's rows through these Outbox methods.
+_STORE_WRITES = (("app.report.sealed_files", "SealedFolder", ("write", "delete", "remove_tree")),
+                 ("worklist.outbox", "Outbox", ("enqueue", "retry_failed", "purge_sent", "mark_sent",
+                                                "mark_retry", "mark_failed", "record")))
+
+
+def _guard_store_writes() -> None:
+    for module_name, class_name, methods in _STORE_WRITES:
+        try:
+            cls = getattr(importlib.import_module(module_name), class_name)
+        except ImportError:  # a venv without the store's libraries runs no test that writes it
+            continue
+        for name in methods:
+            method = getattr(cls, name)
+            if getattr(method, "_yomi_guard", False):
+                continue
+
+            def guarded(self, *args, _method=method, _what=f"{class_name}.{name}", **kwargs):
+                where = _gui_caller()
+                if where is not None:
+                    _gui_writes.append(f"{_what} from {where}")
+                return _method(self, *args, **kwargs)
+
+            guarded._yomi_guard = True  # type: ignore[attr-defined]
+            setattr(cls, name, guarded)
+
+
 @pytest.fixture(autouse=True)
 def _no_http_on_the_gui_thread():
     """Every HTTP request of the station goes through requests' adapter; one sent from the
-    main (GUI) thread with GUI code on the stack fails the test that caused it."""
+    main (GUI) thread with GUI code on the stack fails the test that caused it. So does a
+    write of the draft, signed-output or outbox stores made there (they belong on workers)."""
     _guard_http()
+    _guard_store_writes()
     _gui_http.clear()
+    _gui_writes.clear()
     yield
-    found = list(_gui_http)
+    found, writes = list(_gui_http), list(_gui_writes)
     _gui_http.clear()
+    _gui_writes.clear()
     assert not found, "HTTP request on the GUI thread: " + "; ".join(found[:3])
+    assert not writes, "store write on the GUI thread: " + "; ".join(writes[:3])
 
 
 @pytest.fixture(autouse=True)

@@ -62,3 +62,8 @@ def make_site(root: Path, *, totp: bool = True, scrypt: ScryptParams = FAST, **s
     site = SiteStore(root / "site")
     key = site.initialise(s, {})
     return TestSite(UserStore(site=root / "site", credentials_dir=root / "credentials", scrypt=scrypt), key)
+
+
+def wait_checked(qtbot, lock_widget, timeout_ms: int = 10_000) -> None:
+    """Wait for the lock screen's answer: its password check runs on a worker."""
+    qtbot.waitUntil(lambda: not lock_widget.checking, timeout=timeout_ms)

@@ -40,3 +40,24 @@ def test_guard_flags_gui_thread_requests_only(monkeypatch):
     finally:
         conftest._gui_http.clear()
         srv.shutdown()
+
+
+def test_guard_flags_store_writes_on_the_gui_thread_only(monkeypatch, tmp_path):
+    """A sealed draft written by GUI code on the main thread is flagged; the same write on a
+    worker (the draft autosave's thread) is not."""
+    from app.report.sealed_files import Purpose, ReaderSecret, SealedFolder
+
+    conftest._guard_store_writes()
+    folder = SealedFolder(tmp_path / "drafts", ReaderSecret.ephemeral("sato"), Purpose.DRAFTS)
+    monkeypatch.setattr(conftest, "_GUI_CODE", conftest._GUI_CODE + (__file__,))
+    try:
+        worker = threading.Thread(target=lambda: folder.write("a.yd", b"{}"))
+        worker.start()
+        worker.join()
+        assert conftest._gui_writes == [] and folder.read("a.yd") == b"{}"
+        folder.write("b.yd", b"{}")
+        folder.delete("a.yd")
+        assert [w.split(" from ")[0] for w in conftest._gui_writes] == ["SealedFolder.write", "SealedFolder.delete"]
+        assert __file__ in conftest._gui_writes[0]
+    finally:
+        conftest._gui_writes.clear()

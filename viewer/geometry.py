@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from common.slice_position import slice_normal
+from viewer.volume_warnings import VolumeWarning, Warn
 
 # A gap larger than this many median steps is missing data, not uneven spacing.
 GAP_FACTOR = 1.5
@@ -43,7 +44,7 @@ class StackPlan:
     tilt_deg: float
     shifts_px: np.ndarray                    # (n_acquired, 2): (rows, columns) to shift each slice by
     spacing_stats: tuple[float, float, float]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[VolumeWarning] = field(default_factory=list)
 
     @property
     def tilt_corrected(self) -> bool:
@@ -73,7 +74,7 @@ def plan_stack(
     rel = ipps - ipps[0]
     along = rel @ n
     shifts = np.stack([(rel @ v) / pixel_spacing[0], (rel @ u) / pixel_spacing[1]], axis=1)
-    warnings: list[str] = []
+    warnings: list[VolumeWarning] = []
     if len(ipps) == 1:
         return StackPlan(single_step, [Slot("acquired", 0)], 0.0, shifts, (single_step,) * 3, warnings)
 
@@ -87,8 +88,7 @@ def plan_stack(
     tilt = math.degrees(math.atan2(inplane_mm, along[-1]))
     plan = StackPlan(median, [], tilt, shifts, stats, warnings)
     if plan.tilt_corrected:
-        warnings.append(f"gantry tilt {tilt:.1f}° corrected by resampling "
-                        "(each slice shifted in-plane, linear interpolation)")
+        warnings.append(VolumeWarning(Warn.GANTRY_TILT, deg=tilt))
     else:
         plan.shifts_px = np.zeros_like(shifts)
 
@@ -125,19 +125,15 @@ def plan_stack(
                 slots.append(Slot("interpolated", lo, hi, float((g - along[lo]) / (along[hi] - along[lo]))))
         plan.slots = slots
         n_interp = sum(s.kind == "interpolated" for s in slots)
-        warnings.append(
-            f"uneven slice spacing ({stats[0]:.2f} to {stats[2]:.2f} mm, median {median:.2f} mm): "
-            f"resampled onto a regular {step:.2f} mm grid, {n_interp} of {len(slots)} slices "
-            "interpolated linearly between acquired neighbours")
+        warnings.append(VolumeWarning(Warn.UNEVEN_SPACING, low=stats[0], high=stats[2], median=median, step=step,
+                                      interpolated=n_interp, slices=len(slots)))
 
     origin_along = float(ipps[0] @ n)
     for a, b in zip(along[:-1], along[1:]):
         if b - a > GAP_FACTOR * median:
             missing = int(round((b - a) / plan.step_mm)) - 1
-            warnings.append(
-                f"missing slices: gap of {b - a:.1f} mm between slices at {origin_along + a:.2f} and "
-                f"{origin_along + b:.2f} mm along the normal (expected {median:.2f} mm); "
-                f"{missing} blank slices inserted, not interpolated: no measurement possible there")
+            warnings.append(VolumeWarning(Warn.MISSING_SLICES, gap=float(b - a), start=float(origin_along + a),
+                                          end=float(origin_along + b), median=median, missing=missing))
     return plan
 
 

@@ -26,6 +26,7 @@ import uuid
 import numpy as np
 
 from viewer.volume import Identity, Volume
+from viewer.volume_warnings import VolumeWarning, Warn
 
 MARKER_HU = 1000
 _UID_NAMESPACE = uuid.UUID("6f0f2d52-6d0b-4a59-9a55-7a0b5e1c0a01")
@@ -113,5 +114,5 @@ def make_phantom(shape: tuple[int, int, int] = (64, 128, 128),
         frame_of_reference_uid=_uid("frame of reference"),
         sop_instance_uids=[_uid(f"slice {label} {k}") for k in range(nk)],
         window_presets=[(40.0, 400.0, "soft tissue"), (-600.0, 1500.0, "lung")],
-        warnings=["synthetic phantom: not patient data"], tilt_deg=0.0, key=identity.series_uid,
+        warnings=[VolumeWarning(Warn.PHANTOM)], tilt_deg=0.0, key=identity.series_uid,
     )

@@ -82,6 +82,7 @@ from viewer.dicom_files import (
 )
 from viewer.geometry import StackPlan, Slot, normal_of, plan_stack, shift_slice
 from viewer.sampling import NoVoxelData
+from viewer.volume_warnings import VolumeWarning, Warn
 
 __all__ = [
     "DecodeLimits", "FILL_HU", "FileProblem", "Identity", "SeriesGroup", "SeriesInfo", "UnsupportedTransferSyntax",
@@ -113,7 +114,7 @@ class SeriesInfo:
     slice_spacing: tuple[float, float, float]
     orientation: tuple[float, ...]
     tilt_deg: float
-    warnings: list[str]
+    warnings: list[str]      # VolumeWarning, or an error's own text (a series that cannot be read here)
     key: str = ""
     identity: Identity | None = None
     grid_slices: int = 0     # slices of the built volume (acquired + interpolated + gap fillers)
@@ -127,7 +128,7 @@ class _Layout:
     plan: StackPlan
     iop: tuple[float, ...]
     pixel_spacing: tuple[float, float]
-    warnings: list[str]
+    warnings: list[VolumeWarning]
     measurable: bool
     oriented: bool
 
@@ -184,7 +185,7 @@ class Volume:
     frame_of_reference_uid: str
     sop_instance_uids: list[str]
     window_presets: list[tuple[float, float, str]]
-    warnings: list[str]
+    warnings: list[VolumeWarning]   # each its English text, with a code (viewer.volume_warnings)
     tilt_deg: float
     slice_kinds: list[str] = field(default_factory=list)   # per k: acquired | interpolated | gap
     value_unit: str = "HU"
@@ -397,22 +398,22 @@ def _layout(group: SeriesGroup) -> _Layout:
         frames = list(group.frames)
         iop = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
         ipps = np.zeros((len(frames), 3))
-        warnings.append("no patient orientation/position in the file: orientation labels unknown")
+        warnings.append(VolumeWarning(Warn.NO_ORIENTATION))
     measurable = first.pixel_spacing is not None
     if measurable:
         pixel_spacing = first.pixel_spacing
         if first.spacing_source == "ImagerPixelSpacing":
-            warnings.append("pixel spacing is Imager Pixel Spacing (at the detector, not in the patient)")
+            warnings.append(VolumeWarning(Warn.IMAGER_PIXEL_SPACING))
     else:
         pixel_spacing = (1.0, 1.0)
-        warnings.append("no pixel spacing: distances are in pixels, not mm")
-    single_step, why = 1.0, "a default of 1.0 mm"
+        warnings.append(VolumeWarning(Warn.NO_PIXEL_SPACING))
+    single_step, why = 1.0, Warn.SINGLE_SLICE_DEFAULT
     if len(frames) == 1:
         if first.spacing_between_slices and first.spacing_between_slices > 0:
-            single_step, why = first.spacing_between_slices, "Spacing Between Slices"
+            single_step, why = first.spacing_between_slices, Warn.SINGLE_SLICE_SPACING_BETWEEN
         elif first.slice_thickness and first.slice_thickness > 0:
-            single_step, why = first.slice_thickness, "Slice Thickness"
-        warnings.append(f"single slice: slice spacing {single_step:g} mm taken from {why}")
+            single_step, why = first.slice_thickness, Warn.SINGLE_SLICE_THICKNESS
+        warnings.append(VolumeWarning(why, mm=single_step))
     try:
         plan = plan_stack(ipps, iop, pixel_spacing, single_step)  # type: ignore[arg-type]
     except ValueError as exc:
@@ -429,6 +430,13 @@ def _value_unit(frames: list[FrameHeader]) -> str:
     if modality == "CT" and (rtype == "HU" or not rtype):
         return "HU"
     return rtype or "stored value"
+
+
+def unit_warnings(frames: list[FrameHeader], unit: str) -> list[VolumeWarning]:
+    """A CT whose values are not HU says so (the built and the filled volume alike)."""
+    if unit != "HU" and frames[0].identity.modality == "CT":
+        return [VolumeWarning(Warn.NOT_HOUNSFIELD, unit=unit)]
+    return []
 
 
 def is_integral(frames: list[FrameHeader]) -> bool:
@@ -492,8 +500,7 @@ def build_volume(group: SeriesGroup, progress: Progress | None = None,
     stack = _stack_values(frames, progress, group.key)
     unit = _value_unit(frames)
     fill = FILL_HU if unit == "HU" else FILL_OTHER
-    if unit != "HU" and frames[0].identity.modality == "CT":
-        layout.warnings.append(f"values are in unit '{unit}' (Rescale Type), not Hounsfield units")
+    layout.warnings.extend(unit_warnings(frames, unit))
 
     if plan.tilt_corrected:
         for idx, (d_rows, d_cols) in enumerate(plan.shifts_px):

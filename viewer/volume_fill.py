@@ -28,7 +28,7 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from viewer.decode_pool import DecodePool, is_compressed
 from viewer.dicom_files import DEFAULT_LIMITS, DecodeLimits, FrameHeader, VolumeError, check_decodable, decode_frames
 from viewer.volume import (FILL_HU, FILL_OTHER, SeriesGroup, Volume, _affine, _check_volume_size, _layout,
-                           _value_unit, is_integral, rescale_into)
+                           _value_unit, is_integral, rescale_into, unit_warnings)
 
 __all__ = ["FillAbandoned", "NotFillable", "VolumeFill"]
 
@@ -72,9 +72,7 @@ class VolumeFill:
         voxels = np.empty((len(plan.slots), rows, cols), dtype=np.int16 if is_integral(frames) else np.float32)
         for k in range(voxels.shape[0]):  # slice by slice: other threads get the interpreter in between
             voxels[k] = self.fill_value
-        warnings = list(layout.warnings)
-        if unit != "HU" and frames[0].identity.modality == "CT":
-            warnings.append(f"values are in unit '{unit}' (Rescale Type), not Hounsfield units")
+        warnings = [*layout.warnings, *unit_warnings(frames, unit)]
         first = frames[0]
         self.volume = Volume(
             voxels=voxels, affine=_affine(layout), identity=group.identity,

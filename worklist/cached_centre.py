@@ -41,6 +41,12 @@ class CachingCentre:
         # dropped with the study's cache and at lock: it holds the patient's identity
         self._plans: dict[str, list[pydicom.Dataset]] = {}
 
+    @property
+    def client(self):
+        """The inner centre's DICOMweb client (None for a local centre): the comparison reading's
+        fetch and the critical notice's UPS channel speak to the centre through it, uncached."""
+        return getattr(self.inner, "client", None)
+
     def worklist(self) -> list[WorkItem]:
         return self.inner.worklist()
 

@@ -1,5 +1,5 @@
-"""What `centre`, `pull` and `report export` share: the connection options, opening the
-centre from them, and the station login of a headless command.
+"""What `centre`, `pull`, `stats` and `report export` share: the connection options, opening
+the centre from them (`ReaderConnection`), and the station login of a headless command.
 
 The same options exist on the top-level parser (app/main.py); the sub-parser copies use
 SUPPRESS so that `yomi --server URL centre check` and `yomi centre check --server URL`
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,9 @@ def load_centre_config(args: argparse.Namespace):  # -> app.config.Config
     return load_config(Path(config) if config else None, overrides)
 
 
-def _ask(env: str, prompt: str, *, secret: bool) -> str | None:
+def ask(env: str, prompt: str, *, secret: bool, strip: bool = True) -> str | None:
+    """`env`'s value if set, else what the terminal answers (hidden if `secret`); None when
+    neither gives one. `strip=False` keeps the spaces of an answer (a password typed by IT)."""
     value = os.environ.get(env)
     if value:
         return value
@@ -47,7 +50,8 @@ def _ask(env: str, prompt: str, *, secret: bool) -> str | None:
         return None
     import getpass
 
-    return (getpass.getpass(prompt) if secret else input(prompt)).strip() or None
+    answer = getpass.getpass(prompt) if secret else input(prompt)
+    return (answer.strip() if strip else answer) or None
 
 
 def station_login(command: str) -> Any:  # -> app.session.Session | None
@@ -57,12 +61,12 @@ def station_login(command: str) -> Any:  # -> app.session.Session | None
     from app import audit
     from app.session import SecondFactorRequired, Session, SessionError, default_store
 
-    user_id = _ask(USER_ENV, "Station user ID: ", secret=False)
+    user_id = ask(USER_ENV, "Station user ID: ", secret=False)
     if user_id is None:
         print(f"{command}: log in to the station first: set {USER_ENV} (and {PASSWORD_ENV}, {CODE_ENV}) "
               "or run on a terminal", file=sys.stderr)
         return None
-    password = _ask(PASSWORD_ENV, f"Password of {user_id}: ", secret=True)
+    password = ask(PASSWORD_ENV, f"Password of {user_id}: ", secret=True)
     if password is None:
         print(f"{command}: no station password for {user_id} (set {PASSWORD_ENV} or run on a terminal)",
               file=sys.stderr)
@@ -72,7 +76,7 @@ def station_login(command: str) -> Any:  # -> app.session.Session | None
         try:
             session.login(user_id, password)
         except SecondFactorRequired:
-            code = _ask(CODE_ENV, "One-time code (authenticator app) or recovery code: ", secret=True)
+            code = ask(CODE_ENV, "One-time code (authenticator app) or recovery code: ", secret=True)
             if code is None:
                 session.cancel_login()
                 print(f"{command}: {user_id} needs a one-time code (set {CODE_ENV} or run on a terminal)",
@@ -140,3 +144,58 @@ def open_reader_centre(cfg: Any, session: Any, command: str) -> tuple[Any, Any] 
         return open_centre(cfg, "", data_dir() / "centre-state", auth_handler=provider.tokens.bearer_auth()), provider
     secret = get_secret(cfg, env_names=CENTRE_SECRET_ENV[:1])
     return open_centre(cfg, secret, data_dir() / "centre-state"), None
+
+
+class ReaderConnection:
+    """One command's way to the centre as the logged-in reader: the settings bound to the
+    account (`cfg`), the centre, and the identity provider's sign-in where there is one.
+    `close()` ends all three and logs the station session out, whatever happened before."""
+
+    def __init__(self, session: Any, command: str) -> None:
+        self.session = session
+        self.command = command
+        self.cfg: Any = None        # app.config.CentreConfig, once bound
+        self.centre: Any = None
+        self.provider: Any = None   # the provider sign-in (its tokens are forgotten at close)
+
+    def open(self, args: argparse.Namespace) -> bool:
+        """Bind the settings and open the centre; False after a one-line message on stderr
+        (the command exits 2). Raises the settings' ConfigError and the centre's CentreError."""
+        self.cfg = bound_centre_config(args, self.session, self.command)
+        opened = open_reader_centre(self.cfg, self.session, self.command)
+        if opened is None:
+            return False
+        self.centre, self.provider = opened
+        return True
+
+    def run(self, args: argparse.Namespace, work: Callable[[], None], *,
+            failure_text: Callable[[Exception], str], refused: Callable[[Any], None] = lambda exc: None,
+            expected: tuple[type[Exception], ...] = ()) -> int:
+        """Open, `work()`, close, whatever happens; the exit code. 2: not opened (said). 1: a
+        settings, centre or disk error (or one of `expected`), said on stderr as
+        `command: failure_text(error)`; a centre's error, once the settings are bound, first
+        goes to `refused` (the command's audit). 0: done."""
+        from app.config import ConfigError
+        from worklist.centre import CentreError
+
+        try:
+            if not self.open(args):
+                return 2
+            work()
+        except (ConfigError, CentreError, OSError, *expected) as exc:
+            if isinstance(exc, CentreError) and self.cfg is not None:
+                refused(exc)
+            print(f"{self.command}: {failure_text(exc)}", file=sys.stderr)
+            return 1
+        finally:
+            self.close()
+        return 0
+
+    def close(self) -> None:
+        try:
+            if self.centre is not None:
+                self.centre.close()
+        finally:
+            if self.provider is not None:
+                self.provider.tokens.forget()
+            self.session.logout()

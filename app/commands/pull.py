@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass, field
 
-from app.commands._connection import add_connection_options, bound_centre_config, open_reader_centre, station_login
+from app.commands._connection import ReaderConnection, add_connection_options, station_login
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +27,14 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", required=True, help="folder to write the DICOM files to")
     p.add_argument("--workers", type=int, default=None, help="parallel downloads (default: config pool_size)")
     add_connection_options(p)
+
+
+@dataclass
+class _Pulled:
+    """What a pull has written so far (told in its audit and its error message)."""
+
+    sop_uids: list[str] = field(default_factory=list)
+    patient_id: str = ""
 
 
 def _private_folder(out) -> None:
@@ -43,10 +52,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from app import audit
-    from app.config import ConfigError
     from app.reading.controller import assigned_item, audit_refusal
     from common.atomic import write_atomic
-    from worklist.centre import CentreError
     from worklist.retrieval import iter_retrieved
 
     if not re.fullmatch(r"[0-9]+(\.[0-9]+)*", args.study_uid) or len(args.study_uid) > 64:
@@ -57,51 +64,45 @@ def run(args: argparse.Namespace) -> int:
         return 2
     reader = session.user.user_id
     out = Path(args.out)
-    written, sops, patient_id, cfg, provider = 0, [], "", None, None
-    try:
-        cfg = bound_centre_config(args, session, "pull")
-        opened = open_reader_centre(cfg, session, "pull")
-        if opened is None:
-            return 2
-        centre, provider = opened
-        try:
-            item = assigned_item(centre, args.study_uid)
-            patient_id = item.patient_id
-            have = _held_uids(out) if out.is_dir() else set()  # a pull broken off earlier resumes
-            for got in iter_retrieved(centre.client, item.study_uid, have=have,
-                                      workers=args.workers or cfg.pool_size):
-                if not written:
-                    _private_folder(out)
-                name = hashlib.sha256(got.planned.sop_uid.encode("ascii")).hexdigest()[:40]
-                data = got.data
-                if data[128:132] == b"DICM":
-                    data = bytes(128) + data[128:]
-                # a pull broken off leaves whole files only; each can be fetched again, so no fsync
-                write_atomic(out / f"{name}.dcm", data, mode=0o600, durable=False)
-                written += 1
-                sops.append(got.planned.sop_uid)
-                patient_id = patient_id or str(got.dataset.get("PatientID", ""))
-        finally:
-            centre.close()
-    except (ConfigError, CentreError) as exc:
-        if isinstance(exc, CentreError) and cfg is not None:
-            audit_refusal(reader, cfg.dicomweb_url, exc)
-            if written:
-                audit.transferred(reader, args.study_uid, patient_id, peer=cfg.dicomweb_url, sent=False,
-                                  sop_uids=sops, ok=False, reason="interrupted")
-        print(f"pull: study {args.study_uid}: {exc} ({written} files written to {out})", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"pull: cannot write to {out} ({exc.strerror})", file=sys.stderr)
-        return 1
-    finally:
-        if provider is not None:
-            provider.tokens.forget()
-        session.logout()
+    got = _Pulled()
+    conn = ReaderConnection(session, "pull")
+
+    def pull() -> None:
+        item = assigned_item(conn.centre, args.study_uid)
+        got.patient_id = item.patient_id
+        have = _held_uids(out) if out.is_dir() else set()  # a pull broken off earlier resumes
+        for one in iter_retrieved(conn.centre.client, item.study_uid, have=have,
+                                  workers=args.workers or conn.cfg.pool_size):
+            if not got.sop_uids:
+                _private_folder(out)
+            name = hashlib.sha256(one.planned.sop_uid.encode("ascii")).hexdigest()[:40]
+            data = one.data
+            if data[128:132] == b"DICM":
+                data = bytes(128) + data[128:]
+            # a pull broken off leaves whole files only; each can be fetched again, so no fsync
+            write_atomic(out / f"{name}.dcm", data, mode=0o600, durable=False)
+            got.sop_uids.append(one.planned.sop_uid)
+            got.patient_id = got.patient_id or str(one.dataset.get("PatientID", ""))
+
+    def refused(exc: Exception) -> None:
+        audit_refusal(reader, conn.cfg.dicomweb_url, exc)
+        if got.sop_uids:
+            audit.transferred(reader, args.study_uid, got.patient_id, peer=conn.cfg.dicomweb_url, sent=False,
+                              sop_uids=got.sop_uids, ok=False, reason="interrupted")
+
+    def failure_text(exc: Exception) -> str:
+        if isinstance(exc, OSError):
+            return f"cannot write to {out} ({exc.strerror})"
+        return f"study {args.study_uid}: {exc} ({len(got.sop_uids)} files written to {out})"
+
+    code = conn.run(args, pull, failure_text=failure_text, refused=refused)
+    if code:
+        return code
     # the files leave the protected cache for a folder of the user's choice: an export
-    audit.transferred(reader, args.study_uid, patient_id, peer=cfg.dicomweb_url, sent=False, sop_uids=sops)
-    audit.exported(reader, args.study_uid, patient_id, media="local folder (yomi pull)", sop_uids=sops)
-    print(f"pull: {written} instances of study {args.study_uid} written to {out}")
+    audit.transferred(reader, args.study_uid, got.patient_id, peer=conn.cfg.dicomweb_url, sent=False,
+                      sop_uids=got.sop_uids)
+    audit.exported(reader, args.study_uid, got.patient_id, media="local folder (yomi pull)", sop_uids=got.sop_uids)
+    print(f"pull: {len(got.sop_uids)} instances of study {args.study_uid} written to {out}")
     return 0
 
 

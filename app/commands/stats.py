@@ -12,7 +12,7 @@ import argparse
 import sys
 from datetime import date
 
-from app.commands._connection import add_connection_options, bound_centre_config, open_reader_centre, station_login
+from app.commands._connection import ReaderConnection, add_connection_options, station_login
 
 
 def _date(text: str) -> date:
@@ -34,10 +34,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from app import audit
-    from app.config import ConfigError
     from app.reading.site_rules import SiteRulesError, load_site_rules
     from app.reading.statistics import StatisticsError, compute_statistics, fetch_readings, write_csv
-    from worklist.centre import CentreError
 
     if args.date_to < args.date_from:
         print(f"stats: --to {args.date_to} is before --from {args.date_from}", file=sys.stderr)
@@ -51,21 +49,14 @@ def run(args: argparse.Namespace) -> int:
     if session is None:
         return 2
     reader = session.user.user_id
-    provider = cfg = None
-    try:
-        cfg = bound_centre_config(args, session, "stats")
-        opened = open_reader_centre(cfg, session, "stats")
-        if opened is None:
-            return 2
-        centre, provider = opened
-        try:
-            readings = fetch_readings(
-                centre.client, args.date_from, args.date_to,
-                on_study=lambda study, patient: audit.study_opened(reader, study, patient))
-        finally:
-            centre.close()
-        audit.query(reader, {"StudyDate": f"{args.date_from:%Y%m%d}-{args.date_to:%Y%m%d}", "Modality": "SR"},
-                    server=cfg.dicomweb_url)
+    conn = ReaderConnection(session, "stats")
+    dates = f"{args.date_from:%Y%m%d}-{args.date_to:%Y%m%d}"
+
+    def report() -> None:
+        readings = fetch_readings(
+            conn.centre.client, args.date_from, args.date_to,
+            on_study=lambda study, patient: audit.study_opened(reader, study, patient))
+        audit.query(reader, {"StudyDate": dates, "Modality": "SR"}, server=conn.cfg.dicomweb_url)
         stats = compute_statistics(readings, args.date_from, args.date_to, rules.turnaround)
         if args.csv:
             write_csv(stats, Path(args.csv))
@@ -73,17 +64,8 @@ def run(args: argparse.Namespace) -> int:
                   f"({args.date_from} to {args.date_to}) written to {args.csv}")
         else:
             sys.stdout.write(write_csv(stats))
-    except (ConfigError, CentreError, StatisticsError) as exc:
-        if isinstance(exc, CentreError) and cfg is not None:
-            audit.query(reader, {"StudyDate": f"{args.date_from:%Y%m%d}-{args.date_to:%Y%m%d}"},
-                        server=cfg.dicomweb_url, ok=False)
-        print(f"stats: {exc}", file=sys.stderr)
-        return 1
-    except OSError as exc:
-        print(f"stats: cannot write {args.csv} ({exc.strerror})", file=sys.stderr)
-        return 1
-    finally:
-        if provider is not None:
-            provider.tokens.forget()
-        session.logout()
-    return 0
+
+    return conn.run(
+        args, report, expected=(StatisticsError,),
+        refused=lambda exc: audit.query(reader, {"StudyDate": dates}, server=conn.cfg.dicomweb_url, ok=False),
+        failure_text=lambda exc: f"cannot write {args.csv} ({exc.strerror})" if isinstance(exc, OSError) else str(exc))

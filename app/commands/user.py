@@ -71,14 +71,9 @@ def _err(text: str) -> None:
 
 
 def _secret(env: str, prompt: str) -> str | None:
-    import getpass
+    from app.commands._connection import ask
 
-    value = os.environ.get(env)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        return None
-    return getpass.getpass(prompt) or None
+    return ask(env, prompt, secret=True, strip=False)
 
 
 def generated_password(user_id: str) -> str:

@@ -75,6 +75,8 @@ DEFAULTS: tuple[ActionSpec, ...] = (
     _a("study.give_back", S, QT_TRANSLATE_NOOP("Keymap", "Give back study"), "Ctrl+Shift+G"),
     _a("study.cancel_load", S, QT_TRANSLATE_NOOP("Keymap", "Cancel loading")),
     _a("study.comparison", S, QT_TRANSLATE_NOOP("Keymap", "Comparison reading (double reading's judge)"), "Ctrl+Shift+J"),
+    _a("study.judge_category", S, QT_TRANSLATE_NOOP("Keymap", "Comparison reading: the judge's own category"),
+       "Ctrl+Shift+K"),
 
     _a("view.layout_single", V, QT_TRANSLATE_NOOP("Keymap", "One view"), "Ctrl+1"),
     _a("view.layout_mpr", V, QT_TRANSLATE_NOOP("Keymap", "MPR (three views)"), "Ctrl+2"),

@@ -18,6 +18,8 @@ audit write and cache purge runs as a job on worker threads and comes back as a 
   nothing is sent); at unlock it gives them back and resumes prefetch; at logout it also
   purges the study being read from the cache. At start it reconciles the signed outputs on
   disk with the outbox (app/reading/delivery.py).
+- Drafts: `drafts` (app/report/draft_saver.py) writes the reader's drafts on a thread of its
+  own; it is flushed before the session drops the keys, and at close.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any, Protocol, runtime_checkable
 
 from app import audit
@@ -41,7 +44,10 @@ from app.reading.events import (
     WorklistUpdated,
 )
 from app.reading.jobs import Jobs, Post
+from app.reading.site_calendar import preload_holidays
 from app.reading.worklist_diff import diff, next_after, previous_before
+from app.report.draft_saver import DraftSaver
+from app.report.draft_store import DraftStore
 from app.report.sealed_files import KeysUnavailable, Purpose, ReaderSecret
 from worklist.centre import Centre, CentreError, Forbidden, WorkItem
 
@@ -133,11 +139,15 @@ class ReadingController:
         self._timers: list[threading.Thread] = []
         self._unsubscribe_session: Callable[[], None] | None = None
         self._current_folder: str | None = None  # the cache folder of the study being read
+        self.drafts = DraftSaver(DraftStore.default(self.secret), post=post)
+        self._unsubscribe_key_drop: Callable[[], None] | None = None
         self._give_keys()
         if session is not None and hasattr(session, "subscribe"):
             self._unsubscribe_session = session.subscribe(self._on_session)
+        if session is not None and hasattr(session, "before_keys_drop"):
+            self._unsubscribe_key_drop = session.before_keys_drop(self.drafts.flush)
         self.delivery = DeliveryTracker(outbox, centre, reader, jobs=self._jobs, post=post, notify=self._emit,
-                                        audit_log=audit_log, secret=self.secret,
+                                        audit_log=audit_log, secret=self.secret, drafts=self.drafts,
                                         retain_s=retain_signed_s) if outbox is not None else None
         if self.delivery is not None and self.secret.available:
             self._jobs.run(self.delivery.reconcile)
@@ -183,6 +193,7 @@ class ReadingController:
 
         if state is SessionState.ACTIVE:
             self._give_keys()
+            self.drafts.retry()
             log.info("keys given back to the cache and the outbox; prefetch resumed")
             return
         if state is SessionState.LOGGED_OUT:
@@ -235,6 +246,7 @@ class ReadingController:
                 refused(exc)
                 raise
             audit.query(reader, params, log=audit_log)
+            preload_holidays(date.today())
             return items
 
         self._jobs.run(fetch, done=lambda items: self._refreshed(gen, items),
@@ -393,6 +405,10 @@ class ReadingController:
         """End the reading (the window closes: the reader's run ends, as at logout)."""
         self._stop.set()
         self.purge_current()
+        self.drafts.close()  # the last autosave is on disk before the reading ends
+        if self._unsubscribe_key_drop is not None:
+            self._unsubscribe_key_drop()
+            self._unsubscribe_key_drop = None
         if self._unsubscribe_session is not None:
             self._unsubscribe_session()
             self._unsubscribe_session = None

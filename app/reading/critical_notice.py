@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import requests
@@ -41,10 +41,12 @@ from app.report.critical import CriticalFinding, CriticalKind
 from common.atomic import make_private_dirs
 from common.backoff import Backoff
 from common.durable_db import open_durable_db
+from common.uids import is_valid_uid
 
 from .site_rules import NotifyChannel
 
-__all__ = ["NoticeState", "Notice", "ChannelResult", "NoticeStore", "WebhookChannel", "Notifier", "NoticeChannel"]
+__all__ = ["NoticeState", "Notice", "ChannelResult", "NoticeStore", "WebhookChannel", "Notifier", "NoticeChannel",
+           "UpsNoticeChannel", "ups_notice_dataset", "ups_acknowledgement"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,8 @@ class Notice:
     reason: str = ""
     acknowledged_by: str = ""
     acknowledged_at: str = ""
+    workitem_uid: str = ""       # the UPS channel: the reader's workitem of the study, and
+    transaction_uid: str = ""    # the claim's Transaction UID, kept here as the claim store forgets it
 
     def payload(self, reader: str) -> dict[str, str]:
         return {"notice_id": self.notice_id, "report_id": self.report_id, "study_uid": self.study_uid,
@@ -102,8 +106,10 @@ CREATE TABLE IF NOT EXISTS notices (
     UNIQUE (report_id, channel)
 );
 """
+# added after the first stores were written: put on an older store when it is opened
+_ADDED = {"workitem_uid": "TEXT NOT NULL DEFAULT ''", "transaction_uid": "TEXT NOT NULL DEFAULT ''"}
 _COLUMNS = ("notice_id", "report_id", "study_uid", "sr_sop_uid", "kind", "flagged_at", "channel", "state",
-            "attempts", "next_attempt", "reason", "acknowledged_by", "acknowledged_at")
+            "attempts", "next_attempt", "reason", "acknowledged_by", "acknowledged_at", *_ADDED)
 
 
 class NoticeStore:
@@ -116,22 +122,27 @@ class NoticeStore:
         self._lock = threading.RLock()
         self._db = open_durable_db(self.directory / self.DB_NAME)
         self._db.executescript(_SCHEMA)
+        have = {r[1] for r in self._db.execute("PRAGMA table_info(notices)")}
+        for column, decl in _ADDED.items():
+            if column not in have:
+                self._db.execute(f"ALTER TABLE notices ADD COLUMN {column} {decl}")
 
     def close(self) -> None:
         with self._lock:
             self._db.close()
 
     def add(self, report_id: str, study_uid: str, sr_sop_uid: str, finding: CriticalFinding,
-            channels: Iterable[NotifyChannel]) -> list[Notice]:
-        """One pending notice per channel, durably; adding the same report again is a no-op."""
+            channels: Iterable[NotifyChannel], *, workitem: tuple[str, str] = ("", "")) -> list[Notice]:
+        """One pending notice per channel, durably; adding the same report again is a no-op.
+        `workitem` is (workitem UID, Transaction UID) of the reader's claim, for the UPS channel."""
         now = self._clock()
         with self._lock:
             for ch in channels:
                 self._db.execute(
                     "INSERT OR IGNORE INTO notices(notice_id, report_id, study_uid, sr_sop_uid, kind, flagged_at,"
-                    " channel, state, next_attempt) VALUES (?,?,?,?,?,?,?,?,?)",
+                    " channel, state, next_attempt, workitem_uid, transaction_uid) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     (str(uuid.uuid4()), report_id, study_uid, sr_sop_uid, finding.kind.value, finding.flagged_at,
-                     NotifyChannel(ch).value, NoticeState.PENDING.value, now))
+                     NotifyChannel(ch).value, NoticeState.PENDING.value, now, *workitem))
         log.info("critical result of report %s queued for %s", report_id, ", ".join(NotifyChannel(c).value for c in channels))
         return self.of_report(report_id)
 
@@ -140,7 +151,7 @@ class NoticeStore:
             rows = self._db.execute(f"SELECT {', '.join(_COLUMNS)} FROM notices WHERE {where}"
                                     " ORDER BY next_attempt, notice_id", tuple(args)).fetchall()
         return [Notice(r[0], r[1], r[2], r[3], CriticalKind(r[4]), r[5], NotifyChannel(r[6]), NoticeState(r[7]),
-                       int(r[8]), float(r[9]), r[10], r[11], r[12]) for r in rows]
+                       int(r[8]), float(r[9]), r[10], r[11], r[12], r[13], r[14]) for r in rows]
 
     def of_report(self, report_id: str) -> list[Notice]:
         return self._rows("report_id=?", (report_id,))
@@ -221,6 +232,110 @@ class WebhookChannel:
         # a failed poll leaves the notice delivered: it was accepted once, only the ack is unknown
         return result if result.state is NoticeState.ACKNOWLEDGED else ChannelResult(NoticeState.DELIVERED,
                                                                                      result.reason)
+
+
+_PROGRESS_SEQ, _PARAMETERS_SEQ = "00741002", "00741007"
+
+
+def _content(code: str, vr_key: str, vr: str, value: str) -> dict:
+    """One 99YOMI content item of the notice (packaging/centre/yomi_centre/critical_notice.py)."""
+    value_type = {"0040A160": "TEXT", "0040A124": "UIDREF", "0040A120": "DATETIME"}[vr_key]
+    return {"0040A040": {"vr": "CS", "Value": [value_type]},
+            "0040A043": {"vr": "SQ", "Value": [{"00080100": {"vr": "SH", "Value": [code]},
+                                                 "00080102": {"vr": "SH", "Value": ["99YOMI"]},
+                                                 "00080104": {"vr": "LO", "Value": [code.lower()]}}]},
+            vr_key: {"vr": vr, "Value": [value]}}
+
+
+def ups_notice_dataset(notice: Notice, transaction_uid: str = "") -> dict:
+    """The update body the UPS channel sends (DICOM JSON): the notice and Priority HIGH; and the
+    Transaction UID, which the standard puts in the query only, for the Yomi centre: Orthanc
+    gives its plugin no query of a POST."""
+    flagged = notice.flagged_at.replace("-", "").replace(":", "").replace("T", "").split("+")[0].rstrip("Z")
+    params = [_content("CRIT-NOTICE", "0040A160", "UT", notice.notice_id),
+              _content("CRIT-KIND", "0040A160", "UT", notice.kind.value),
+              _content("CRIT-SR", "0040A124", "UI", notice.sr_sop_uid),
+              _content("CRIT-FLAGGED", "0040A120", "DT", flagged[:14])]
+    item = {"00741006": {"vr": "ST", "Value": [f"CRITICAL RESULT: {notice.kind.value}; SR {notice.sr_sop_uid}"]},
+            _PARAMETERS_SEQ: {"vr": "SQ", "Value": params}}
+    out = {_PROGRESS_SEQ: {"vr": "SQ", "Value": [item]}, "00741200": {"vr": "CS", "Value": ["HIGH"]}}
+    if transaction_uid:
+        out["00081195"] = {"vr": "UI", "Value": [transaction_uid]}
+    return out
+
+
+def _text_of(items: list, code: str) -> str:
+    for p in items:
+        for c in (p.get("0040A043") or {}).get("Value") or []:
+            if (c.get("00080100") or {}).get("Value") == [code]:
+                for key in ("0040A160", "0040A120", "0040A124"):
+                    vals = (p.get(key) or {}).get("Value") or []
+                    if vals:
+                        return str(vals[0])
+    return ""
+
+
+def ups_acknowledgement(workitem: dict, notice_id: str) -> tuple[bool, str]:
+    """(acknowledged, by whom) of this notice, as the centre wrote it on the workitem."""
+    for item in (workitem.get(_PROGRESS_SEQ) or {}).get("Value") or []:
+        params = (item.get(_PARAMETERS_SEQ) or {}).get("Value") or [] if isinstance(item, dict) else []
+        if _text_of(params, "CRIT-NOTICE") == notice_id:
+            by = _text_of(params, "CRIT-ACK-BY")
+            return bool(by or _text_of(params, "CRIT-ACK-AT")), by
+    return False, ""
+
+
+class UpsNoticeChannel:
+    """Write the notice on the reader's own workitem of the study (PS3.18 11.6 update, with the
+    claim's Transaction UID) and read the centre's acknowledgement back from it (11.5 retrieve);
+    site setting `[critical] channels = ["ups"]`. One request per try: a transient failure
+    (unreachable, 5xx) waits for common.backoff, as the webhook's does past its own retries."""
+
+    def __init__(self, client) -> None:   # worklist.dicomweb.DicomWebClient
+        self.client = client
+        self.name = urlsplit(client.settings.base_url).hostname or "centre"
+
+    def _call(self, notice: Notice, what: str, method: str, path: str, **kw) -> tuple[ChannelResult | None, Any]:
+        from worklist.centre import CentreError, ServerError, Unauthorised, Unreachable
+
+        try:
+            resp = self.client.request(method, path, ok=(200, 400, 403, 404, 409), study_uid=notice.study_uid, **kw)
+        except (Unreachable, ServerError, Unauthorised) as exc:
+            return ChannelResult(NoticeState.PENDING, f"{what}: {exc.__class__.__name__}"), None
+        except CentreError as exc:
+            return ChannelResult(NoticeState.FAILED, f"{what}: {exc}"[:500]), None
+        with resp:
+            if resp.status_code != 200:
+                return ChannelResult(NoticeState.FAILED, f"{what}: refused, HTTP {resp.status_code}: "
+                                                         f"{resp.text[:300]}"), None
+            return None, resp.content
+
+    def send(self, notice: Notice, reader: str) -> ChannelResult:
+        if not (notice.workitem_uid and notice.transaction_uid):
+            return ChannelResult(NoticeState.FAILED, f"UPS workitem: study {notice.study_uid} was not read from a "
+                                                     "claimed UPS workitem on this station")
+        if not (is_valid_uid(notice.workitem_uid) and is_valid_uid(notice.transaction_uid)):
+            return ChannelResult(NoticeState.FAILED, f"UPS workitem: study {notice.study_uid}: the kept workitem or "
+                                                     "Transaction UID is not a UID")
+        path = f"workitems/{notice.workitem_uid}?{notice.transaction_uid}"   # PS3.18 11.6
+        refused, _body = self._call(notice, "UPS workitem", "POST", path,
+                                    data=json.dumps(ups_notice_dataset(notice, notice.transaction_uid)).encode(),
+                                    headers={"Content-Type": "application/dicom+json"})
+        return refused or ChannelResult(NoticeState.DELIVERED)
+
+    def poll_ack(self, notice: Notice) -> ChannelResult:
+        refused, body = self._call(notice, "UPS acknowledgement", "GET", f"workitems/{notice.workitem_uid}",
+                                   headers={"Accept": "application/dicom+json"})
+        if refused is not None:
+            return ChannelResult(NoticeState.DELIVERED, refused.reason)
+        try:
+            data = json.loads(body)
+            workitem = data[0] if isinstance(data, list) else data
+            acked, by = ups_acknowledgement(workitem, notice.notice_id)
+        except (ValueError, IndexError, KeyError, TypeError, AttributeError):
+            return ChannelResult(NoticeState.DELIVERED, "UPS acknowledgement: the workitem could not be read")
+        return ChannelResult(NoticeState.ACKNOWLEDGED, acknowledged_by=by[:200]) if acked \
+            else ChannelResult(NoticeState.DELIVERED)
 
 
 class Notifier:

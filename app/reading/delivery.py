@@ -29,6 +29,7 @@ from pathlib import Path
 from app import audit
 from app.reading.events import CompletionFailed, DeliveryChanged, ReadingEvent, StudyCompleted
 from app.reading.jobs import Jobs, Post
+from app.report.draft_saver import DraftSaver
 from app.report.draft_store import DraftStore
 from app.report.errors import ReportError
 from app.report.report_ids import is_valid_report_id
@@ -121,12 +122,13 @@ class DeliveryTracker:
     def __init__(self, outbox: Outbox, centre: Centre, reader: str, *, jobs: Jobs, post: Post,
                  notify: Callable[[ReadingEvent], None], audit_log: audit.AuditLog | None = None,
                  secret: ReaderSecret | None = None, signed_root: Path | None = None,
-                 retain_s: float = 0.0) -> None:
+                 retain_s: float = 0.0, drafts: DraftSaver | None = None) -> None:
         from app.paths import signed_dir
 
         self.secret = secret or ReaderSecret.ephemeral(reader)
         self.signed_root = Path(signed_root) if signed_root is not None else signed_dir(self.secret.reader_id)
         self.retain_s = retain_s
+        self._draft_saver = drafts
         self._post = post
         self.outbox = outbox
         self._centre = centre
@@ -190,6 +192,11 @@ class DeliveryTracker:
             self._notify(SignedOutputsPurged(report_id))
 
     def drafts(self) -> DraftStore:
+        """The reader's draft store, once every autosave handed over before now is on disk
+        (the panel's save of a signed draft must not land after its deletion here)."""
+        if self._draft_saver is not None:
+            self._draft_saver.flush()
+            return self._draft_saver.store
         return DraftStore.default(self.secret)
 
     def purge_delivered(self, report_id: str) -> bool:

@@ -16,12 +16,21 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-__all__ = ["SiteCalendar"]
+__all__ = ["SiteCalendar", "preload_holidays"]
 
 
 @lru_cache(maxsize=64)
 def _japanese_holidays(year: int) -> frozenset[date]:
     return frozenset(holidays.country_holidays("JP", years=year).keys())
+
+
+def preload_holidays(today: date) -> None:
+    """Load this year's and next year's holidays now. The package imports its ~280 country
+    modules at the first lookup, 0.2-0.5 s (more once PySide6's import hook is in place);
+    a worker calls this so the worklist's due times, computed on the GUI thread, find them
+    loaded."""
+    _japanese_holidays(today.year)
+    _japanese_holidays(today.year + 1)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ They live in their own tables of the site file IT writes (YOMI_SITE_CONFIG, defa
     due_soon_minutes = 120
 
     [critical]
-    channels = ["webhook"]          # how the centre is told of a critical result
+    channels = ["webhook", "ups"]   # how the centre is told of a critical result
     webhook_url = "https://centre.example/critical"
     webhook_retries = 5
 
@@ -39,9 +39,11 @@ class SiteRulesError(ValueError):
 
 
 class NotifyChannel(str, enum.Enum):
-    # An HTTP POST to the centre's URL, retried until it answers 2xx. (A UPS workitem
-    # update channel is not built yet: the centre plugin lets no reader update a workitem.)
+    # An HTTP POST to the centre's URL, retried until it answers 2xx.
     WEBHOOK = "webhook"
+    # The notice written on the reader's own UPS workitem of the study (the centre plugin's
+    # packaging/centre/yomi_centre/critical_notice.py); needs a UPS centre.
+    UPS = "ups"
 
 
 @dataclass(frozen=True)

@@ -82,15 +82,20 @@ class DraftStore:
 
     def save(self, report: Report) -> Path:
         """Seal and write the report's JSON durably (temp file, fsync, rename, fsync dir)."""
-        path = self.path(report.report_id)
-        data = json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
+        return self.save_content(report.to_dict())
+
+    def save_content(self, content: dict) -> Path:
+        """`save` of a report's `to_dict()` taken earlier (app/report/draft_saver.py)."""
+        report_id = content.get("report_id")
+        path = self.path(report_id)
+        data = json.dumps(content, ensure_ascii=False, indent=1).encode("utf-8")
         try:
             self.folder.write(path.name, data)
         except SealError as exc:
-            raise DraftStoreError(f"draft {report.report_id} not saved: {exc}") from exc
+            raise DraftStoreError(f"draft {report_id} not saved: {exc}") from exc
         except OSError as exc:
-            raise DraftStoreError(f"draft {report.report_id} not saved: {exc.strerror or exc}") from exc
-        log.debug("draft %s saved (study %s)", report.report_id, report.identity.study_uid)
+            raise DraftStoreError(f"draft {report_id} not saved: {exc.strerror or exc}") from exc
+        log.debug("draft %s saved (study %s)", report_id, content.get("identity", {}).get("study_uid", ""))
         return path
 
     def load(self, report_id: str) -> Report:

@@ -5,17 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from .draft_store import DraftStore
 from .finding import Finding
 from .critical import CriticalFinding
 from .model import Report
 
-__all__ = ["EditSession"]
+__all__ = ["DraftSink", "EditSession"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class DraftSink(Protocol):
+    """Where each change goes: a DraftStore writes it before returning (scripts, the crash
+    tests' child), a DraftSaver in the background (the reading window)."""
+
+    def save(self, report: Report) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -26,10 +32,10 @@ class _Step:
 
 
 class EditSession:
-    """Undo/redo as a stack of snapshots of the report's content; each change is saved to the
-    draft store before the call returns (autosave), then subscribers are told."""
+    """Undo/redo as a stack of snapshots of the report's content; each change is handed to the
+    draft sink (autosave), then subscribers are told."""
 
-    def __init__(self, report: Report, store: DraftStore | None = None, *, limit: int = 200) -> None:
+    def __init__(self, report: Report, store: DraftSink | None = None, *, limit: int = 200) -> None:
         self.report = report
         self.store = store
         self.limit = limit

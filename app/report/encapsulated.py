@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from pydicom.dataset import Dataset, FileMetaDataset
-from pydicom.uid import EncapsulatedPDFStorage, ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID
+from pydicom.uid import Comprehensive3DSRStorage, EncapsulatedPDFStorage, ExplicitVRLittleEndian, PYDICOM_IMPLEMENTATION_UID
 
 from common.dicom_dates import dicom_datetime
 
@@ -46,6 +46,10 @@ def build_encapsulated_pdf(report: Report, record: SignatureRecord, pdf: bytes) 
     ds.BurnedInAnnotation = "YES"  # the PDF shows the patient's name and ID
     ds.DocumentTitle = report.template.title[report.language][:64]
     ds.ConceptNameCodeSequence = []
+    # the SR it renders: the centre (packaging/centre) tells a reading's PDF from the final one by it
+    source = Dataset()
+    source.ReferencedSOPClassUID, source.ReferencedSOPInstanceUID = Comprehensive3DSRStorage, record.sr_sop_uid
+    ds.SourceInstanceSequence = [source]
     ds.MIMETypeOfEncapsulatedDocument = "application/pdf"
     ds.EncapsulatedDocument = pdf + (b"\0" if len(pdf) % 2 else b"")
     ds.EncapsulatedDocumentLength = len(pdf)

@@ -53,7 +53,7 @@ from app.session.key_derivation import derive_cache_key, unb64
 from app.session.second_factor import SecondFactorRequest, new_totp_secret, otpauth_uri
 from app.session.site_store import SiteSettings, now_iso
 
-__all__ = ["SessionState", "Session"]
+__all__ = ["SessionState", "Session", "UnlockProof"]
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,15 @@ _TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
     SessionState.ACTIVE: frozenset({SessionState.LOCKED, SessionState.LOGGED_OUT}),
     SessionState.LOCKED: frozenset({SessionState.ACTIVE, SessionState.LOGGED_OUT}),
 }
+
+
+@dataclass(frozen=True)
+class UnlockProof:
+    """What `Session.check_unlock` accepted, for `finish_unlock`: holds the opened private
+    key, so it lives only from one call to the other."""
+
+    first: FirstFactor
+    second_factor: bool
 
 
 @dataclass
@@ -111,6 +120,25 @@ class Session:
         self._key: bytearray | None = None
         self._pending: _Pending | None = None
         self._listeners: list[Callable[[SessionState], None]] = []
+        self._key_drop: list[Callable[[], None]] = []
+        self._dropping = False
+
+    def before_keys_drop(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener()` at lock and logout while the key is still held, so a store can
+        finish sealing what it was handed (the draft autosave); returns the unsubscribe."""
+        self._key_drop.append(listener)
+        return lambda: self._key_drop.remove(listener) if listener in self._key_drop else None
+
+    def _keys_dropping(self) -> None:
+        self._dropping = True  # the key still answers while the listeners finish (cache_key)
+        try:
+            for listener in list(self._key_drop):
+                try:
+                    listener()
+                except Exception:  # a failing store must not keep the keys from being dropped
+                    log.exception("session: a key-drop listener failed")
+        finally:
+            self._dropping = False
 
     def subscribe(self, listener: Callable[[SessionState], None]) -> Callable[[], None]:
         """Call `listener(state)` after every login, lock, unlock and logout, once the key is
@@ -160,10 +188,13 @@ class Session:
         """True when locked (or logged out); locks here if the idle time has run out."""
         if self._state is SessionState.ACTIVE:
             t = self._clock() if now is None else now
-            if t - self._last_activity >= self.idle_timeout_s:
+            if self._idle_expired(t):
                 log.info("session: idle for %.0f s; locking", t - self._last_activity)
                 self.lock()
         return self._state is not SessionState.ACTIVE
+
+    def _idle_expired(self, t: float) -> bool:
+        return t - self._last_activity >= self.idle_timeout_s
 
     def touch(self, now: float | None = None) -> None:
         """Reader activity (key, mouse): restarts the idle timer unless already locked."""
@@ -312,6 +343,9 @@ class Session:
     def lock(self) -> None:
         """Hide images and personal data now (the shell watches `is_locked`)."""
         if self._state is SessionState.ACTIVE and self._user is not None:
+            self._keys_dropping()
+            if self._state is not SessionState.ACTIVE:
+                return  # a listener's work ended the session meanwhile
             self._move(SessionState.LOCKED)
             self._drop_key()
             audit.session_locked(self._user.user_id, log=self.audit_log)
@@ -321,11 +355,20 @@ class Session:
     def unlock(self, password: str, totp_code: str | None = None) -> None:
         """Unlock with the same reader's password (and a code when `unlock_needs_second_factor`);
         another reader must log out/in instead."""
-        if self._user is None:
+        proof = self.check_unlock(password, totp_code)
+        if proof is not None:
+            self.finish_unlock(proof)
+
+    def check_unlock(self, password: str, totp_code: str | None = None) -> UnlockProof | None:
+        """The slow half of `unlock` (scrypt, the credential file's lock): safe on a worker
+        while the GUI thread owns the session, as it moves no state. None when not locked.
+        Raises what `unlock` raises; failures are audited here."""
+        user = self._user
+        if user is None:
             raise NotLoggedIn("no reader is logged in")
         if self._state is not SessionState.LOCKED:
-            return
-        user_id = self._user.user_id
+            return None
+        user_id = user.user_id
         needs_code = self.unlock_needs_second_factor
         if needs_code and not totp_code:
             raise SecondFactorRequired(SecondFactorRequest(user_id))
@@ -350,14 +393,22 @@ class Session:
             alerts.role_missing(user_id, self.required_role, self.audit_log)
             audit.session_unlocked(user_id, False, log=self.audit_log, reason="role withdrawn")
             raise RoleMissing(user_id, self.required_role)
-        self._user = first.user
-        self._settings = first.settings
-        if needs_code:
+        return UnlockProof(first, needs_code)
+
+    def finish_unlock(self, proof: UnlockProof) -> None:
+        """The quick half of `unlock`, on the thread that owns the session: back to ACTIVE
+        with the key re-derived. Refused if the reader logged out (or it unlocked) meanwhile."""
+        user_id = proof.first.account.user_id
+        if self._state is not SessionState.LOCKED or self._user is None or self._user.user_id != user_id:
+            raise NotLoggedIn(f"the session of {user_id} is no longer locked")
+        self._user = proof.first.user
+        self._settings = proof.first.settings
+        if proof.second_factor:
             self._second_factor_at = self._wall()
         self._move(SessionState.ACTIVE)
         self._last_activity = self._clock()
-        self._derive_key(first)
-        audit.begin_signing(self.audit_log, user_id, first.private_key)
+        self._derive_key(proof.first)
+        audit.begin_signing(self.audit_log, user_id, proof.first.private_key)
         audit.session_unlocked(user_id, True, log=self.audit_log)
         self._notify()
 
@@ -366,6 +417,8 @@ class Session:
         if self._user is None:
             return
         user_id = self._user.user_id
+        if self._state is SessionState.ACTIVE:
+            self._keys_dropping()
         self._drop_key()
         self._user = None
         self._settings = None
@@ -407,6 +460,9 @@ class Session:
         """The reader's 32-byte study-cache key; only while the session is active."""
         if self._user is None:
             raise NotLoggedIn("no reader is logged in")
-        if self.is_locked() or self._key is None:
+        # Only asks: a store seals on worker threads, and the state moves on the GUI thread
+        # alone (its idle check locks within the second).
+        if self._state is not SessionState.ACTIVE or self._key is None \
+                or (self._idle_expired(self._clock()) and not self._dropping):
             raise SessionLocked("the session is locked")
         return bytes(self._key)

@@ -8,12 +8,15 @@ both readings side by side, differences highlighted, and takes the judge's decis
 |---|---|
 | Up / Down | move between rows |
 | 1 / 2 | the first / second reading's value stands for the selected difference; then type the reason |
+| Ctrl+Shift+K (keymap `study.judge_category`) | on a category row: the judge's own category (1–n choose, Enter), then the reason |
 | Enter (in the reason) | record the decision, go to the next open difference |
 | Ctrl+1 / Ctrl+2 | show the first / second reader's measurement of the selected nodule on the images |
 | Ctrl+Shift+S | sign the final report (password, certificate password), queue it for the centre |
 | Esc | close (nothing is signed) |
 
 Ctrl+Shift+J in the reading window opens it for the study on screen (`install_comparison`).
+Every decision is kept as a sealed draft (app/reading/reconciliation_draft.py), written on a
+worker: closing the window unsigned, or a killed station, loses nothing; reopening restores it.
 """
 from __future__ import annotations
 
@@ -22,18 +25,21 @@ from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QListWidget, QListWidgetItem, QTableWidget, QTableWidgetItem, QVBoxLayout,
+                               QWidget)
 
 from app.reading.comparison_fetch import ComparisonRefused, ReadingPair, fetch_readings
 from app.reading.double_reading import Choice, DiffKind, Difference, Locator, ReconciliationError, Reconciliation
+from app.reading.reconciliation_draft import ReconciliationDrafts, SavedReconciliation, snapshot
 from app.reading.roles import FetchDecision, ReadingRole, role_of_item
 from app.report.categories import SCHEME_NAMES, category_label
+from app.report.editor import scheme_categories
 from app.report.finding import Finding
 from app.report.templates import Template
 from common.person_name import localized_name
 
-__all__ = ["ComparisonWindow", "install_comparison", "DIFFERENT", "RESOLVED", "show_finding"]
+__all__ = ["ComparisonWindow", "JudgeCategoryDialog", "install_comparison", "DIFFERENT", "RESOLVED", "show_finding"]
 
 log = logging.getLogger(__name__)
 DIFFERENT = QColor(255, 196, 64)     # a difference still open: amber
@@ -77,17 +83,59 @@ def show_finding(window: Any, finding: Finding) -> bool:
     return True
 
 
+class JudgeCategoryDialog(QDialog):
+    """The judge's own category of one scheme: 1–n choose, Enter accepts, Esc cancels."""
+
+    def __init__(self, parent: QWidget, scheme: str, lang: str, current: str | None) -> None:
+        super().__init__(parent)
+        self.setObjectName("judge-category")
+        self.setWindowTitle(self.tr("The judge's own category"))
+        self.scheme = scheme
+        self.choices = QListWidget(self)
+        codes = scheme_categories(scheme)
+        for n, code in enumerate(codes, 1):
+            item = QListWidgetItem(f"{n}  {category_label(scheme, code, lang)}")
+            item.setData(Qt.UserRole, code)
+            self.choices.addItem(item)
+        self.choices.setCurrentRow(codes.index(current) if current in codes else 0)
+        self.choices.itemActivated.connect(lambda _item: self.accept())
+        buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(self.tr("{0}: the final category (1-{1}):").format(SCHEME_NAMES[scheme][lang],
+                                                                                 len(codes)), self))
+        lay.addWidget(self.choices)
+        lay.addWidget(buttons)
+        self.choices.setFocus()
+
+    def keyPressEvent(self, ev) -> None:  # noqa: N802
+        n = ev.key() - Qt.Key_1
+        if 0 <= n < min(self.choices.count(), 9) and not ev.modifiers() & ~Qt.KeypadModifier:
+            self.choices.setCurrentRow(n)
+            return
+        super().keyPressEvent(ev)
+
+    def category(self) -> str:
+        return str(self.choices.currentItem().data(Qt.UserRole))
+
+
 class ComparisonWindow(QWidget):
     """Both readings side by side; the judge decides each difference with a reason, then signs."""
 
     signRequested = Signal(object, object)      # final Report, FinalContext
 
-    def __init__(self, pair: ReadingPair, locate: Locator | None, reading_window: Any = None) -> None:
+    def __init__(self, pair: ReadingPair, locate: Locator | None, reading_window: Any = None, *,
+                 drafts: ReconciliationDrafts | None = None, saved: SavedReconciliation | None = None) -> None:
         super().__init__(reading_window, Qt.Window)   # a window of its own, closed with the reading window
         self.setObjectName("comparison")
         self.reading_window = reading_window
         self.pair = pair
         self.rec = Reconciliation(pair.first, pair.second, locate)
+        self.restored = ReconciliationDrafts.apply(self.rec, saved)
+        self.drafts = drafts
+        self._draft_seq = 0
+        self._category_rows: dict[int, str] = {}      # table row -> scheme of a category row
         self.template: Template = pair.first.report.template
         self.lang = pair.first.report.language
         self._rows: list[tuple[str, Difference | None, int | None]] = []   # (kind, difference, pair index)
@@ -121,6 +169,12 @@ class ComparisonWindow(QWidget):
         self.status.setWordWrap(True)
         lay.addWidget(self.status)
         self._pending: Choice | None = None
+        self._pending_own = ""            # Choice.OWN: the category the judge chose
+        self.category_dialog: JudgeCategoryDialog | None = None
+        keymap_actions = getattr(reading_window, "keys", None)
+        own = keymap_actions.action("study.judge_category") if keymap_actions is not None else None
+        if own is not None:
+            self.addAction(own)           # the reading window's keymap action, live here too
         for keys, slot, text in ((QKeySequence("Ctrl+1"), lambda: self.show_measurement(ReadingRole.FIRST),
                                   self.tr("Show the first reader's measurement")),
                                  (QKeySequence("Ctrl+2"), lambda: self.show_measurement(ReadingRole.SECOND),
@@ -133,6 +187,9 @@ class ComparisonWindow(QWidget):
             action.triggered.connect(slot)
             self.addAction(action)
         self._fill()
+        if self.restored:
+            self.status.setText(self.tr("Your reconciliation in progress was restored ({0} decisions).")
+                                .format(self.restored))
         self.resize(1100, 560)
 
     # -- what is shown ----------------------------------------------------------------------
@@ -197,17 +254,30 @@ class ComparisonWindow(QWidget):
         for r, (kind, first, second, d, k) in enumerate(rows):
             real = d if d is not None and d.key in by_key else None
             self._rows.append((kind, real, k))
+            if kind == "category":
+                self._category_rows[r] = d.subject
             for c, text in enumerate((self._item_text(kind, d, None if k is None else k + 1), first, second, "", "")):
                 self.table.setItem(r, c, QTableWidgetItem(text))
         self._paint()
         if rows:
             self.table.selectRow(self._next_open(-1) if self.rec.diffs else 0)
 
+    def _decision_text(self, res, r: int) -> str:
+        if res is None:
+            return ""
+        text = _t(_DECISIONS[res.choice])
+        if res.choice is Choice.OWN:
+            text += ": " + category_label(self._category_rows[r], res.value, self.lang)
+        return text
+
     def _paint(self) -> None:
         for r, (_kind, d, _k) in enumerate(self._rows):
-            res = self.rec.resolutions.get(d.key) if d is not None else None
-            colour = None if d is None else RESOLVED if res is not None else DIFFERENT
-            self.table.item(r, 3).setText(_t(_DECISIONS[res.choice]) if res else "")
+            scheme = self._category_rows.get(r)
+            # a category both readers agree on still takes the judge's own, with its reason
+            key = d.key if d is not None else f"category:{scheme}" if scheme else None
+            res = self.rec.resolutions.get(key) if key else None
+            colour = RESOLVED if res is not None else None if d is None else DIFFERENT
+            self.table.item(r, 3).setText(self._decision_text(res, r))
             self.table.item(r, 4).setText(res.reason if res else "")
             for c in range(5):
                 item = self.table.item(r, c)
@@ -248,27 +318,75 @@ class ComparisonWindow(QWidget):
         if r is None or self._rows[r][1] is None:
             self.status.setText(self.tr("This row is the same in both readings: nothing to decide."))
             return
-        self._pending = choice
+        self._pending, self._pending_own = choice, ""
         self.status.setText(self.tr("{0}: the {1} stands — type the reason and press Enter")
                             .format(self.table.item(r, 0).text(), _t(_DECISIONS[choice])))
         self.reason.setFocus()
 
+    def own_category(self) -> None:
+        """The judge's own category for the selected category row, from a keyboard list."""
+        r = self._selected()
+        scheme = self._category_rows.get(r) if r is not None else None
+        if scheme is None:
+            self.status.setText(self.tr("Select a category row to set the judge's own category."))
+            return
+        res = self.rec.resolutions.get(f"category:{scheme}")
+        current = res.value if res is not None and res.choice is Choice.OWN else None
+        dlg = JudgeCategoryDialog(self, scheme, self.lang, current)
+        self.category_dialog = dlg
+
+        def finished(code: int) -> None:
+            self.category_dialog = None
+            self.activateWindow()
+            if code == QDialog.Accepted:
+                self._pending, self._pending_own = Choice.OWN, dlg.category()
+                self.status.setText(self.tr("{0}: the judge's own category {1} — type the reason and press Enter")
+                                    .format(self.table.item(r, 0).text(),
+                                            category_label(scheme, self._pending_own, self.lang)))
+                self.reason.setFocus()
+            dlg.deleteLater()
+        dlg.finished.connect(finished)
+        dlg.open()
+        dlg.activateWindow()
+        dlg.choices.setFocus()
+
     def _commit(self) -> None:
         r = self._selected()
-        if r is None or self._pending is None or self._rows[r][1] is None:
+        if r is None or self._pending is None:
             return
         d = self._rows[r][1]
+        if self._pending is Choice.OWN:
+            key = f"category:{self._category_rows[r]}" if r in self._category_rows else None
+        else:
+            key = d.key if d is not None else None
+        if key is None:
+            return
         try:
-            self.rec.resolve(d.key, self._pending, self.reason.text())
+            self.rec.resolve(key, self._pending, self.reason.text(), self._pending_own)
         except ReconciliationError:
             self.status.setText(self.tr("{0}: a reason is required for every change").format(self.table.item(r, 0).text()))
             return
-        self._pending = None
+        self._pending, self._pending_own = None, ""
         self.reason.clear()
         self._paint()
         self.status.setText("")
+        self._save_draft()
         self.table.selectRow(self._next_open(r))
         self.table.setFocus()
+
+    def _save_draft(self) -> None:
+        """The decisions so far, sealed, on a worker (the reading window's jobs)."""
+        run = getattr(getattr(self.reading_window, "reading", None), "run", None)
+        if self.drafts is None or run is None:
+            return
+        self._draft_seq += 1
+        seq, saved, drafts = self._draft_seq, snapshot(self.rec, self.pair.study_uid), self.drafts
+
+        def failed(exc: Exception) -> None:
+            log.warning("reconciliation draft of study %s not saved: %s", saved.study_uid, type(exc).__name__)
+            self.status.setText(self.tr("Your decisions could not be kept as a draft ({0}); they stay on screen.")
+                                .format(type(exc).__name__))
+        run(lambda: drafts.save(saved, seq), failed=failed)
 
     def show_measurement(self, role: ReadingRole) -> None:
         r = self._selected()
@@ -282,6 +400,12 @@ class ComparisonWindow(QWidget):
             return
         if self.reading_window is None or not show_finding(self.reading_window, reading.report.nodules[index]):
             self.status.setText(self.tr("The measured image is not in the series on screen."))
+
+    def closeEvent(self, ev) -> None:  # noqa: N802
+        # the keyboard back to the reading window, where Ctrl+Shift+J opens the comparison again
+        if self.reading_window is not None:
+            self.reading_window.activateWindow()
+        super().closeEvent(ev)
 
     def sign(self) -> None:
         try:
@@ -300,7 +424,16 @@ class ComparisonWindow(QWidget):
 def install_comparison(window: Any) -> None:
     """Ctrl+Shift+J in the reading window: comparison reading of the study on screen."""
     window.keys.bind("study.comparison", lambda: open_comparison(window))  # keys: app/keymap/defaults.py
+    window.keys.bind("study.judge_category", lambda: _own_category(window))
     window.comparison = None
+
+
+def _own_category(window: Any) -> None:
+    if window.comparison is not None and window.comparison.isVisible():
+        window.comparison.own_category()
+    else:
+        window.status(QCoreApplication.translate("ComparisonWindow", "The judge's own category is set in the "
+                                                 "comparison reading: open it first (Ctrl+Shift+J)."))
 
 
 def _locator_of(window: Any) -> Locator | None:
@@ -330,9 +463,13 @@ def open_comparison(window: Any) -> None:
         window.show_error(QCoreApplication.translate("ComparisonWindow", "Study {0}: this centre keeps no readings to compare.").format(item.study_uid))
         return
 
-    def fetch() -> ReadingPair:
-        return fetch_readings(client, item.study_uid, role, user=user, patient_id=item.patient_id,
+    secret = getattr(window.reading, "secret", None)
+
+    def fetch() -> tuple[ReadingPair, ReconciliationDrafts | None, SavedReconciliation | None]:
+        pair = fetch_readings(client, item.study_uid, role, user=user, patient_id=item.patient_id,
                               audit_log=audit_log)
+        drafts = ReconciliationDrafts.default(secret) if secret is not None else None
+        return pair, drafts, drafts.load(item.study_uid) if drafts is not None else None
 
     def failed(exc: Exception) -> None:
         if isinstance(exc, ComparisonRefused):
@@ -342,8 +479,9 @@ def open_comparison(window: Any) -> None:
             window.show_error(QCoreApplication.translate("ComparisonWindow", "Study {0}: the readings could not be compared ({1}).")
                               .format(item.study_uid, type(exc).__name__))
 
-    def done(pair: ReadingPair) -> None:
-        win = ComparisonWindow(pair, _locator_of(window), window)
+    def done(fetched: tuple) -> None:
+        pair, drafts, saved = fetched
+        win = ComparisonWindow(pair, _locator_of(window), window, drafts=drafts, saved=saved)
         win.signRequested.connect(lambda final, ctx: sign_final(window, win, final, ctx))
         window.comparison = win
         win.show()
@@ -383,6 +521,9 @@ def sign_final(window: Any, comparison: ComparisonWindow, final: Any, ctx: Any) 
         panel.delivery_tracker.track(final.report_id, item=window.current, patient_id=final.identity.patient_id)
         comparison.status.setText(QCoreApplication.translate("ComparisonWindow", "Final report signed and queued for the centre."))
         comparison.signed = outcome.signed
+        if comparison.drafts is not None:   # the reconciliation is the signed report's now
+            drafts, study = comparison.drafts, final.identity.study_uid
+            window.reading.run(lambda: drafts.delete(study))
 
     def failed(exc: Exception) -> None:
         comparison.status.setText(QCoreApplication.translate("ComparisonWindow", "Not signed: {0}").format(type(exc).__name__))

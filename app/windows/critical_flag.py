@@ -14,7 +14,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QObject, Qt, QTi
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QLineEdit, QListWidget, QListWidgetItem,
                                QPushButton, QVBoxLayout, QWidget)
 
-from app.reading.critical_notice import Notice, NoticeState, NoticeStore, Notifier, WebhookChannel
+from app.reading.critical_notice import Notice, NoticeState, NoticeStore, Notifier, UpsNoticeChannel, WebhookChannel
 from app.reading.site_rules import CriticalSettings, NotifyChannel
 from app.report.critical import CriticalFinding, CriticalKind
 
@@ -119,12 +119,14 @@ class CriticalNotices(QObject):
     changed = Signal(str)  # report id whose notices changed
 
     def __init__(self, parent: QObject, run: Any, settings: CriticalSettings, reader: str, directory,
-                 audit_log: Any = None) -> None:
+                 audit_log: Any = None, ups_client: Any = None) -> None:
         super().__init__(parent)
         self._run = run   # ReadingController.run: off the GUI thread
-        channels = {}
+        channels: dict = {}
         if NotifyChannel.WEBHOOK in settings.channels and settings.webhook_url:
             channels[NotifyChannel.WEBHOOK] = WebhookChannel(settings.webhook_url, retries=settings.webhook_retries)
+        if NotifyChannel.UPS in settings.channels and ups_client is not None:
+            channels[NotifyChannel.UPS] = UpsNoticeChannel(ups_client)
         self.settings = settings
         self.store = NoticeStore(directory)
         self.notifier = Notifier(self.store, channels, reader=reader, audit_log=audit_log)
@@ -135,11 +137,13 @@ class CriticalNotices(QObject):
         self._timer.timeout.connect(self.poll)
         self._timer.start()
 
-    def queue(self, report_id: str, study_uid: str, sr_sop_uid: str, finding: CriticalFinding) -> None:
+    def queue(self, report_id: str, study_uid: str, sr_sop_uid: str, finding: CriticalFinding,
+              workitem: tuple[str, str] = ("", "")) -> None:
+        """`workitem`: (workitem UID, Transaction UID) of the reader's claim, for the UPS channel."""
         channels = list(self.notifier.channels)
 
         def work() -> None:
-            self.store.add(report_id, study_uid, sr_sop_uid, finding, channels)
+            self.store.add(report_id, study_uid, sr_sop_uid, finding, channels, workitem=workitem)
         self._run(work, done=lambda _r: self.watch(report_id, force=True), failed=self._failed)
 
     def poll(self, report_id: str = "") -> None:
@@ -187,8 +191,10 @@ def attach(panel: Any) -> CriticalNotices:
         panel.status(str(exc))
         settings = CriticalSettings()
     reading = panel.window_.reading
+    # the UPS channel speaks to the centre the worklist comes from, over its one client
+    ups_client = getattr(getattr(panel.window_, "centre", None), "client", None)
     notices = CriticalNotices(panel, reading.run, settings, reading.reader, data_dir() / "critical-notices",
-                              getattr(reading, "audit_log", None))
+                              getattr(reading, "audit_log", None), ups_client)
     notices.changed.connect(lambda _rid: show_notices(panel))
     return notices
 

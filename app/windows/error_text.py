@@ -22,7 +22,7 @@ from app.session import oidc
 from app.session.oidc_binding import OidcSubjectMismatch, OidcSubjectNotBound
 from app.windows.report_texts import interface_language
 from viewer.dicom_files import UnsupportedTransferSyntax, VolumeCancelled, VolumeError, VolumeTooLarge
-from viewer.sampling import Refusal
+from viewer.sampling import NoVoxelData
 from worklist import centre as c
 from worklist.cache import CacheError, CacheLocked
 from worklist.outbox import OutboxError, OutboxLocked
@@ -156,20 +156,9 @@ def error_text(error: BaseException, *, study_uid: str = "") -> str:
     return text
 
 
-_REFUSALS = {
-    Refusal.OUTSIDE: QT_TRANSLATE_NOOP("ErrorText", "outside the volume"),
-    Refusal.GAP: QT_TRANSLATE_NOOP("ErrorText", "a blank gap filler: slices are missing there"),
-    Refusal.INTERPOLATED: QT_TRANSLATE_NOOP("ErrorText", "an interpolated slice, not an acquired one"),
-    Refusal.PENDING: QT_TRANSLATE_NOOP("ErrorText", "not arrived yet: the study is still loading"),
-}
-
-
 def refusal_text(refusal: BaseException) -> str:
-    """Why no value is shown under the mouse (viewer.sampling.NoVoxelData, by its kind),
-    naming the slice (1-based, as the view counts) when a slice is the reason."""
-    text = _REFUSALS.get(getattr(refusal, "kind", None))
-    if not text:
-        return _tr(_UNEXPECTED)
-    k = getattr(refusal, "slice_index", None)
-    return _tr(text) if k is None else QCoreApplication.translate("ErrorText", "slice {0} is {1}").format(
-        k + 1, _tr(text))
+    """Why no value is shown under the mouse (viewer.sampling.NoVoxelData, worded by the
+    viewer: the slice it names, 1-based, as the view counts), in the reader's language."""
+    if isinstance(refusal, NoVoxelData):
+        return refusal.text(QCoreApplication.translate)
+    return _tr(_UNEXPECTED)

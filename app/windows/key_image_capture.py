@@ -20,6 +20,8 @@ from PySide6.QtCore import QObject
 
 from app.report.errors import ReportError
 from app.report.key_images import KeyImage, encode_png
+from app.windows.error_text import error_text
+from app.windows.translation import translator_for
 from viewer.views.capture import grab_rgb
 
 __all__ = ["KeyImageCapture", "install_key_images"]
@@ -83,7 +85,9 @@ class KeyImageCapture(QObject):
             return False
         w.view.refit()
         rgb = grab_rgb(w.GetRenderWindow())   # GUI thread: the render window's context lives here
-        caption = "; ".join(t.replace("\n", " ") for t in w.view.overlay_texts)
+        # the report's words, in the report's language (the screen's may be another)
+        in_report = translator_for(panel.report.language)
+        caption = "; ".join(m.label(in_report).replace("\n", " ") for m in w.view.measurements_on_plane())
         plane, groups, series_uid, report_id = w.plane, list(win.groups), volume.identity.series_uid, \
             panel.report.report_id
 
@@ -98,13 +102,13 @@ class KeyImageCapture(QObject):
             try:
                 n = panel.session.add_key_image(image)
             except ReportError as exc:
-                win.status(str(exc))
+                win.status(error_text(exc))
                 return
             win.status(self.tr("Key image {0}: image {1} of the series").format(n + 1, k + 1))
             log.info("key image %d of report %s: image %s", n + 1, report_id, sop_uid)
 
         def failed(exc: Exception) -> None:
-            win.status(self.tr("Key image not taken: {0}").format(exc))
+            win.status(self.tr("Key image not taken: {0}").format(error_text(exc)))
 
         win.reading.run(make, done=done, failed=failed)
         return True

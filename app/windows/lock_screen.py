@@ -6,7 +6,10 @@
 child of the window (docks, central widget, toolbars, status bar) and shows `LockWidget`,
 which asks for the password (`Session.unlock`) and, once the site's `totp_unlock_after_h`
 have passed since the last one, a one-time code too (the session says when:
-`unlock_needs_second_factor`). Hiding, rather than painting over, is what
+`unlock_needs_second_factor`). The password check (scrypt, the credential file) runs on a
+worker (`Session.check_unlock`); the lock screen says it is checking and takes no second
+Enter meanwhile, and only the quick state change (`finish_unlock`) runs on the GUI thread.
+Hiding, rather than painting over, is what
 takes VTK's native render windows off the screen: an overlay cannot cover a native child
 window. The session writes the lock/unlock audit events.
 
@@ -50,8 +53,10 @@ from app.session import (
     SessionError,
     SessionState,
 )
+from app.reading.jobs import Jobs
 from app.windows.error_text import error_text
-from app.windows.login_dialog import busy, second_factor_text, tampered_text, wait_text
+from app.windows.gui_post import GuiPost
+from app.windows.login_dialog import second_factor_text, tampered_text, wait_text
 
 __all__ = ["BACKGROUND", "LOCKED_TITLE", "LockGuard", "LockWidget", "exec_resumable"]
 
@@ -155,6 +160,8 @@ class LockWidget(QWidget):
         logout = QPushButton(self.tr("Log out"), self.panel)
         logout.setObjectName("logout")
         logout.clicked.connect(self.logoutRequested)
+        self.logout_button = logout
+        self.checking = False  # a password check runs on a worker
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(logout)
@@ -181,7 +188,17 @@ class LockWidget(QWidget):
     def asking_code(self) -> bool:
         return not self.code.isHidden()
 
+    def set_checking(self, on: bool) -> None:
+        """While the password is checked: say so, and take no input (a second Enter included)."""
+        self.checking = on
+        for w in (self.password, self.code, self.unlock_button, self.logout_button):
+            w.setEnabled(not on)
+        self.message.setStyleSheet("color: #404040;" if on else "color: #b00020;")
+        self.message.setText(self.tr("Checking the password…") if on else "")
+
     def _submit(self) -> None:
+        if self.checking:
+            return
         if self.asking_code and self.password.text() and not self.code.text().strip():
             self.code.setFocus()  # Enter in the password field moves on to the code
             return
@@ -220,6 +237,8 @@ class LockGuard(QObject):
         self.lock_widget.hide()
         self.lock_widget.unlockRequested.connect(self._unlock)
         self.lock_widget.logoutRequested.connect(self._logout)
+        self._gui = GuiPost(self)
+        self._jobs = Jobs(self._gui.post, workers=1, name="yomi-unlock")
         self.timer = QTimer(self)
         self.timer.setInterval(1000)
         self.timer.timeout.connect(self.check)
@@ -264,6 +283,7 @@ class LockGuard(QObject):
     def stop(self) -> None:
         """Stop watching (e.g. before the window closes at logout)."""
         self.timer.stop()
+        self._jobs.close()
         app = QApplication.instance()
         if app is not None:
             app.removeEventFilter(self)
@@ -330,34 +350,48 @@ class LockGuard(QObject):
 
     def _unlock(self, password: str, code: str = "") -> None:
         lw = self.lock_widget
-        try:
-            with busy():
-                self.session.unlock(password, code or None)
-        except AuthenticationFailed:
-            lw.message.setText(self.tr("Wrong password."))
-            lw.password.setFocus()
+        if lw.checking:
             return
-        except SecondFactorRequired:  # the site's hours ran out while the screen was locked
-            lw.ask_code(True)
-            lw.message.setText(self.tr("Enter the one-time code from your authenticator app too."))
-            lw.password.setFocus()
-            return
-        except SecondFactorFailed as exc:
-            lw.message.setText(second_factor_text(exc.failure))
-            lw.password.setFocus()
-            return
-        except AccountLocked as exc:
-            lw.message.setText(wait_text(exc.until, time.time()))
-            return
-        except AccountStoreTampered as exc:
-            lw.message.setText(tampered_text(exc))
-            return
-        except SessionError as exc:  # logged out meanwhile: nothing to unlock
-            lw.message.setText(error_text(exc))
-            return
+        session = self.session
+        lw.set_checking(True)
+        self._jobs.run(lambda: session.check_unlock(password, code or None),
+                       done=self._checked, failed=self._refused)
+
+    def _checked(self, proof) -> None:
+        self.lock_widget.set_checking(False)
+        if proof is not None:
+            try:
+                self.session.finish_unlock(proof)
+            except SessionError as exc:  # logged out meanwhile: nothing to unlock
+                self._refused(exc)
+                return
         if self.session.state is SessionState.ACTIVE:
             log.info("lock: unlocked; restoring the window")
             self._restore()
+
+    def _refused(self, exc: Exception) -> None:
+        lw = self.lock_widget
+        lw.set_checking(False)
+        if isinstance(exc, AuthenticationFailed):
+            lw.message.setText(self.tr("Wrong password."))
+            lw.password.setFocus()
+        elif isinstance(exc, SecondFactorRequired):  # the site's hours ran out while the screen was locked
+            lw.ask_code(True)
+            lw.message.setText(self.tr("Enter the one-time code from your authenticator app too."))
+            lw.password.setFocus()
+        elif isinstance(exc, SecondFactorFailed):
+            lw.message.setText(second_factor_text(exc.failure))
+            lw.password.setFocus()
+        elif isinstance(exc, AccountLocked):
+            lw.message.setText(wait_text(exc.until, time.time()))
+        elif isinstance(exc, AccountStoreTampered):
+            lw.message.setText(tampered_text(exc))
+        elif isinstance(exc, SessionError):
+            lw.message.setText(error_text(exc))
+        else:  # a bug must not leave the lock screen without an answer
+            log.error("lock: unlock check failed unexpectedly (%s)", type(exc).__name__)
+            lw.message.setText(error_text(exc))
+            lw.password.setFocus()
 
     def _logout(self) -> None:
         self.session.logout()

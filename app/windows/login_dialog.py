@@ -15,8 +15,7 @@ import logging
 import math
 import time
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QGuiApplication, QPixmap
@@ -81,16 +80,6 @@ def second_factor_text(failure: SecondFactorFailure) -> str:
 def tampered_text(exc: AccountStoreTampered) -> str:
     return QCoreApplication.translate("LoginDialog", "The account store {path} failed its signature check: it may have been altered. Nobody can "
                "log in until IT restores it.").format(path=exc.path)
-
-
-@contextmanager
-def busy() -> Iterator[None]:
-    """Wait cursor for a short check on the GUI thread (the lock screen's unlock)."""
-    QGuiApplication.setOverrideCursor(Qt.WaitCursor)
-    try:
-        yield
-    finally:
-        QGuiApplication.restoreOverrideCursor()
 
 
 def _password_edit(parent: QWidget) -> QLineEdit:
@@ -251,6 +240,8 @@ class LoginDialog(QDialog):
         self.pages.setEnabled(not on)
         self.ok.setEnabled(not on)
         self.cancel_button.setEnabled(not on)
+        # the check's answer replaces this: an error, the next page, or the dialog closes
+        self.message.setText(self.tr("Checking…") if on else "")
         if on:
             QGuiApplication.setOverrideCursor(Qt.WaitCursor)
         else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -26,6 +26,7 @@ from app.windows.view_labels import step_text
 from app.windows.worklist_filter_bar import counts_text
 from app.windows.worklist_panel import WorklistPanel
 from viewer.views.mpr import MprWidget
+from viewer.volume_warnings import warning_line
 from worklist.centre import CentreError, WorkItem
 
 log = logging.getLogger(__name__)
@@ -341,7 +342,7 @@ class MainWindow(QMainWindow):
             msg += "; " + self.tr("{0} file(s) skipped: ").format(len(problems)) \
                 + "; ".join(f"{p.path}: {p.reason}" for p in problems[:3])
         if volume.warnings:
-            msg += " — " + "; ".join(volume.warnings)
+            msg += " — " + "; ".join(warning_line(w, QCoreApplication.translate) for w in volume.warnings)
         self.status(msg)
 
     def _audit_on_screen(self, volume) -> None:

@@ -6,7 +6,10 @@ the session re-authenticates. Decisions taken here, in one place:
 
 - Draft: opening a study restores the newest draft (or signed report) of that study from the
   DraftStore (crash recovery); else a new lung-screening draft. The template box switches an
-  empty draft to another template.
+  empty draft to another template. Every change is written by the reading workflow's
+  DraftSaver on its own thread (`window.reading.drafts`); the panel waits for it only where
+  the disk must be current: before reading drafts back, when the window closes and when the
+  program quits.
 - Signing: the passwords are asked here; who signs and with which certificate is decided in
   app/reading. Re-authentication, signing and the outbox commit run on a worker (`_SignJob`);
   only the PDF print hops back to the GUI thread, which Qt requires. The panel says "signed"
@@ -42,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.report.draft_saver import DraftSaver
 from app.report.draft_store import DraftStore
 from app.report.editing import EditSession
 from app.report.editor import ReportEditor
@@ -102,8 +106,13 @@ class ReportPanel(QWidget):
     def __init__(self, window: ReportHost) -> None:
         super().__init__(window)
         self.window_ = window
-        self.store = DraftStore.default(window.reading.secret)  # sealed for the reader
+        self.drafts: DraftSaver = window.reading.drafts   # writes off the GUI thread
+        self.store: DraftStore = self.drafts.store         # sealed for the reader
         self.store.restore()  # after a crash: drop half-written temp files
+        self._unsubscribe_drafts = self.drafts.subscribe(self._draft_not_saved)
+        app = QCoreApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._flush_drafts)
         self.session: EditSession | None = None
         self.study_uid: str | None = None
         self.organisation = window.centre.name or "Yomi"
@@ -210,6 +219,7 @@ class ReportPanel(QWidget):
         self._set_report(report)
 
     def _newest_for(self, study_uid: str) -> Report | None:
+        self.drafts.flush()  # a change made just before is on disk before drafts are read back
         for info in self.store.list():  # newest first
             if info.study_uid == study_uid:
                 try:
@@ -219,7 +229,7 @@ class ReportPanel(QWidget):
         return None
 
     def _set_report(self, report: Report) -> None:
-        self.session = EditSession(report, self.store)
+        self.session = EditSession(report, self.drafts)
         self.template_box.setCurrentIndex(max(0, self.template_box.findData(report.template.id)))
         self.language_box.setCurrentIndex(max(0, self.language_box.findData(report.language)))
         self.editor.set_session(self.session)
@@ -238,7 +248,7 @@ class ReportPanel(QWidget):
             self.status(self.tr("The template can only be changed on an empty draft."))
             self.template_box.setCurrentIndex(max(0, self.template_box.findData(report.template.id)))
             return
-        self.store.delete(report.report_id)
+        self.drafts.delete(report.report_id)
         self._set_report(Report(load_template(tid), report.identity, report.language))
 
     def _language_chosen(self, index: int) -> None:
@@ -484,14 +494,15 @@ class ReportPanel(QWidget):
             rid, item=item if item is not None and item.study_uid == signed.report.identity.study_uid else None,
             patient_id=signed.report.identity.patient_id)
         self._unqueued = None
-        try:
-            self.store.save(signed.report)  # reopening the study shows the signed report
-        except ReportError as exc:
-            log.warning("signed report %s not kept in drafts: %s", rid, exc)
+        # reopening the study shows the signed report; if the process dies before this is
+        # written, start-up's reconcile (app/reading/delivery.py) marks the draft signed
+        self.drafts.save(signed.report)
         self.editor.refresh()
         if signed.report.critical is not None:
+            claim = (item.workitem_uid, item.transaction_uid) if item is not None \
+                and item.study_uid == signed.report.identity.study_uid else ("", "")
             self.critical_notices.queue(rid, signed.report.identity.study_uid, signed.sr_sop_uid,
-                                        signed.report.critical)
+                                        signed.report.critical, claim)
         self.status(self.tr("Signed and queued: SR {0}, PDF {1}").format(signed.sr_sop_uid, signed.encapsulated_sop_uid))
         self.signedReport.emit(rid)
         self._render()
@@ -507,9 +518,13 @@ class ReportPanel(QWidget):
         self.status(self.tr("Addendum to report {0}").format(report.report_id))
 
     def retry_failed(self) -> None:
-        if self.report is not None:
-            n = self.delivery_tracker.retry_failed(self.report.report_id)
-            self.status(self.tr("{0} item(s) queued again").format(n))
+        """Retry: the outbox's rows change on a worker (a database write)."""
+        if self.report is None:
+            return
+        rid = self.report.report_id
+        self.window_.reading.run(lambda: self.delivery_tracker.retry_failed(rid),
+                                 done=lambda n: self.status(self.tr("{0} item(s) queued again").format(n)),
+                                 failed=lambda exc: self.status(error_text(exc)))
 
     # -- delivery status ---------------------------------------------------------------------
     def delivery(self, report_id: str) -> ReportDelivery:
@@ -566,9 +581,17 @@ class ReportPanel(QWidget):
         self.state_label.setToolTip(text)
         self.window_.status(text)
 
+    def _draft_not_saved(self, exc: ReportError) -> None:
+        self.status(error_text(exc))
+
+    def _flush_drafts(self) -> None:
+        self.drafts.flush()
+
     def shutdown(self) -> None:
-        """Stop listening (idempotent); the drafts are on disk."""
+        """Stop listening (idempotent); the drafts are on disk once this returns."""
         self._subscription.unsubscribe()
+        self._unsubscribe_drafts()
+        self._flush_drafts()
 
 
 def _objects(signed: SignedReport, pdf: bool = True) -> list[tuple[str, bytes]]:

@@ -8,13 +8,15 @@ The report's language is a separate choice (the report dock's language box).
 from __future__ import annotations
 
 import enum
+import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 __all__ = ["UiLanguage", "CATALOGUE_DIR", "resolve_language", "install_translators", "configured_language",
-           "interface_language"]
+           "translator_for", "interface_language"]
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +74,24 @@ def install_translators(app: QCoreApplication, setting: str | None) -> UiLanguag
         else:  # the window still works, in English; the install step builds the .qm
             log.warning("translation catalogue %s.qm not found in %s", name, folder)
     return language
+
+
+@functools.cache
+def _catalogue(language: str) -> QTranslator | None:
+    translator = QTranslator()
+    if translator.load(f"yomi_{language}", str(CATALOGUE_DIR)):
+        return translator
+    log.warning("translation catalogue yomi_%s.qm not found in %s", language, CATALOGUE_DIR)
+    return None
+
+
+def translator_for(language: str) -> Callable[[str, str], str]:
+    """(context, source) -> text in `language` ("ja", "en"), whatever the interface's language:
+    for words that go into the report, whose language is the report's own choice."""
+    catalogue = _catalogue(language) if language != UiLanguage.EN.value else None
+    if catalogue is None:
+        return lambda _context, text: text
+
+    def translate(context: str, text: str) -> str:
+        return catalogue.translate(context, text) or text
+    return translate

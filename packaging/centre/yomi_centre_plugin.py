@@ -237,7 +237,7 @@ def _start() -> None:
         if request["method"] == "GET":
             _answer(output, ups.retrieve(reader, uid))
         elif request["method"] == "POST":
-            _answer(output, ups.update(reader, uid, request.get("body") or b""))
+            _answer(output, ups.update(reader, uid, request.get("body") or b"", request.get("get") or {}))
         else:
             output.SendMethodNotAllowed("GET,POST")
 

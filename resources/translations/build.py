@@ -18,8 +18,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-# where Qt code (and so tr()) may live: the GUI modules of pyproject's import contract
-SOURCES = ("app", "viewer/views")
+# where translated texts live: tr() in the GUI modules, QT_TRANSLATE_NOOP marks in the Qt-free viewer
+SOURCES = ("app", "viewer")
 
 
 def _tool(name: str) -> str:

@@ -51,6 +51,54 @@
 <context>
     <name>Banner</name>
     <message>
+        <source>Axial</source>
+        <translation>横断</translation>
+    </message>
+    <message>
+        <source>Coronal</source>
+        <translation>冠状断</translation>
+    </message>
+    <message>
+        <source>Sagittal</source>
+        <translation>矢状断</translation>
+    </message>
+    <message>
+        <source>MIP</source>
+        <translation>MIP</translation>
+    </message>
+    <message>
+        <source>MinIP</source>
+        <translation>MinIP</translation>
+    </message>
+    <message>
+        <source>Average</source>
+        <translation>平均値投影</translation>
+    </message>
+    <message>
+        <source>W {width:.0f} L {center:.0f}</source>
+        <translation>W {width:.0f} L {center:.0f}</translation>
+    </message>
+    <message>
+        <source>W {width:.0f} L {center:.0f} ({name})</source>
+        <translation>W {width:.0f} L {center:.0f}（{name}）</translation>
+    </message>
+    <message>
+        <source>{plane} {index}/{count}</source>
+        <translation>{plane} {index}/{count}</translation>
+    </message>
+    <message>
+        <source>Oblique {plane}</source>
+        <translation>斜位 {plane}</translation>
+    </message>
+    <message>
+        <source>{axis} {mm:.1f} mm  zoom {zoom:.2f}</source>
+        <translation>{axis} {mm:.1f} mm  拡大率 {zoom:.2f}</translation>
+    </message>
+    <message>
+        <source>{mode} slab {mm:.1f} mm</source>
+        <translation>{mode} スラブ厚 {mm:.1f} mm</translation>
+    </message>
+    <message>
         <source>Name read as {0}: the file&apos;s character set is wrong</source>
         <translation>氏名を {0} として読み取りました（ファイルの文字コード指定が誤っています）</translation>
     </message>
@@ -236,6 +284,10 @@
         <translation>閉じる</translation>
     </message>
     <message>
+        <source>Your reconciliation in progress was restored ({0} decisions).</source>
+        <translation>作業中の比較読影を復元しました（{0} 件の判断）。</translation>
+    </message>
+    <message>
         <source>(not reported)</source>
         <translation>（記載なし）</translation>
     </message>
@@ -280,8 +332,20 @@
         <translation>{0}: {1}を採用 — 理由を入力してEnterキーを押してください</translation>
     </message>
     <message>
+        <source>Select a category row to set the judge&apos;s own category.</source>
+        <translation>最終判定医の判定区分を設定するには判定区分の行を選択してください。</translation>
+    </message>
+    <message>
+        <source>{0}: the judge&apos;s own category {1} — type the reason and press Enter</source>
+        <translation>{0}: 最終判定医の判定区分 {1} — 理由を入力して Enter を押してください</translation>
+    </message>
+    <message>
         <source>{0}: a reason is required for every change</source>
         <translation>{0}: 変更にはすべて理由が必要です</translation>
+    </message>
+    <message>
+        <source>Your decisions could not be kept as a draft ({0}); they stay on screen.</source>
+        <translation>判断を下書きとして保存できませんでした（{0}）。画面上には残っています。</translation>
     </message>
     <message>
         <source>Select a nodule row to show its measurement.</source>
@@ -298,6 +362,10 @@
     <message>
         <source>Not signed: {0} still needs a decision with a reason.</source>
         <translation>署名されていません: {0} には理由を付けた判定がまだ必要です。</translation>
+    </message>
+    <message>
+        <source>The judge&apos;s own category is set in the comparison reading: open it first (Ctrl+Shift+J).</source>
+        <translation>最終判定医の判定区分は比較読影の画面で設定します。先に比較読影を開いてください（Ctrl+Shift+J）。</translation>
     </message>
     <message>
         <source>Open the study first: comparison reading is of the study on screen.</source>
@@ -671,26 +739,6 @@
         <source>{0} ({1})</source>
         <translation>{0}（{1}）</translation>
     </message>
-    <message>
-        <source>outside the volume</source>
-        <translation>ボリュームの範囲外</translation>
-    </message>
-    <message>
-        <source>a blank gap filler: slices are missing there</source>
-        <translation>欠損部の空白スライス（この位置のスライスがありません）</translation>
-    </message>
-    <message>
-        <source>an interpolated slice, not an acquired one</source>
-        <translation>補間スライス（撮像されたものではありません）</translation>
-    </message>
-    <message>
-        <source>not arrived yet: the study is still loading</source>
-        <translation>未受信（検査の読み込み中）</translation>
-    </message>
-    <message>
-        <source>slice {0} is {1}</source>
-        <translation>スライス {0}：{1}</translation>
-    </message>
 </context>
 <context>
     <name>HangingApplier</name>
@@ -705,6 +753,17 @@
     <message>
         <source>Hanging protocol: {0} ({1})</source>
         <translation>ハンギングプロトコル: {0}（{1}）</translation>
+    </message>
+</context>
+<context>
+    <name>JudgeCategoryDialog</name>
+    <message>
+        <source>The judge&apos;s own category</source>
+        <translation>最終判定医の判定区分</translation>
+    </message>
+    <message>
+        <source>{0}: the final category (1-{1}):</source>
+        <translation>{0}: 最終判定区分（1-{1}）:</translation>
     </message>
 </context>
 <context>
@@ -795,6 +854,10 @@
     <message>
         <source>Comparison reading (double reading&apos;s judge)</source>
         <translation>比較読影（二重読影の最終判定）</translation>
+    </message>
+    <message>
+        <source>Comparison reading: the judge&apos;s own category</source>
+        <translation>比較読影: 最終判定医の判定区分</translation>
     </message>
     <message>
         <source>One view</source>
@@ -1117,6 +1180,10 @@ Enter the password of {user} to unlock.</source>
         <source>Log out</source>
         <translation>ログアウト</translation>
     </message>
+    <message>
+        <source>Checking the password…</source>
+        <translation>パスワードを確認しています…</translation>
+    </message>
 </context>
 <context>
     <name>LoginDialog</name>
@@ -1197,6 +1264,10 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
     <message>
         <source>Repeat</source>
         <translation>確認のため再入力</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>確認しています…</translation>
     </message>
     <message>
         <source>Enter your user ID and password.</source>
@@ -1348,6 +1419,31 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
     <message>
         <source>Image {0} is not in the series on screen</source>
         <translation>画像 {0} は表示中のシリーズにありません</translation>
+    </message>
+</context>
+<context>
+    <name>Measure</name>
+    <message>
+        <source>{mm:.1f} mm</source>
+        <translation>{mm:.1f} mm</translation>
+    </message>
+    <message>
+        <source>{length}, not on acquired data:
+{reason}</source>
+        <translation>{length}（撮像データ上ではありません）:
+{reason}</translation>
+    </message>
+    <message>
+        <source>mean {mean:.1f} HU  SD {sd:.1f}
+min {min:.0f}  max {max:.0f}  {area:.1f} mm²</source>
+        <translation>平均 {mean:.1f} HU  SD {sd:.1f}
+最小 {min:.0f}  最大 {max:.0f}  {area:.1f} mm²</translation>
+    </message>
+    <message>
+        <source>no value:
+{reason}</source>
+        <translation>値なし:
+{reason}</translation>
     </message>
 </context>
 <context>
@@ -1680,6 +1776,25 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
     </message>
 </context>
 <context>
+    <name>Sampling</name>
+    <message>
+        <source>outside the volume</source>
+        <translation>ボリュームの範囲外</translation>
+    </message>
+    <message>
+        <source>slice {slice} is a blank gap filler: slices are missing there</source>
+        <translation>スライス {slice} は欠損部の空白スライスです（この位置のスライスがありません）</translation>
+    </message>
+    <message>
+        <source>slice {slice} is interpolated, not acquired</source>
+        <translation>スライス {slice} は補間スライスです（撮像されたものではありません）</translation>
+    </message>
+    <message>
+        <source>slice {slice} has not arrived yet</source>
+        <translation>スライス {slice} はまだ届いていません</translation>
+    </message>
+</context>
+<context>
     <name>Shell</name>
     <message>
         <source>Password for {0} at {1}:</source>
@@ -1822,6 +1937,64 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
 <context>
     <name>ViewLabels</name>
     <message>
+        <source>retrieving</source>
+        <translation>受信中</translation>
+    </message>
+    <message>
+        <source>building volume</source>
+        <translation>ボリューム作成中</translation>
+    </message>
+</context>
+<context>
+    <name>VolumeWarning</name>
+    <message>
+        <source>no patient orientation/position in the file: orientation labels unknown</source>
+        <translation>ファイルに患者の向き・位置の情報がありません：方向表示は不明です</translation>
+    </message>
+    <message>
+        <source>pixel spacing is Imager Pixel Spacing (at the detector, not in the patient)</source>
+        <translation>画素間隔は検出器面での値です（患者の体内での値ではありません）</translation>
+    </message>
+    <message>
+        <source>no pixel spacing: distances are in pixels, not mm</source>
+        <translation>画素間隔がありません：距離は mm ではなく画素数です</translation>
+    </message>
+    <message>
+        <source>single slice: slice spacing {mm:g} mm taken from Spacing Between Slices</source>
+        <translation>単一スライス：スライス間隔 {mm:g} mm はスライス間距離の値によります</translation>
+    </message>
+    <message>
+        <source>single slice: slice spacing {mm:g} mm taken from Slice Thickness</source>
+        <translation>単一スライス：スライス間隔 {mm:g} mm はスライス厚によります</translation>
+    </message>
+    <message>
+        <source>single slice: slice spacing {mm:g} mm taken from a default of 1.0 mm</source>
+        <translation>単一スライス：スライス間隔 {mm:g} mm は既定値（1.0 mm）です</translation>
+    </message>
+    <message>
+        <source>values are in unit &apos;{unit}&apos; (Rescale Type), not Hounsfield units</source>
+        <translation>値の単位は「{unit}」（リスケールタイプ）で、HUではありません</translation>
+    </message>
+    <message>
+        <source>gantry tilt {deg:.1f}° corrected by resampling (each slice shifted in-plane, linear interpolation)</source>
+        <translation>ガントリ傾斜 {deg:.1f}° を再サンプリングで補正しました（各スライスを面内で移動、線形補間）</translation>
+    </message>
+    <message>
+        <source>uneven slice spacing ({low:.2f} to {high:.2f} mm, median {median:.2f} mm): resampled onto a regular {step:.2f} mm grid, {interpolated} of {slices} slices interpolated linearly between acquired neighbours</source>
+        <translation>スライス間隔が不均一です（{low:.2f}〜{high:.2f} mm、中央値 {median:.2f} mm）：{step:.2f} mm の等間隔に再サンプリングし、{slices} 枚中 {interpolated} 枚を撮像された隣接スライスから線形補間しました</translation>
+    </message>
+    <message>
+        <source>missing slices: gap of {gap:.1f} mm between slices at {start:.2f} and {end:.2f} mm along the normal (expected {median:.2f} mm); {missing} blank slices inserted, not interpolated: no measurement possible there</source>
+        <translation>スライス欠損：法線方向 {start:.2f} mm と {end:.2f} mm のスライス間に {gap:.1f} mm の空き（通常 {median:.2f} mm）。空白スライス {missing} 枚を挿入（補間なし）：この範囲では計測できません</translation>
+    </message>
+    <message>
+        <source>synthetic phantom: not patient data</source>
+        <translation>合成ファントム：患者データではありません</translation>
+    </message>
+</context>
+<context>
+    <name>WindowLevel</name>
+    <message>
         <source>Lung</source>
         <translation>肺野</translation>
     </message>
@@ -1842,12 +2015,16 @@ At least {n} characters, mixing at least {k} of lower case, upper case, digits a
         <translation>腹部</translation>
     </message>
     <message>
-        <source>retrieving</source>
-        <translation>受信中</translation>
+        <source>custom</source>
+        <translation>手動調整</translation>
     </message>
     <message>
-        <source>building volume</source>
-        <translation>ボリューム作成中</translation>
+        <source>saved</source>
+        <translation>前回値</translation>
+    </message>
+    <message>
+        <source>series {0}</source>
+        <translation>シリーズ {0}</translation>
     </message>
 </context>
 <context>

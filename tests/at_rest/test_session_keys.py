@@ -201,3 +201,48 @@ def test_outputs_that_disagree_with_the_outbox_are_flagged(demo, inbox, session,
             [ItemState.QUEUED.value])
     finally:
         c.close()
+
+
+def test_a_draft_handed_to_the_autosave_just_before_the_idle_lock_is_sealed_before_the_key_drops(
+        demo, inbox, tmp_path, monkeypatch):
+    """The controller's DraftSaver is flushed by the session before the lock drops the key, even
+    when the idle time has run out under the writer's feet (the GUI thread locks; the writer,
+    held at a gate, seals once it is let go)."""
+    import threading
+
+    from app.audit import AuditLog
+    from app.session import Session, SessionState, UserStore, add_user
+    from tests.session_support import FAST, Clock
+
+    store = UserStore(tmp_path / "users.json", scrypt=FAST)
+    add_user(store, "sato", PASSWORD, "Sato Hanako", "Sato^Hanako", must_change_password=False)
+    clock = Clock(0.0)
+    session = Session(store, audit_log=AuditLog(tmp_path / "audit.jsonl"), idle_timeout_s=300, clock=clock)
+    session.login("sato", PASSWORD)
+    c = _controller(demo, inbox, session, Outbox(tmp_path / "outbox"))
+    folder = c.drafts.store.folder
+    real, gate, writers = folder.write, threading.Event(), []
+
+    def watched(name, data):
+        writers.append(threading.current_thread())
+        assert gate.wait(20)
+        return real(name, data)
+
+    monkeypatch.setattr(folder, "write", watched)
+    try:
+        report = _report("1.2.826.0.1.3680043.8.498.1")
+        report.set_field("impression", "typed a moment before the lock")
+        c.drafts.save(report)
+        while not writers:
+            threading.Event().wait(0.01)
+        clock.t = 301.0                                  # idle: the next check locks
+        threading.Timer(0.3, gate.set).start()
+        assert session.is_locked()                       # the GUI thread's tick: flush, then lock
+        assert session.state is SessionState.LOCKED and not c.secret.available
+        assert writers[0] is not threading.main_thread()
+        session.unlock(PASSWORD)
+        kept = DraftStore.default(c.secret).load(report.report_id)
+        assert kept.fields["impression"] == "typed a moment before the lock"
+    finally:
+        gate.set()
+        c.close()

@@ -26,7 +26,8 @@ def start_double_centre(workdir: Path, *, double_reading: dict | None = None) ->
     require_centre()
     readers = {READER_A[0]: {"dicom_name": NAME_A}, READER_B[0]: {"dicom_name": NAME_B},
                JUDGE[0]: {"dicom_name": NAME_J}}
-    section = {"Readers": readers, **({"DoubleReading": double_reading} if double_reading else {})}
+    section = {"Readers": readers, "Requesters": [REQUESTER[0]],
+               **({"DoubleReading": double_reading} if double_reading else {})}
     return start_orthanc(workdir, user=STAFF[0], password=STAFF[1],
                          extra_users=dict((READER_A, READER_B, JUDGE, REQUESTER)), python_script=PLUGIN_SCRIPT,
                          extra_config={"YomiCentre": section})

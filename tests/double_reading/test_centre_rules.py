@@ -141,7 +141,10 @@ def test_roles_from_the_reading_order_without_workitems(tmp_path) -> None:
         ds_a = pydicom.dcmread(io.BytesIO(sr_a))
         assert _stored(a.stow([sr_a], st.uid), ds_a.SOPInstanceUID)
         assert b.get(f"/dicom-web/studies/{st.uid}/series/{ds_a.SeriesInstanceUID}/metadata").status_code == 403
+        # the requester receives the final report only (test_requester_at_centre.py); the staff all
         assert As(server, REQUESTER).get(f"/dicom-web/studies/{st.uid}/series/{ds_a.SeriesInstanceUID}/metadata"
-                                         ).status_code == 200      # not a reader: Orthanc's own rules
+                                         ).status_code == 403
+        assert As(server, STAFF).get(f"/dicom-web/studies/{st.uid}/series/{ds_a.SeriesInstanceUID}/metadata"
+                                     ).status_code == 200
     finally:
         server.stop()

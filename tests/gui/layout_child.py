@@ -80,8 +80,9 @@ def main(phase: str, reader: str, centre_dir: str, out: str) -> int:
         _settle(app)
         worklist = win.findChild(QDockWidget, "worklist")
         other = worklist.screen()
-        # the reader then drags the worklist to a place of their own on that screen
-        worklist.setGeometry(QRect(150, 90, 520, 800).translated(other.geometry().topLeft()))
+        # the reader then drags the worklist to a place of their own on that screen, clear of
+        # the report dock (x 640 on): of two overlapping floating docks either may be on top
+        worklist.setGeometry(QRect(100, 90, 520, 800).translated(other.geometry().topLeft()))
         win.worklist.table.horizontalHeader().resizeSection(1, 222)
         win.keys.action("tools.length").trigger()
         _settle(app)

@@ -2,35 +2,20 @@
 staff account), shown in the backlog view with overdue counts in the worklist's red."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from app.reading.backlog import backlog, fetch_centre_workitems
-from app.reading.jobs import Jobs
-from app.windows.backlog_view import OVERDUE_COLUMN, BacklogView
-from app.windows.gui_post import GuiPost
+from app.windows.backlog_view import OVERDUE_COLUMN
 from app.windows.worklist_clock import OVERDUE_COLOUR
 from tests.centre.conftest import centre  # noqa: F401  (fixture: Orthanc + centre plugin + studies)
-from tests.centre.support import STAFF
-from worklist.dicomweb import ClientSettings, DicomWebClient
+from tests.gui.centre_view_setup import backlog_view
 
 pytestmark = pytest.mark.orthanc
 
 
 def test_backlog_per_reader(qtbot, windows, centre, artifacts):  # noqa: F811
-    client = DicomWebClient(ClientSettings(centre.server.dicomweb_url, *STAFF))
-    post = GuiPost()
-    jobs = Jobs(post.post, workers=1)
-    now = datetime.now(timezone.utc)
-    view = BacklogView(jobs.run, lambda: backlog(fetch_centre_workitems(client), now))
-    windows.append(view)
-    view.resize(700, 300)
-    view.show()
-    qtbot.waitExposed(view)
-    try:
+    with backlog_view(qtbot, windows, centre) as view:
         with qtbot.waitSignal(view.loaded, timeout=60000) as got:
             qtbot.mouseClick(view.refresh_button, Qt.LeftButton)
         rows = {b.reader.casefold(): b for b in got.args[0]}
@@ -48,6 +33,4 @@ def test_backlog_per_reader(qtbot, windows, centre, artifacts):  # noqa: F811
         rect = view.table.visualItemRect(view.table.item(0, OVERDUE_COLUMN))
         image = QApplication.primaryScreen().grabWindow(view.table.viewport().winId()).toImage()
         assert image.pixelColor(rect.left() + 2, rect.center().y()) == OVERDUE_COLOUR
-    finally:
-        jobs.close()
-        client.close()
+

@@ -46,7 +46,7 @@ def test_a_restart_restores_the_layout_on_the_same_two_screens(tmp_path, artifac
     assert first["window_screen"] == 0 and first["two_screens"]
     # worklist and report on the other screen (the prior comparison dock stays hidden: no prior)
     assert {first["docks"][name]["screen"] for name in ("worklist", "report")} == {1}
-    assert first["docks"]["worklist"]["rect"] == [150, 90, 520, 800]
+    assert first["docks"]["worklist"]["rect"] == [100, 90, 520, 800]
     assert first["worklist_on_screen_differs"] < 0.02  # and really shown there
 
     again = _run("look", "dr.two", centre, tmp_path / "again.json")

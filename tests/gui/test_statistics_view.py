@@ -8,28 +8,15 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication
 
-from app.reading.jobs import Jobs
-from app.reading.statistics import compute_statistics, fetch_readings
-from app.windows.gui_post import GuiPost
-from app.windows.statistics_view import SERIES_COLOURS, StatisticsView
-from tests.critical.readings import exam_srs
+from app.windows.statistics_view import SERIES_COLOURS
 from tests.fixtures.orthanc import orthanc  # noqa: F401  (fixture)
-from worklist.dicomweb import ClientSettings, DicomWebClient
+from tests.gui.centre_view_setup import statistics_view
 
 pytestmark = pytest.mark.orthanc
 
 
 def test_compute_and_chart(qtbot, windows, orthanc, artifacts):  # noqa: F811
-    orthanc.upload(exam_srs())
-    client = DicomWebClient(ClientSettings(orthanc.dicomweb_url, orthanc.user, orthanc.password))
-    post = GuiPost()
-    jobs = Jobs(post.post, workers=1)
-    view = StatisticsView(jobs.run, lambda f, t: compute_statistics(fetch_readings(client, f, t), f, t))
-    windows.append(view)
-    view.resize(900, 640)
-    view.show()
-    qtbot.waitExposed(view)
-    try:
+    with statistics_view(qtbot, windows, orthanc) as view:
         view.date_from.setDate(QDate(2031, 1, 1))
         view.date_to.setDate(QDate(2031, 12, 31))
         with qtbot.waitSignal(view.loaded, timeout=60000) as got:
@@ -57,6 +44,4 @@ def test_compute_and_chart(qtbot, windows, orthanc, artifacts):  # noqa: F811
         view.date_to.setDate(QDate(2030, 1, 1))
         qtbot.mouseClick(view.compute, Qt.LeftButton)
         assert view.compute.isEnabled() and "before the start date" in view.summary.text()
-    finally:
-        jobs.close()
-        client.close()
+

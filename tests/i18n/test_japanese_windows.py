@@ -32,6 +32,7 @@ from tests.i18n.untranslated import english, visible_texts
 from tests.report_gui.conftest import PASSWORD
 from tests.report_gui.helpers import open_study
 from tests.session_gui.conftest import IT_PW
+from tests.session_support import wait_checked
 from tests.session_gui.test_login_dialog import _type_login
 from tests.centre.conftest import centre  # noqa: F401  (fixture: Orthanc + the centre plugin + studies)
 from tests.double_reading.conftest import double, stations  # noqa: F401  (fixtures)
@@ -294,9 +295,11 @@ def test_lock_screen_in_japanese(qtbot, reading, keyed_reader, artifacts):
         _shot(win, artifacts / "ja-lock-screen.png", screen=True)
         qtbot.keyClicks(guard.lock_widget.password, "wrong")
         qtbot.keyClick(guard.lock_widget.password, Qt.Key_Return)
+        wait_checked(qtbot, guard.lock_widget)
         assert guard.lock_widget.message.text() == "パスワードが正しくありません。"
         qtbot.keyClicks(guard.lock_widget.password, PASSWORD)
         qtbot.keyClick(guard.lock_widget.password, Qt.Key_Return)
+        wait_checked(qtbot, guard.lock_widget)
         qtbot.waitUntil(lambda: not guard.locked)
         assert win.windowTitle().startswith("Yomi — ") and "ロック" not in win.windowTitle()
     finally:
@@ -489,22 +492,10 @@ def _chart_texts(*charts) -> list:
 def test_statistics_view_in_japanese(qtbot, windows, japanese, orthanc, artifacts):  # noqa: F811
     from PySide6.QtCore import QDate
 
-    from app.reading.jobs import Jobs
-    from app.reading.statistics import compute_statistics, fetch_readings
-    from app.windows.gui_post import GuiPost
-    from app.windows.statistics_view import StatisticsView
-    from tests.critical.readings import exam_srs
-    from worklist.dicomweb import ClientSettings, DicomWebClient
+    from tests.gui.centre_view_setup import statistics_view
 
-    orthanc.upload(exam_srs())   # the centre's signed readings, as tests/gui/test_statistics_view.py
-    client = DicomWebClient(ClientSettings(orthanc.dicomweb_url, orthanc.user, orthanc.password))
-    jobs = Jobs(GuiPost().post, workers=1)
-    view = StatisticsView(jobs.run, lambda f, t: compute_statistics(fetch_readings(client, f, t), f, t))
-    windows.append(view)
-    view.resize(900, 640)
-    view.show()
-    qtbot.waitExposed(view)
-    try:
+    # the centre's signed readings, as tests/gui/test_statistics_view.py
+    with statistics_view(qtbot, windows, orthanc) as view:
         assert view.windowTitle() == "センター統計"
         _assert_japanese(view)
         view.date_from.setDate(QDate(2031, 1, 1))
@@ -521,32 +512,14 @@ def test_statistics_view_in_japanese(qtbot, windows, japanese, orthanc, artifact
         qtbot.mouseClick(view.compute, Qt.LeftButton)
         assert view.summary.text() == "終了日が開始日より前です。"
         _assert_japanese(view)
-    finally:
-        jobs.close()
-        client.close()
 
 
 @pytest.mark.orthanc
 def test_backlog_view_in_japanese(qtbot, windows, japanese, centre, artifacts):  # noqa: F811
-    from datetime import datetime, timezone
-
-    from app.reading.backlog import backlog, fetch_centre_workitems
-    from app.reading.jobs import Jobs
-    from app.windows.backlog_view import BacklogView
-    from app.windows.gui_post import GuiPost
-    from tests.centre.support import STAFF
-    from worklist.dicomweb import ClientSettings, DicomWebClient
+    from tests.gui.centre_view_setup import backlog_view
 
     # the centre staff's account, as tests/gui/test_backlog_view.py
-    client = DicomWebClient(ClientSettings(centre.server.dicomweb_url, *STAFF))
-    jobs = Jobs(GuiPost().post, workers=1)
-    now = datetime.now(timezone.utc)
-    view = BacklogView(jobs.run, lambda: backlog(fetch_centre_workitems(client), now))
-    windows.append(view)
-    view.resize(700, 300)
-    view.show()
-    qtbot.waitExposed(view)
-    try:
+    with backlog_view(qtbot, windows, centre) as view:
         with qtbot.waitSignal(view.loaded, timeout=60000) as got:
             qtbot.mouseClick(view.refresh_button, Qt.LeftButton)
         readers = [b.reader for b in got.args[0]]
@@ -557,45 +530,23 @@ def test_backlog_view_in_japanese(qtbot, windows, japanese, centre, artifacts): 
         qtbot.wait(100)
         _assert_japanese(view, readers)
         _shot(view, artifacts / "ja-backlog-view.png")
-    finally:
-        jobs.close()
-        client.close()
 
 
 @pytest.mark.orthanc
 def test_comparison_window_of_double_reading_in_japanese(qtbot, windows, japanese, double, stations,  # noqa: F811
                                                          tmp_path, artifacts):
-    from app.reading.roles import ReadingRole
     from app.windows.worklist_panel import COLUMNS
     from common.person_name import localized_name
-    from tests.double_reading.support import NAME_J, reading_report
-    from tests.double_reading.test_end_to_end import NODULE_A, NODULE_B, _client, _sign_and_send
+    from tests.double_reading.judge_station import judge_window, open_comparison, sign_both
     from tests.gui.test_reading_window import _open
-    from tests.report_gui.helpers import make_window
-    from worklist.claims import ClaimStore
-    from worklist.dicomweb_centre import DicomWebCentre
-    from worklist.ups import UpsSettings, UpsWorklist
 
     # as tests/double_reading/test_comparison_gui.py: both readings signed, the judge opens the study
-    server, st = double.server, double.study
-    _sign_and_send(stations["kenji"], server, reading_report(st, [NODULE_A]), ReadingRole.FIRST, tmp_path)
-    _sign_and_send(stations["jiro"], server, reading_report(st, [NODULE_B], emphysema="none"),
-                   ReadingRole.SECOND, tmp_path)
-    j = stations["hanako"]
-    client = _client(server, j.centre_user)
-    centre = DicomWebCentre("centre", client, UpsWorklist(client, UpsSettings(reader_name=NAME_J),
-                                                          ClaimStore(tmp_path / "claims.json")))
-    try:
-        win = make_window(qtbot, windows, centre, "hanako", session=j.session)
-        qtbot.waitUntil(lambda: len(win.worklist.items) == 1, timeout=30000)
+    sign_both(double, stations, tmp_path)
+    with judge_window(qtbot, windows, double, stations, tmp_path) as (win, _centre):
         assert win.worklist.text_at(0, COLUMNS.index("Role")) == "最終判定医"
         _assert_japanese(win, _data(win))   # the worklist of a real centre: role and turnaround columns
         _open(qtbot, win, 0)
-        qtbot.keyClick(win, Qt.Key_J, Qt.ControlModifier | Qt.ShiftModifier)
-        qtbot.waitUntil(lambda: win.comparison is not None and win.comparison.isVisible(), timeout=30000)
-        cmp = win.comparison
-        qtbot.waitExposed(cmp)
-        qtbot.waitUntil(cmp.isActiveWindow)
+        cmp = open_comparison(qtbot, win)
         data = _data(win)
         for reading in (cmp.pair.first, cmp.pair.second):
             s = reading.ref.signer
@@ -617,8 +568,6 @@ def test_comparison_window_of_double_reading_in_japanese(qtbot, windows, japanes
         qtbot.wait(150)   # the status line paints (screenshot only)
         _shot(cmp, artifacts / "ja-comparison-window-decision.png", screen=True)
         cmp.close()
-    finally:
-        client.close()
 
 
 def test_prior_comparison_dock_in_japanese(qtbot, windows, japanese, prior_pair, tmp_path_factory,  # noqa: F811

@@ -2,8 +2,10 @@
 
 `visible_texts(root)` walks a window and its children: window titles, label and button
 texts, tooltips, placeholders, group box titles, combo items, item-model headers and cells,
-actions (toolbar and shortcut actions), dock titles, text browsers, status bar messages.
-`english(texts, data)` keeps the texts that hold a Latin-letter word outside the whitelist
+actions (toolbar and shortcut actions), dock titles, text browsers, status bar messages, and
+what the VTK views draw (each text actor's input: banner, status corner, warnings, notices,
+measurement labels; the orientation letters R/L/A/P/S/I are the DICOM codes every Japanese
+viewer prints, checked to be only those). `english(texts, data)` keeps the texts that hold a Latin-letter word outside the whitelist
 below and outside `data` (patient, study and centre values shown as they came).
 """
 from __future__ import annotations
@@ -55,6 +57,7 @@ WHITELIST: dict[str, str] = {
     "UID": "as in 検査UID: the name of a DICOM identifier",
     "PET": "PET/CT, the modality's name",
     "PAdES": "the PDF signature standard's name",
+    "SD": "standard deviation, as Japanese viewers print an ROI's statistics",
 }
 # names of several words shown as such, each with its reason
 PHRASES: dict[str, str] = {
@@ -64,6 +67,8 @@ PHRASES: dict[str, str] = {
 # codes rather than words: a DICOM UID, a file path, a command-line flag, a reference tag
 _CODE = re.compile(r"(\w+://\S+)|(\d+(\.\d+){3,})|(/[\w./-]+)|(--[\w-]+)|(\[[A-Z]\d\])")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
+# an orientation label: patient directions, strongest first (viewer.views.planes.direction_label)
+_ORIENTATION = re.compile(r"[RLAPSI]{1,3}")
 
 
 @dataclass(frozen=True)
@@ -133,7 +138,19 @@ def visible_texts(root: QWidget) -> list[Seen]:
             add(f"{n}.action.toolTip", a.toolTip())
         if isinstance(w, QMainWindow):
             add(f"{n}.statusBar.message", w.statusBar().currentMessage())
+        out += view_texts(w, n)
     return out
+
+
+def view_texts(widget: QWidget, where: str = "") -> list[Seen]:
+    """What the VTK view of `widget` draws (none when it is no slice view or shows nothing); an
+    orientation label counts only when it is not one of the orientation codes."""
+    view = getattr(widget, "view", None)
+    if not hasattr(view, "drawn_texts") or view.volume is None:
+        return []
+    where = where or _name(widget)
+    return [Seen(f"{where}.vtk[{place}]", text) for place, text in view.drawn_texts().items()
+            if text.strip() and not (place.startswith("label-") and _ORIENTATION.fullmatch(text))]
 
 
 def english_words(text: str, data: Iterable[str] = ()) -> list[str]:

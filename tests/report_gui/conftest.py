@@ -37,3 +37,21 @@ def keyed_reader(tmp_path):
     signing in the window needs, since an account without a key signs nothing."""
     session, p12_password = logged_in_reader(tmp_path)
     return KeyedReader(session, p12_password)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    """The embedded demo centre (the real chest CT and the phantom) in this test's folder."""
+    from app.demo import prepare_demo
+
+    return prepare_demo(tmp_path / "centre")
+
+
+@pytest.fixture
+def outbox(tmp_path):
+    """A real outbox of its own (no Sender: a test that delivers starts one)."""
+    from worklist.outbox import Outbox
+
+    box = Outbox(tmp_path / "outbox")
+    yield box
+    box.close()

@@ -20,7 +20,7 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
 from app.reading.delivery import DeliveryState
-from app.demo import DEMO_READER, prepare_demo
+from app.demo import DEMO_READER
 from app.reading.controller import ephemeral_secret
 from app.report.draft_store import DraftStore
 from app.report.sealed_files import ReaderSecret
@@ -37,22 +37,10 @@ from tests.report_gui.helpers import (
     screenshot,
     type_fields,
 )
-from worklist.outbox import Outbox, Sender
+from worklist.outbox import Sender
 
 REAL_CT = "Lung_Dx-A0001"
 NORMAL_JA = "両肺に結節影を認めません。"
-
-
-@pytest.fixture
-def demo(tmp_path):
-    return prepare_demo(tmp_path / "centre")
-
-
-@pytest.fixture
-def outbox(tmp_path):
-    box = Outbox(tmp_path / "outbox")
-    yield box
-    box.close()
 
 
 def _lengths(win):
@@ -122,7 +110,7 @@ def test_measure_fill_by_keyboard_sign_and_deliver_to_demo_centre(qtbot, windows
         # live preview and autosaved draft follow every change
         html = panel.preview.toHtml()
         assert "右下葉" in html and "軽度" in html and NORMAL_JA in panel.preview.toPlainText()
-        on_disk = _draft_on_disk(report, ReaderSecret.of_session(reader_session))
+        on_disk = _draft_on_disk(win, report, ReaderSecret.of_session(reader_session))
         assert on_disk["fields"]["impression"] == "Solid nodule, right lower lobe."
         assert on_disk["nodules"][0]["lobe"] == "RLL"
         qtbot.wait(100)
@@ -174,9 +162,11 @@ def _impression(win):
     return win.report_panel.editor.bindings["impression"]
 
 
-def _draft_on_disk(report, secret=None) -> dict:
+def _draft_on_disk(win, report, secret=None) -> dict:
     """The sealed draft read back from disk with the reader's key (a bare window's: this
-    process's own, app/reading/controller.py)."""
+    process's own, app/reading/controller.py), once the window's autosave has written it
+    (on its own thread: app/report/draft_saver.py)."""
+    assert win.reading.drafts.flush(), "the autosave did not finish"
     store = DraftStore.default(secret or ephemeral_secret(DEMO_READER))
     return json.loads(store.folder.read(store.path(report.report_id).name))
 
@@ -189,7 +179,7 @@ def test_crash_recovery_restores_the_draft_in_a_new_window(qtbot, windows, demo,
     qtbot.keyClick(win.mpr.axial, Qt.Key_M, Qt.ControlModifier)
     qtbot.keyClick(win.mpr.axial, Qt.Key_E, Qt.ControlModifier)
     type_fields(qtbot, win, REPORT_KEYS)
-    saved = _draft_on_disk(first)
+    saved = _draft_on_disk(win, first)
     assert saved["fields"]["impression"] == "Solid nodule, right lower lobe." and len(saved["nodules"]) == 1
     # The crash: the window is dropped without closing, signing or any save on the way out (no
     # closeEvent runs); the new window reads only what is on disk. (pytest-qt still owns the old
@@ -222,7 +212,7 @@ def test_ime_commit_of_japanese_text_reaches_field_model_and_preview(qtbot, wind
     QApplication.sendEvent(edit, commit)
     assert edit.toPlainText() == "右上葉に結節"
     assert report.fields["impression"] == "右上葉に結節"
-    assert _draft_on_disk(report)["fields"]["impression"] == "右上葉に結節"
+    assert _draft_on_disk(win, report)["fields"]["impression"] == "右上葉に結節"
     assert "右上葉に結節" in win.report_panel.preview.toPlainText()
     qtbot.keyClicks(edit, " .nl")  # a macro after Japanese text, expanded when the field is left
     qtbot.keyClick(edit, Qt.Key_Tab)
@@ -249,7 +239,7 @@ def test_undo_and_redo_keys_drive_the_model(qtbot, windows, demo, outbox):
     assert "impression" not in report.fields and edit.toPlainText() == ""
     qtbot.keyClick(edit, Qt.Key_Z, Qt.ControlModifier)
     assert "emphysema" not in report.fields and emph.box.currentText() == ""
-    assert "emphysema" not in _draft_on_disk(report)["fields"]
+    assert "emphysema" not in _draft_on_disk(win, report)["fields"]
     qtbot.keyClick(edit, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
     assert report.fields["emphysema"] == "moderate" and emph.box.currentText() == "中等度"
     win.mpr.axial.setFocus()                                   # from the viewer: the window's keys

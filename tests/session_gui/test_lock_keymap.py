@@ -12,6 +12,7 @@ from app.windows.lock_screen import LockGuard
 from app.windows.shortcut_sheet import show_shortcut_sheet
 from tests.report_gui.helpers import make_window
 from tests.session_gui.conftest import PW
+from tests.session_support import wait_checked
 
 
 def test_the_lock_key_is_the_keymaps_and_the_lock_saves_the_layout(qtbot, windows, tmp_path, store, audit_log):
@@ -40,6 +41,7 @@ def test_the_lock_key_is_the_keymaps_and_the_lock_saves_the_layout(qtbot, window
     assert isinstance(saved, QByteArray) and saved == on_screen  # saved before the lock hid the docks
     qtbot.keyClicks(guard.lock_widget.password, PW)
     qtbot.keyClick(guard.lock_widget.password, Qt.Key_Return)
+    wait_checked(qtbot, guard.lock_widget)
     assert not guard.locked
 
     # in a window of the window's own (the F1 sheet) the keymap's lock key locks too (the

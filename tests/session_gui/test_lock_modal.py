@@ -23,6 +23,7 @@ from app.windows.lock_screen import BACKGROUND, LockGuard
 from app.windows.main_window import MainWindow
 from app.windows.prompts import Unattended
 from tests.session_gui.conftest import PW, Clock
+from tests.session_support import wait_checked
 from tests.session_gui.test_lock_screen import _grab, _rect_in
 
 TIMEOUT = 300.0
@@ -132,13 +133,16 @@ def test_idle_lock_with_the_sign_dialog_open_hides_it_and_gives_it_back(qtbot, r
         # the lock screen takes keys from the keyboard: a wrong password gets its message
         _type(win, "not-the-password")
         _enter(win)
+        assert guard.lock_widget.checking, "the lock screen did not take the keys"
+        wait_checked(qtbot, guard.lock_widget)
         assert guard.locked
-        assert guard.lock_widget.message.text(), "the lock screen did not take the keys"
+        assert guard.lock_widget.message.text() == "Wrong password."
         return True
 
     def unlock() -> bool:
         _type(win, PW)
         _enter(win)
+        wait_checked(qtbot, guard.lock_widget)
         assert not guard.locked and session.state is SessionState.ACTIVE
         return True
 
@@ -215,6 +219,7 @@ def test_a_plain_modal_message_open_at_lock_time_is_closed_not_left_blocking(qtb
             return False
         _type(win, PW)
         _enter(win)
+        wait_checked(qtbot, guard.lock_widget)
         assert not guard.locked
         return True
 
@@ -245,6 +250,7 @@ def test_a_modal_message_of_no_parent_shown_while_locked_does_not_block_the_lock
         qtbot.waitActive(win)
         _type(win, PW)
         _enter(win)
+        wait_checked(qtbot, guard.lock_widget)
         assert not guard.locked and session.state is SessionState.ACTIVE
         return True
 
@@ -286,6 +292,7 @@ def test_the_windows_own_question_open_at_lock_time_is_back_after_the_unlock(qtb
             return False
         _type(win, PW)
         _enter(win)
+        wait_checked(qtbot, guard.lock_widget)
         assert not guard.locked
         return True
 

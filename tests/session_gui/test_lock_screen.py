@@ -20,6 +20,7 @@ from app.windows.lock_screen import BACKGROUND, LOCKED_TITLE, LockGuard
 from app.windows.main_window import MainWindow
 from app.windows.prompts import Unattended
 from tests.session_gui.conftest import PW, Clock
+from tests.session_support import wait_checked
 
 TIMEOUT = 300.0
 
@@ -159,12 +160,14 @@ def test_idle_lock_hides_patient_data_and_unlock_restores(qtbot, reading, audit_
     # a wrong password: a message, still locked
     qtbot.keyClicks(guard.lock_widget.password, "not it")
     qtbot.keyClick(guard.lock_widget.password, Qt.Key_Return)
+    wait_checked(qtbot, guard.lock_widget)
     assert guard.locked and guard.lock_widget.message.text() == "Wrong password."
     assert guard.lock_widget.password.text() == ""
     assert not win.mpr.isVisible()
 
     qtbot.keyClicks(guard.lock_widget.password, PW)
     qtbot.keyClick(guard.lock_widget.password, Qt.Key_Return)
+    wait_checked(qtbot, guard.lock_widget)
     assert not guard.locked and session.state is SessionState.ACTIVE
     assert not guard.lock_widget.isVisible()
     assert win.mpr.isVisible() and win.worklist.isVisible() and win.statusBar().isVisible()
@@ -187,6 +190,7 @@ def test_ctrl_alt_l_locks_at_once(qtbot, reading, audit_log):
     assert [r.event.event_types for r in audit_log.records()][-1] == (C.LOGOUT, C.IDLE_LOCK)
     qtbot.keyClicks(guard.lock_widget.password, PW)
     qtbot.keyClick(guard.lock_widget.password, Qt.Key_Return)
+    wait_checked(qtbot, guard.lock_widget)
     assert not guard.locked and win.worklist.isVisible()
 
 
@@ -203,6 +207,7 @@ def test_what_shows_itself_while_locked_is_hidden_and_dialogs_closed(qtbot, read
     qtbot.waitUntil(lambda: not box.isVisible(), timeout=3000)
     qtbot.keyClicks(guard.lock_widget.password, PW)
     qtbot.keyClick(guard.lock_widget.password, Qt.Key_Return)
+    wait_checked(qtbot, guard.lock_widget)
     assert dock.isVisible() and not box.isVisible()
     assert win.windowTitle() == "Yomi — a study title"  # the newer title, kept for after the lock
 
@@ -243,6 +248,7 @@ def test_unlock_asks_for_the_code_once_the_site_hours_have_passed(qtbot, windows
     assert not lw.asking_code and not lw.code.isVisible()
     qtbot.keyClicks(lw.password, PW)
     qtbot.keyClick(lw.password, Qt.Key_Return)
+    wait_checked(qtbot, lw)
     assert not guard.locked
 
     wall.t = T0 + 3600
@@ -253,11 +259,13 @@ def test_unlock_asks_for_the_code_once_the_site_hours_have_passed(qtbot, windows
     assert guard.locked and lw.focusWidget() is lw.code and lw.password.text() == PW
     qtbot.keyClicks(lw.code, totp_site.code(e, wall.t - 120))  # read off the app two minutes ago
     qtbot.keyClick(lw.code, Qt.Key_Return)
+    wait_checked(qtbot, lw)
     assert guard.locked and "expired" in lw.message.text()
     assert lw.password.text() == "" and lw.code.text() == ""
     qtbot.keyClicks(lw.password, PW)
     qtbot.keyClicks(lw.code, totp_site.code(e, wall.t))
     qtbot.keyClick(lw.code, Qt.Key_Return)
+    wait_checked(qtbot, lw)
     assert not guard.locked and session.state is SessionState.ACTIVE
 
     # the hour runs out while the screen is locked: the password alone is then refused
@@ -267,10 +275,12 @@ def test_unlock_asks_for_the_code_once_the_site_hours_have_passed(qtbot, windows
     wall.t += 3600
     qtbot.keyClicks(lw.password, PW)
     qtbot.keyClick(lw.password, Qt.Key_Return)
+    wait_checked(qtbot, lw)
     assert guard.locked and lw.asking_code and "one-time code" in lw.message.text()
     qtbot.keyClicks(lw.password, PW)
     qtbot.keyClicks(lw.code, e.recovery_codes[0])  # a recovery code works here too
     qtbot.keyClick(lw.code, Qt.Key_Return)
+    wait_checked(qtbot, lw)
     assert not guard.locked
     guard.stop()
     unlocks = [int(r.event.outcome) for r in audit_log.records() if C.UNLOCK in r.event.event_types]

@@ -7,6 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from tests.ts_catalogue import japanese
 from tests.viewer.gap_volume import DROPPED, gap_volume
 from viewer.sampling import NoVoxelData, Refusal, VoxelReading
 from viewer.tools.measure import Measurements, ellipse_stats
@@ -37,6 +38,7 @@ def test_the_volume_fills_the_gap_and_hu_at_refuses_it_with_the_reason(gap):
     exc = info.value
     assert exc.kind is Refusal.GAP and exc.slice_index == 31
     assert exc.reason == "slice 32 is a blank gap filler: slices are missing there"
+    assert exc.text(japanese) == "スライス 32 は欠損部の空白スライスです（この位置のスライスがありません）"
     assert isinstance(exc, VolumeError)       # callers catching the package's error still do
     with pytest.raises(NoVoxelData) as outside:
         vol.hu_at((600, 0, 10))
@@ -80,6 +82,7 @@ def test_ellipse_on_the_gap_is_refused_with_the_reason_not_a_mean_of_fill(gap):
     assert roi.stats is None and roi.refusal.kind is Refusal.GAP
     assert roi.label() == "no value:\nslice 32 is a blank gap filler: slices are missing there"
     assert "3024" not in roi.label() and "mean" not in roi.label()
+    assert roi.label(japanese).startswith("値なし:\nスライス 32 は欠損部の空白スライスです")
 
 
 def test_coronal_ellipse_reaching_into_the_gap_is_refused(gap):
@@ -123,6 +126,8 @@ def test_length_with_an_end_on_the_gap_is_flagged_and_says_why(gap):
     assert flagged.mm == pytest.approx(30 * vol.spacing[0])     # the distance itself stays true
     assert flagged.refusal.kind is Refusal.GAP
     assert flagged.label().endswith("slice 32 is a blank gap filler: slices are missing there")
+    assert flagged.label(japanese) == (f"{flagged.mm:.1f} mm（撮像データ上ではありません）:\n"
+                                       "スライス 32 は欠損部の空白スライスです（この位置のスライスがありません）")
     # an end beyond the image edge is no reason to flag a length on acquired data
     off = ms.add_length(vol, _centre_of_slice(vol, 40), vol.index_to_lps([700.0, 300.0, 40]))
     assert off.refusal is None

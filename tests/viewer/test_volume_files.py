@@ -9,6 +9,7 @@ import pydicom
 import pytest
 
 from viewer.volume import Identity, VolumeError, build_volume, group_datasets, load_volume, scan_paths
+from viewer.volume_warnings import Warn
 
 
 def _expected_names(data_dir: Path) -> dict[str, tuple[str, str]]:
@@ -55,6 +56,7 @@ def test_image_without_geometry_is_flagged(data_dir):
     assert vol.measurable is False and vol.oriented is False
     assert "no pixel spacing: distances are in pixels, not mm" in vol.warnings
     assert any("orientation labels unknown" in w for w in vol.warnings)
+    assert {w.code for w in vol.warnings} >= {Warn.NO_PIXEL_SPACING, Warn.NO_ORIENTATION}
     assert vol.value_unit != "HU"
 
 

@@ -12,6 +12,8 @@ import numpy as np
 import pydicom
 import pytest
 
+from tests.ts_catalogue import japanese
+from viewer.volume_warnings import Warn
 from viewer.volume import (
     FILL_HU,
     VolumeCancelled,
@@ -138,6 +140,9 @@ def test_missing_slices_are_flagged_never_interpolated(data_dir):
     assert vol.slice_kinds.count("acquired") == 4
     gap_warnings = [w for w in vol.warnings if w.startswith("missing slices: gap of 202.5 mm")]
     assert len(gap_warnings) == 1
+    [gap] = gap_warnings   # typed: its code and numbers, worded in the reader's language by the view
+    assert gap.code is Warn.MISSING_SLICES and gap.params["gap"] == pytest.approx(202.5, abs=0.05)
+    assert gap.text(japanese).startswith("スライス欠損：") and "202.5 mm の空き" in gap.text(japanese)
     assert vol.spacing[2] == pytest.approx(1.25, abs=0.01)
     # each acquired slice sits exactly where the scanner put it, with its own pixels
     for k, uid in enumerate(vol.sop_instance_uids):
@@ -224,6 +229,8 @@ def test_gantry_tilt_is_resampled_onto_orthogonal_grid(lung_series2):
     expected_deg = float(np.degrees(np.arctan(row_mm / 5.0)))
     assert vol.tilt_deg == pytest.approx(expected_deg, abs=0.01)
     assert f"gantry tilt {expected_deg:.1f}° corrected by resampling" in vol.warnings[0]
+    assert vol.warnings[0].code is Warn.GANTRY_TILT
+    assert vol.warnings[0].text(japanese).startswith(f"ガントリ傾斜 {expected_deg:.1f}° を再サンプリングで補正")
     assert vol.affine[:3, 2] == pytest.approx([0, 0, 5.0])        # orthogonal slice step
     for k in (1, 4, 9):
         # row j of tilted slice k lies at row j + k of the orthogonal grid

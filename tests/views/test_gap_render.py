@@ -62,3 +62,16 @@ def test_length_on_the_gap_is_drawn_with_its_reason(offscreen, shared_data):
     assert m.refusal.kind is Refusal.GAP
     assert _drawn(view) == [f"{m.mm:.1f} mm, not on acquired data: {GAP_REASON}"]
     assert _orange(host.rgb()).sum() > 100
+
+
+def test_headless_render_draws_its_texts_in_english(offscreen, shared_data):
+    """`yomi render` has no Qt translator: the source texts are drawn, warnings included."""
+    vol, _ = gap_volume(shared_data / "ct" / "lung-dx-a0001" / "series-2-5mm")
+    view = offscreen(vol, "coronal", 400).view
+    view.set_slab(10.0, "avg")
+    drawn = view.drawn_texts()
+    status = drawn["status"].splitlines()
+    assert status[1].startswith("Coronal ") and status[3] == "Average slab 10.0 mm"
+    assert " ".join(drawn["warnings"].split()).startswith("! missing slices: gap of 20.0 mm")
+    assert {k: drawn[k] for k in ("label-left", "label-right", "label-top", "label-bottom")} == {
+        "label-left": "R", "label-right": "L", "label-top": "S", "label-bottom": "I"}

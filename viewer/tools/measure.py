@@ -6,7 +6,8 @@ voxel, no interpolation) on the ROI's plane, so mean/SD/min/max are of real HU v
 of display pixels, and an ROI touching a gap filler or an interpolated slice is refused
 with the reason (`NoVoxelData`) instead of a mean of invented values. A length keeps its
 millimetres (the affine is true across a gap) but carries the refusal when an end lies on
-such a slice, and its label says so.
+such a slice, and its label says so. Labels are worded in the reader's language by the
+`Translate` the view is given (source texts marked here for lupdate, context "Measure").
 """
 from __future__ import annotations
 
@@ -16,6 +17,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from viewer.sampling import NoVoxelData, Refusal
+from viewer.texts import QT_TRANSLATE_NOOP, Translate, untranslated
+
+CONTEXT = "Measure"
+_LENGTH = QT_TRANSLATE_NOOP("Measure", "{mm:.1f} mm")
+_LENGTH_REFUSED = QT_TRANSLATE_NOOP("Measure", "{length}, not on acquired data:\n{reason}")
+_ROI = QT_TRANSLATE_NOOP("Measure", "mean {mean:.1f} HU  SD {sd:.1f}\nmin {min:.0f}  max {max:.0f}  {area:.1f} mm²")
+_NO_VALUE = QT_TRANSLATE_NOOP("Measure", "no value:\n{reason}")
 
 _ids = itertools.count(1)
 
@@ -43,9 +51,11 @@ class Length:
             self.refusal = None if exc.kind == Refusal.OUTSIDE else exc
         return self.refusal
 
-    def label(self) -> str:
-        text = f"{self.mm:.1f} mm"
-        return f"{text}, not on acquired data:\n{self.refusal.reason}" if self.refusal else text
+    def label(self, translate: Translate = untranslated) -> str:
+        text = translate(CONTEXT, _LENGTH).format(mm=self.mm)
+        if self.refusal is None:
+            return text
+        return translate(CONTEXT, _LENGTH_REFUSED).format(length=text, reason=self.refusal.text(translate))
 
 
 @dataclass(frozen=True)
@@ -57,9 +67,9 @@ class RoiStats:
     count: int
     area_mm2: float
 
-    def label(self) -> str:
-        return (f"mean {self.mean:.1f} HU  SD {self.sd:.1f}\n"
-                f"min {self.min:.0f}  max {self.max:.0f}  {self.area_mm2:.1f} mm²")
+    def label(self, translate: Translate = untranslated) -> str:
+        return translate(CONTEXT, _ROI).format(mean=self.mean, sd=self.sd, min=self.min, max=self.max,
+                                               area=self.area_mm2)
 
 
 @dataclass
@@ -81,10 +91,10 @@ class EllipseRoi:
             self.stats, self.refusal = None, exc
         return self.stats
 
-    def label(self) -> str:
+    def label(self, translate: Translate = untranslated) -> str:
         if self.refusal is not None:
-            return f"no value:\n{self.refusal.reason}"
-        return self.stats.label() if self.stats else ""
+            return translate(CONTEXT, _NO_VALUE).format(reason=self.refusal.text(translate))
+        return self.stats.label(translate) if self.stats else ""
 
 
 def ellipse_stats(volume, center, axis_a, axis_b) -> RoiStats:

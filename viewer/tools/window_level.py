@@ -1,7 +1,10 @@
 """Window/level: the standard CT presets, the series' own windows, and mouse-drag adjustment."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+
+from viewer.texts import QT_TRANSLATE_NOOP, Translate, untranslated
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,30 @@ PRESETS: dict[str, Window] = {
     "abdomen": Window(40, 350, "abdomen"),
 }
 PRESET_KEYS = tuple(PRESETS)
+
+CONTEXT = "WindowLevel"
+# what the toolbar and the views call each window (the names above are codes)
+PRESET_LABELS: dict[str, str] = {
+    "lung": QT_TRANSLATE_NOOP("WindowLevel", "Lung"),
+    "mediastinum": QT_TRANSLATE_NOOP("WindowLevel", "Mediastinum"),
+    "bone": QT_TRANSLATE_NOOP("WindowLevel", "Bone"),
+    "brain": QT_TRANSLATE_NOOP("WindowLevel", "Brain"),
+    "abdomen": QT_TRANSLATE_NOOP("WindowLevel", "Abdomen"),
+    "custom": QT_TRANSLATE_NOOP("WindowLevel", "custom"),
+    "saved": QT_TRANSLATE_NOOP("WindowLevel", "saved"),
+}
+_SERIES_LABEL = QT_TRANSLATE_NOOP("WindowLevel", "series {0}")
+_SERIES_NAME = re.compile(r"series (\d+)")
+
+
+def window_label(name: str, translate: Translate = untranslated) -> str:
+    """A window's name as the reader reads it: a preset's (or a dragged, a remembered window's)
+    in the reader's language, a series window without an explanation numbered, the file's own
+    explanation (WindowCenterWidthExplanation) as written."""
+    if name in PRESET_LABELS:
+        return translate(CONTEXT, PRESET_LABELS[name])
+    numbered = _SERIES_NAME.fullmatch(name)
+    return translate(CONTEXT, _SERIES_LABEL).format(numbered[1]) if numbered else name
 
 
 def series_windows(presets: list[tuple[float, float, str]]) -> list[Window]:

@@ -3,13 +3,14 @@
 Top left: who (name, ID, sex and birth date). Top right: which study and series.
 Bottom left: what the view shows (window, slice, position, zoom, slab).
 Bottom right: the volume's warnings (missing slices, tilt, ...), the first three.
-Top centre: the identity's notices (a name decoded by guess, UIDs an anonymiser blanked), in
-the reader's language: the source texts are marked here for Qt's lupdate, and the view
-translates them with the function the Qt layer gives it (`QCoreApplication.translate`).
+Top centre: the identity's notices (a name decoded by guess, UIDs an anonymiser blanked).
+Every word is in the reader's language: the source texts are marked for Qt's lupdate (here,
+in viewer.volume_warnings and viewer.tools.window_level), and the view translates them with
+the function the Qt layer gives it (`QCoreApplication.translate`; see viewer.texts).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -18,22 +19,32 @@ import numpy as np
 from common.dicom_dates import format_da
 from common.person_name import display_name
 from viewer.dicom_files import Identity
-from viewer.views.navigation import ViewState
+from viewer.texts import QT_TRANSLATE_NOOP, Translate, untranslated
+from viewer.tools.window_level import window_label
+from viewer.views.navigation import SlabMode, ViewState
+from viewer.volume_warnings import warning_line
 
 __all__ = ["IdentityNotice", "Notice", "Translate", "identity_notices", "notice_text", "patient_text",
-           "status_text", "study_text", "untranslated", "warning_text"]
+           "plane_name", "status_text", "study_text", "untranslated", "warning_text"]
 
 MAX_WARNINGS = 3
-Translate = Callable[[str, str], str]   # (context, source text) -> text, as QCoreApplication.translate
-
-
-def QT_TRANSLATE_NOOP(context: str, text: str) -> str:  # noqa: N802 - the name lupdate looks for
-    return text
-
-
-def untranslated(_context: str, text: str) -> str:
-    """The source text (headless renders, which have no Qt translator)."""
-    return text
+_CTX = "Banner"
+_PLANES = {
+    "axial": QT_TRANSLATE_NOOP("Banner", "Axial"),
+    "coronal": QT_TRANSLATE_NOOP("Banner", "Coronal"),
+    "sagittal": QT_TRANSLATE_NOOP("Banner", "Sagittal"),
+}
+_SLAB_MODES = {
+    SlabMode.MIP: QT_TRANSLATE_NOOP("Banner", "MIP"),
+    SlabMode.MINIP: QT_TRANSLATE_NOOP("Banner", "MinIP"),
+    SlabMode.AVG: QT_TRANSLATE_NOOP("Banner", "Average"),
+}
+_WINDOW = QT_TRANSLATE_NOOP("Banner", "W {width:.0f} L {center:.0f}")
+_NAMED_WINDOW = QT_TRANSLATE_NOOP("Banner", "W {width:.0f} L {center:.0f} ({name})")
+_SLICE = QT_TRANSLATE_NOOP("Banner", "{plane} {index}/{count}")
+_OBLIQUE = QT_TRANSLATE_NOOP("Banner", "Oblique {plane}")
+_POSITION = QT_TRANSLATE_NOOP("Banner", "{axis} {mm:.1f} mm  zoom {zoom:.2f}")
+_SLAB = QT_TRANSLATE_NOOP("Banner", "{mode} slab {mm:.1f} mm")
 
 
 class Notice(Enum):
@@ -82,17 +93,28 @@ def study_text(identity: Identity) -> str:
                   identity.modality)
 
 
-def status_text(plane: str, state: ViewState, slice_index: int, slice_count: int, *, oblique: bool) -> str:
+def plane_name(plane: str, translate: Translate = untranslated) -> str:
+    """A standard plane's name (axial, coronal, sagittal) as the reader reads it."""
+    return translate(_CTX, _PLANES[plane]) if plane in _PLANES else plane
+
+
+def status_text(plane: str, state: ViewState, slice_index: int, slice_count: int, *, oblique: bool,
+                translate: Translate = untranslated) -> str:
     """Window, slice k/N (1-based) or 'Oblique', the cursor's coordinate along the normal, slab."""
     w = state.window
-    lines = [f"W {w.width:.0f} L {w.center:.0f}" + (f" ({w.name})" if w.name else "")]
-    lines.append(f"Oblique {plane}" if oblique else f"{plane.capitalize()} {slice_index + 1}/{slice_count}")
+    name = window_label(w.name, translate) if w.name else ""
+    lines = [translate(_CTX, _NAMED_WINDOW if name else _WINDOW).format(width=w.width, center=w.center, name=name)]
+    where = plane_name(plane, translate)
+    lines.append(translate(_CTX, _OBLIQUE).format(plane=where) if oblique
+                 else translate(_CTX, _SLICE).format(plane=where, index=slice_index + 1, count=slice_count))
     axis = int(np.argmax(np.abs(state.axes.normal)))
-    lines.append(f"{'xyz'[axis]} {state.cursor[axis]:.1f} mm  zoom {state.zoom:.2f}")
+    lines.append(translate(_CTX, _POSITION).format(axis="xyz"[axis], mm=state.cursor[axis], zoom=state.zoom))
     if state.slab_mm > 0:
-        lines.append(f"{state.slab_mode.upper()} slab {state.slab_mm:.1f} mm")
+        mode = translate(_CTX, _SLAB_MODES[SlabMode(state.slab_mode)])
+        lines.append(translate(_CTX, _SLAB).format(mode=mode, mm=state.slab_mm))
     return "\n".join(lines)
 
 
-def warning_text(warnings: Sequence[str]) -> str:
-    return "\n".join(f"! {w}" for w in warnings[:MAX_WARNINGS])
+def warning_text(warnings: Sequence[str], translate: Translate = untranslated) -> str:
+    """The first warnings, each a line starting with '!' (viewer.volume_warnings)."""
+    return "\n".join(f"! {warning_line(w, translate)}" for w in warnings[:MAX_WARNINGS])

@@ -44,8 +44,8 @@ class MprWidget(QWidget):
         self._syncing = False
         self._closed = False
         self._warmed = False
-        self._redrawing = False
-        self._redraw_again = False
+        self._queue: list[SliceWidget] = []   # views to draw, one per turn of the event loop
+        self._queue_running = False
         self.layout_mode = "mpr"
 
     def set_volume(self, volume, *, keep_view: bool = False) -> None:
@@ -62,47 +62,45 @@ class MprWidget(QWidget):
                 w.view.crosshair_planes = {q: o.view.axes for q, o in self.views.items() if q != p}
         finally:
             self._syncing = False
-        # Each view draws in a turn of the event loop of its own, the visible ones first: the
-        # first draws of a new volume at once would keep the GUI thread from input for their
-        # sum. A 1 ms timer, not a zero one: Qt runs zero-timer calls posted together in one
-        # batch, with no input or other timer in between.
         order = sorted(self.views.values(), key=lambda w: not w.isVisible())
-        self._draw(order[0])
-        self._draw_later(order[1:], volume)
+        self._draw(order[0])   # the first at once: the new volume is on screen when this returns
+        self.draw_in_turns(order[1:])
 
     def voxels_changed(self) -> None:
-        """The volume shown was filled in further (same array): redraw each view, one per turn;
-        a change while a round is under way is drawn by one more round, not by two at once."""
+        """The volume shown was filled in further (same array): redraw each view in turn."""
         if self.volume is None:
             return
         for w in self.views.values():
             w.view.voxels_changed()
-        if self._redrawing:
-            self._redraw_again = True
+        self.draw_in_turns(self.views.values())
+
+    def draw_in_turns(self, widgets) -> None:
+        """Draw these views, the visible ones first, each in a turn of the event loop of its own.
+
+        Software OpenGL draws a large view in 20-80 ms: three at once would keep the GUI thread
+        from input for their sum. A view already waiting is not queued twice, so changes that
+        come faster than the draws (slices arriving, a held key) cost one draw per view. A 1 ms
+        timer, not a zero one: Qt runs zero-timer calls posted together in one batch, with no
+        input or other timer in between."""
+        for w in widgets:
+            if w not in self._queue:
+                self._queue.append(w)
+        self._queue.sort(key=lambda w: not w.isVisible())
+        if not self._queue_running and self._queue:
+            self._queue_running = True
+            QTimer.singleShot(1, self._draw_next)
+
+    def _draw_next(self) -> None:
+        # A finalized render window must not be drawn again.
+        if self._closed or not self._queue:
+            self._queue.clear()
+            self._queue_running = False
             return
-        self._redrawing = True
-        order = sorted(self.views.values(), key=lambda w: not w.isVisible())
-
-        def done() -> None:
-            self._redrawing = False
-            if self._redraw_again:
-                self._redraw_again = False
-                self.voxels_changed()
-        self._draw_later(order, self.volume, then=done)
-
-    def _draw_later(self, pending: list[SliceWidget], volume, then=None) -> None:
-        def next_one() -> None:
-            # A finalized render window must not be drawn again; a newer volume draws itself.
-            if self._closed or volume is not self.volume:
-                if then is not None:
-                    then()
-                return
-            self._draw(pending[0])
-            self._draw_later(pending[1:], volume, then)
-        if pending:
-            QTimer.singleShot(1, next_one)
-        elif then is not None:
-            then()
+        self._draw(self._queue.pop(0))
+        if self._queue:
+            QTimer.singleShot(1, self._draw_next)
+        else:
+            self._queue_running = False
 
     def _draw(self, w: SliceWidget) -> None:
         # The view's own change notice would redraw the other views: they draw in their turn.
@@ -189,9 +187,13 @@ class MprWidget(QWidget):
         self.refresh()
 
     def set_window(self, window) -> None:
-        for w in self.views.values():
-            w.view.set_window(window)
-        self.refresh()
+        was, self._syncing = self._syncing, True
+        try:
+            for w in self.views.values():
+                w.view.set_window(window)
+        finally:
+            self._syncing = was
+        self.draw_in_turns(self.views.values())
 
     def _on_view_changed(self) -> None:
         # A scroll in one view moves the shared cursor; a window change applies to all.
@@ -210,8 +212,9 @@ class MprWidget(QWidget):
                     w.view.update()
                 if w.view.state.window != src.view.state.window:
                     w.view.set_window(src.view.state.window)
-                w.refresh()
             self._sync_crosshair()
+            # the view the reader works in draws itself now; the others follow in turns
+            self.draw_in_turns(w for w in self.views.values() if w is not src)
         finally:
             self._syncing = False
         self.viewChanged.emit()

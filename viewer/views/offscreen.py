@@ -21,6 +21,7 @@ class OffscreenView:
     def __init__(self, volume: "Volume", plane: str = "axial", size: int = 512) -> None:
         self.window = vtkRenderWindow()
         self.window.SetOffScreenRendering(1)
+        self.window.SetMultiSamples(0)   # as the reading window's views (qt_view.SliceWidget)
         self.window.SetSize(size, size)
         self.renderer = vtkRenderer()
         self.window.AddRenderer(self.renderer)

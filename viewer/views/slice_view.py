@@ -15,7 +15,6 @@ convention. Each view's world is its plane (see navigation).
 from __future__ import annotations
 
 import logging
-import textwrap
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -35,12 +34,14 @@ import vtkmodules.vtkRenderingFreeType  # noqa: F401  (text rendering backend)
 import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  (OpenGL backend)
 
 from viewer.sampling import VoxelReading
+from viewer.texts import Translate, untranslated
 from viewer.tools.measure import EllipseRoi, Length, Measurements
 from viewer.tools.window_level import Window, default_window
 from viewer.views import banner
 from viewer.views.fonts import cjk_font_file
 from viewer.views.navigation import SlabMode, SliceNavigation, ViewState, Viewport
 from viewer.views.planes import PlaneAxes, screen_labels
+from viewer.views.text_wrap import wrap
 
 if TYPE_CHECKING:
     from viewer.volume import Volume
@@ -158,7 +159,7 @@ class SliceView:
         tp.SetShadow(False)
         tp.SetBackgroundOpacity(0.0)
         self.study_tag_text = ""
-        self.translate: banner.Translate = banner.untranslated   # the Qt layer sets Qt's
+        self.translate: Translate = untranslated   # every text drawn, in the reader's language: the Qt layer sets Qt's
         for t in self._text_actors():
             renderer.AddViewProp(t)
         self._overlay_actors: list = []
@@ -375,6 +376,18 @@ class SliceView:
         tp.SetBackgroundOpacity(1.0 if text else 0.0)
         self._study_tag.SetInput(text)
 
+    def drawn_texts(self) -> dict[str, str]:
+        """What every text actor of the view draws now, by its place: the orientation labels
+        ("label-left", ...), "patient", "study", "status", "warnings", "notices", "study-tag" (a
+        comparison's CURRENT / PRIOR band), and each measurement's label ("measurement-1", ...).
+        Read back from the actors, as drawn."""
+        places = [*(f"label-{k}" for k in self._labels), "patient", "study", "status", "warnings", "notices",
+                  "study-tag"]
+        out = {place: a.GetInput() or "" for place, a in zip(places, self._text_actors())}
+        labels = [a for a in self._overlay_actors if isinstance(a, vtkTextActor)]
+        out.update({f"measurement-{n}": a.GetInput() or "" for n, a in enumerate(labels, start=1)})
+        return out
+
     # ---- coordinates ------------------------------------------------------------------
     def world_to_lps(self, x: float, y: float) -> np.ndarray:
         return self.nav.world_to_lps(x, y)
@@ -441,15 +454,14 @@ class SliceView:
         self._banner_left.SetInput(who)
         notices = banner.notice_text(ident, self.translate)
         wide = max(20, int(self.viewport().width / (0.6 * self.font_size)))
-        notices = "\n".join(textwrap.fill(line, wide, subsequent_indent="  ") for line in notices.splitlines())
+        notices = wrap(notices, wide, "  ")
         self._notice.SetInput("\n" * len(who.splitlines()) + notices if notices else "")
         self._banner_right.SetInput(banner.study_text(ident))
         self._status.SetInput(banner.status_text(self.plane, self.state, self.slice_index(), self.slice_count(),
-                                                 oblique=self.nav.is_oblique()))
+                                                 oblique=self.nav.is_oblique(), translate=self.translate))
         # bottom right shares the line with the status at bottom left: keep to half the width
         chars = max(20, int(self.viewport().width / 2 / (0.6 * self.font_size)))
-        self._warning.SetInput("\n".join(textwrap.fill(line, chars, subsequent_indent="  ")
-                                         for line in banner.warning_text(self.volume.warnings).splitlines()))
+        self._warning.SetInput(wrap(banner.warning_text(self.volume.warnings, self.translate), chars, "  "))
 
     def _clear_overlays(self) -> None:
         for a in self._overlay_actors:
@@ -492,7 +504,7 @@ class SliceView:
         on_right = vp.width - x_right >= x_left
         room_px = max(vp.width - x_right if on_right else x_left, vp.width / 3)
         chars = max(12, int(room_px / (0.6 * self.font_size)))
-        text = "\n".join(textwrap.fill(line, chars) for line in text.splitlines())
+        text = wrap(text, chars)
         t = _text(self.font_size, colour)
         if not on_right:
             t.GetTextProperty().SetJustificationToRight()
@@ -518,19 +530,22 @@ class SliceView:
                 big = 2 * max(x1 - x0, y1 - y0)
                 self._polyline([(cx - big * dx, cy - big * dy), (cx + big * dx, cy + big * dy)],
                                _CROSS_COLOURS.get(name, (1, 1, 1)), 1.0)
-        for m in self.lengths:
-            if self.on_plane(m.p1) and self.on_plane(m.p2):
+        for m in self.measurements_on_plane():
+            colour = (_REFUSED_COLOUR if m.refusal else _LENGTH_COLOUR if isinstance(m, Length) else _ROI_COLOUR)
+            if isinstance(m, Length):
                 a, b = self.lps_to_world(m.p1), self.lps_to_world(m.p2)
-                colour = _REFUSED_COLOUR if m.refusal else _LENGTH_COLOUR
                 self._polyline([a, b], colour, 2.0)
-                self._label_at(m.label(), (max(a[0], b[0]) + 2, b[1] + 2), (min(a[0], b[0]) - 2, b[1] + 2), colour)
-        for roi in self.ellipses:
-            if self.on_plane(roi.center):
-                c = self.lps_to_world(roi.center)
-                ra, rb = np.linalg.norm(roi.axis_a), np.linalg.norm(roi.axis_b)
+                right_of, left_of = (max(a[0], b[0]) + 2, b[1] + 2), (min(a[0], b[0]) - 2, b[1] + 2)
+            else:
+                c = self.lps_to_world(m.center)
+                ra, rb = np.linalg.norm(m.axis_a), np.linalg.norm(m.axis_b)
                 t = np.linspace(0, 2 * np.pi, 65)[:-1]
-                pts = [(c[0] + ra * np.cos(a), c[1] + rb * np.sin(a)) for a in t]
-                colour = _REFUSED_COLOUR if roi.refusal else _ROI_COLOUR
-                self._polyline(pts, colour, 2.0, closed=True)
-                self._label_at(roi.label(), (c[0] + ra + 2, c[1]), (c[0] - ra - 2, c[1]), colour)
+                self._polyline([(c[0] + ra * np.cos(a), c[1] + rb * np.sin(a)) for a in t], colour, 2.0, closed=True)
+                right_of, left_of = (c[0] + ra + 2, c[1]), (c[0] - ra - 2, c[1])
+            self._label_at(m.label(self.translate), right_of, left_of, colour)
         self.renderer.ResetCameraClippingRange()
+
+    def measurements_on_plane(self) -> list[Length | EllipseRoi]:
+        """The measurements this view draws (those on its plane): lengths, then ROIs."""
+        return [*(m for m in self.lengths if self.on_plane(m.p1) and self.on_plane(m.p2)),
+                *(r for r in self.ellipses if self.on_plane(r.center))]

@@ -32,6 +32,7 @@ class Refusal(enum.Enum):
     NOT_CONFIGURED = "plugin configuration unusable"
     INTERNAL = "error while checking"
     BLIND = "report withheld: double reading, the reader's own reading is not signed yet"
+    REQUESTER = "reading withheld: the requester receives the final report only"
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,8 @@ class Gate:
             # be anyone, a reader included, so it gets nothing.
             return Decision(False, Refusal.NO_IDENTITY)
         reader = self.reader(user)
+        if reader is None and user in self.config.requesters:
+            return self._decide_requester(method, uri)
         if reader is None:
             return ALLOW
         root = self.config.dicomweb_root
@@ -149,6 +152,36 @@ class Gate:
         if self._withholds(snap, reader, route):
             return refuse(Refusal.BLIND)
         return Decision(True, reader=reader)
+
+    # --- the requesting hospital's account ---------------------------------------------------
+
+    def _decide_requester(self, method: str, uri: str) -> Decision:
+        """DICOMweb GET only; under "final", no WADO of a double-read study's readings.
+
+        QIDO answers come from Orthanc's DICOMweb plugin, which a Python plugin cannot trim: a
+        requester's search still lists the readings' instances (their UIDs and top-level
+        attributes), but nothing of their content can be retrieved: not the instance, its
+        metadata, its rendering, nor the whole study while it holds a reading."""
+        root = self.config.dicomweb_root
+        if not uri.startswith(root):
+            return Decision(False, Refusal.NOT_DICOMWEB)
+        route = parse_route(uri[len(root):], method)
+        if route is None or method != "GET" or route.kind in (Kind.WORKITEMS, Kind.WORKITEM, Kind.WORKITEM_STATE):
+            return Decision(False, Refusal.ROUTE)
+        if self.config.requester_receives == "all" or self.double is None or not route.study or route.listing:
+            return ALLOW                # searches (QIDO), and everything under "all"
+        snap = self.assignments.snapshot()
+        record = snap.record(route.study)
+        if record is None:
+            return ALLOW                # Orthanc answers 404
+        if route.instance and not self.assignments.instance_in_series(route.instance, route.series, record):
+            return Decision(False, Refusal.HIERARCHY)
+        if route.series and not route.instance and not self.assignments.series_in_study(route.series, record):
+            return Decision(False, Refusal.HIERARCHY)
+        withheld = self.double.withheld_from_requester(snap, route.study)
+        if (route.series and route.series in withheld) or (route.kind == Kind.STUDY and withheld):
+            return Decision(False, Refusal.REQUESTER)
+        return ALLOW
 
     # --- the blind rule of double reading (double_reading.py) ------------------------------
 

@@ -52,6 +52,10 @@ class CentreConfig:
     # Double reading without workitems: (0008,1060) in order names first reader, second reader, judge
     roles_from_reading_order: bool = False
     registered_users: frozenset[str] = field(default_factory=frozenset)
+    # Orthanc users of the requesting hospitals: DICOMweb GET only, and of a double-read study
+    # under "final" only the judge's final report (access.py, double_reading.py)
+    requesters: frozenset[str] = frozenset()
+    requester_receives: str = "final"
     # Orthanc checks passwords itself only with "AuthenticationEnabled": true; otherwise a
     # request may come with no identity at all, and is then refused (see access.py).
     authentication_enabled: bool = True
@@ -105,8 +109,18 @@ def parse_config(orthanc_config: dict) -> CentreConfig:
     order = double.get("RolesFromReadingOrder", False) if isinstance(double, dict) else None
     if not isinstance(order, bool):
         raise ConfigError('"YomiCentre"."DoubleReading" must be an object whose "RolesFromReadingOrder" is true or false')
+    receives = double.get("RequesterReceives", "final")
+    if receives not in ("final", "all"):
+        raise ConfigError('"YomiCentre"."DoubleReading"."RequesterReceives" must be "final" or "all"')
+    requesters = section.get("Requesters", [])
+    if not isinstance(requesters, list) or not all(isinstance(u, str) and u for u in requesters):
+        raise ConfigError('"YomiCentre"."Requesters" must be a list of Orthanc user names')
+    both = sorted(set(requesters) & set(readers))
+    if both:
+        raise ConfigError(f'"YomiCentre"."Requesters": "{both[0]}" is also a reader; an account is one or the other')
     return CentreConfig(readers=readers, state_directory=state_dir, dicomweb_root=_root(orthanc_config.get("DicomWeb")),
                         reject_performer_key=reject, roles_from_reading_order=order,
+                        requesters=frozenset(requesters), requester_receives=receives,
                         registered_users=frozenset(users) if isinstance(users, dict) else frozenset(),
                         authentication_enabled=orthanc_config.get("AuthenticationEnabled") is True,
                         authentication=mode, oidc=oidc, passwords=passwords)

@@ -95,6 +95,16 @@ def _predecessors(tags: dict) -> frozenset[str]:
     return frozenset(out)
 
 
+@dataclass(frozen=True)
+class _ReportObject:
+    """A report instance (SR or DOC) as far as the requester rule needs it."""
+
+    series_uid: str
+    modality: str
+    reading: StoredReading          # an SR: who verified it; a DOC: its SOP UID only
+    source: frozenset[str]          # a DOC: the SR it renders (Source Instance Sequence)
+
+
 def reading_of_tags(tags: dict) -> StoredReading:
     """A StoredReading from Orthanc's simplified tags of an SR instance."""
     return StoredReading(str(tags.get("SOPInstanceUID", "")),
@@ -107,8 +117,8 @@ class DoubleReading:
         self.api = api
         self.roles_from_reading_order = roles_from_reading_order
         self._lock = threading.Lock()
-        self._readings: dict[str, StoredReading] = {}                           # orthanc instance id -> SR
         self._series_modality: dict[str, str] = {}                             # series UID -> Modality
+        self._reports: dict[str, _ReportObject] = {}                           # orthanc instance id -> report
 
     # --- roles ---------------------------------------------------------------------------
 
@@ -144,15 +154,17 @@ class DoubleReading:
     # --- what is stored --------------------------------------------------------------------
 
     def readings(self, orthanc_study_id: str) -> tuple[StoredReading, ...]:
-        """The study's SRs as stored now. The series and instance lists are read at every call
-        (a study's LastUpdate has a one-second grain: two readings stored within a second would
-        look unchanged); each instance is parsed once, as Orthanc does not overwrite an
-        instance (OverwriteInstances off) and its ID names its UIDs."""
+        """The study's SRs as stored now (see _report_objects)."""
+        return tuple(o.reading for o in self._report_objects(orthanc_study_id) if o.modality == "SR")
+
+    def _report_objects(self, orthanc_study_id: str) -> list[_ReportObject]:
+        """The study's report instances (SR, DOC) as stored now. The series and instance lists
+        are read at every call (a study's LastUpdate has a one-second grain: two readings stored
+        within a second would look unchanged); each instance is parsed once, as Orthanc does not
+        overwrite an instance (OverwriteInstances off) and its ID names its UIDs."""
         study = self.api.get_json(f"/studies/{orthanc_study_id}")
-        if not isinstance(study, dict):
-            return ()
-        found: list[StoredReading] = []
-        for series_id in study.get("Series") or []:
+        out = []
+        for series_id in (study.get("Series") or []) if isinstance(study, dict) else []:
             series = self.api.get_json(f"/series/{series_id}")
             if not isinstance(series, dict):
                 continue
@@ -160,20 +172,37 @@ class DoubleReading:
             modality = str(main.get("Modality", "")).upper()
             with self._lock:
                 self._series_modality[str(main.get("SeriesInstanceUID", ""))] = modality
-            if modality != "SR":
+            if modality not in REPORT_MODALITIES:
                 continue
             for instance_id in series.get("Instances") or []:
                 with self._lock:
-                    known = self._readings.get(instance_id)
+                    known = self._reports.get(instance_id)
                 if known is None:
                     tags = self.api.get_json(f"/instances/{instance_id}/simplified-tags")
                     if not isinstance(tags, dict):
                         continue
-                    known = reading_of_tags(tags)
+                    source = frozenset(str(i.get("ReferencedSOPInstanceUID", ""))
+                                       for i in tags.get("SourceInstanceSequence") or [] if isinstance(i, dict))
+                    known = _ReportObject(str(main.get("SeriesInstanceUID", "")), modality, reading_of_tags(tags),
+                                          source)
                     with self._lock:
-                        self._readings[instance_id] = known
-                found.append(known)
-        return tuple(found)
+                        self._reports[instance_id] = known
+                out.append(known)
+        return out
+
+    def withheld_from_requester(self, snap, study_uid: str) -> frozenset[str]:
+        """Report series of a double-read study a requester does not get under "final": all but
+        the judge's final SR and the PDF that renders it (a series holding anything else is
+        withheld whole; each signing has its own series)."""
+        roles = self.roles(snap, study_uid)
+        rec = snap.record(study_uid)
+        if not roles or rec is None:
+            return frozenset()
+        objects = self._report_objects(rec.orthanc_id)
+        finals = {o.reading.sop_uid for o in objects if o.modality == "SR"
+                  and self.signed_by((o.reading,), roles.get(Role.JUDGE, []))}
+        return frozenset(o.series_uid for o in objects
+                         if not (o.reading.sop_uid in finals if o.modality == "SR" else o.source & finals))
 
     def has_reports(self, orthanc_study_id: str) -> bool:
         study = self.api.get_json(f"/studies/{orthanc_study_id}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from .assignments import Assignments, Snapshot, performer_is
 from .config import CentreConfig, ReaderConfig
+from .critical_notice import PRIORITY, PROGRESS_SEQ, merge_notices, reader_update_refusal
 from .dicom_json import element, first, performers, pn_json, study_refs
 from .double_reading import Role, role_code_item
 from .names import alphabetic_key, wildcard_match
@@ -108,6 +109,9 @@ class UpsService:
                 if name in roles:
                     ds["00404018"] = role_code_item(roles[name])
                 stored = self.store.get(wid)
+                if stored and stored.origin == "derived":
+                    # what was written to it since (a notice, its acknowledgement) outlives the rebuild
+                    ds.update({k: stored.dataset[k] for k in (PROGRESS_SEQ, PRIORITY) if k in stored.dataset})
                 state = stored.state if stored and stored.origin == "derived" else "SCHEDULED"
                 tx = stored.transaction if stored and stored.origin == "derived" else ""
                 out[wid] = StoredWorkitem(wid, "derived", state, tx, ds)
@@ -223,22 +227,52 @@ class UpsService:
             self.store.put(StoredWorkitem(uid, "created", "SCHEDULED", "", ds))
         return Answer(201, headers={"Location": f"{location_base}workitems/{uid}"})
 
-    def update(self, reader: ReaderConfig | None, uid: str, body: bytes) -> Answer:
-        if reader is not None:
-            return _error(403, "readers cannot update workitems")
+    def update(self, reader: ReaderConfig | None, uid: str, body: bytes, get: dict[str, str] | None = None) -> Answer:
         ds = self._dataset(body)
         if ds is None:
             return _error(400, "the body is not one DICOM JSON dataset")
+        if reader is not None:
+            return self._reader_update(reader, uid, ds, get or {})
         with self.store.lock():
             wi = self.store.get(uid)
-            if wi is None or wi.origin != "created":
-                return _error(404, f"no workitem {uid} created by the centre")
-            if wi.state != "SCHEDULED":
-                return _error(409, f"workitem {uid} is {wi.state}: only a SCHEDULED workitem is updated here")
+            if wi is None:
+                return _error(404, f"no workitem {uid} to update")
+            if wi.state != "SCHEDULED" or wi.origin != "created":
+                # past scheduling (or derived from the study) the centre only acknowledges notices
+                if set(ds) - {PROGRESS_SEQ}:
+                    return _error(409, f"workitem {uid} is {wi.state}: only its Procedure Step Progress "
+                                       "Information (0074,1002), the acknowledgement of a notice, is updated now")
             for key, value in ds.items():
                 if key not in (SOP_UID, STATE, TRANSACTION, SOP_CLASS):
                     wi.dataset[key] = value
             self.store.put(wi)
+        return Answer(200)
+
+    def _reader_update(self, reader: ReaderConfig, uid: str, ds: dict, get: dict[str, str]) -> Answer:
+        """The claim holder's critical-result notice (critical_notice.py), with the claim's
+        Transaction UID as the query (PS3.18 11.6) or, since Orthanc 1.10 hands a plugin no query
+        arguments of a POST, as Transaction UID (0008,1195) in the body."""
+        tx = [k for k in get if UID_RE.match(k.strip())] or ([first(ds, TRANSACTION)] if first(ds, TRANSACTION) else [])
+        ds = {k: v for k, v in ds.items() if k != TRANSACTION}
+        why = reader_update_refusal(ds)
+        if why:
+            return _error(403, why)
+        if len(tx) != 1:
+            return _error(400, "a reader's update needs the claim's Transaction UID as the query: "
+                               "POST /workitems/{uid}?{transaction uid}")
+        with self.store.lock():
+            wi, err = self._find(reader, uid)
+            if err:
+                return err
+            if wi.state not in ("IN PROGRESS", "COMPLETED"):
+                return _error(409, f"workitem {uid} is {wi.state}: a notice goes on a claimed workitem")
+            if wi.transaction != tx[0].strip():
+                return _error(400, f"the Transaction UID does not match the claim of workitem {uid}")
+            stored = self.store.get(uid) or wi
+            stored.dataset[PROGRESS_SEQ] = merge_notices(stored.dataset, ds)
+            if PRIORITY in ds:
+                stored.dataset[PRIORITY] = element("CS", "HIGH")
+            self.store.put(stored)
         return Answer(200)
 
     # --- change state (the reader's claim) -------------------------------------------------

@@ -1445,6 +1445,10 @@ min {min:.0f}  max {max:.0f}  {area:.1f} mm²</source>
         <translation>値なし:
 {reason}</translation>
     </message>
+    <message>
+        <source>values of the centre plane, not of the slab</source>
+        <translation>値は中心断面のもの（スラブ画像の値ではありません）</translation>
+    </message>
 </context>
 <context>
     <name>OidcWaitDialog</name>

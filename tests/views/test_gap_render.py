@@ -53,6 +53,20 @@ def test_roi_on_the_gap_shows_the_reason_and_on_acquired_data_the_mean(offscreen
     assert _cyan(rgb).sum() > 200
 
 
+def test_roi_on_a_mip_slab_says_its_values_are_the_centre_planes(offscreen, shared_data):
+    """The picture is the slab's maximum; the mean is of the plane's own voxels: said on screen."""
+    vol, _ = gap_volume(shared_data / "ct" / "lung-dx-a0001" / "series-2-5mm")
+    view = offscreen(vol, "axial", 400).view
+    view.set_slice_index(40)
+    c = vol.index_to_lps([270.0, 260.0, 40])
+    roi = view.add_ellipse(c, c + np.array([12.0, 8.0, 0.0]))
+    assert not _drawn(view)[0].endswith("not of the slab")
+    view.set_slab(10.0, "mip")
+    assert _drawn(view)[0] == f"{' '.join(roi.label().split())} values of the centre plane, not of the slab"
+    view.set_slab(0.0)
+    assert _drawn(view)[0] == " ".join(roi.label().split())
+
+
 def test_length_on_the_gap_is_drawn_with_its_reason(offscreen, shared_data):
     vol, _ = gap_volume(shared_data / "ct" / "lung-dx-a0001" / "series-2-5mm")
     host = offscreen(vol, "axial", 400)

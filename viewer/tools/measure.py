@@ -24,6 +24,13 @@ _LENGTH = QT_TRANSLATE_NOOP("Measure", "{mm:.1f} mm")
 _LENGTH_REFUSED = QT_TRANSLATE_NOOP("Measure", "{length}, not on acquired data:\n{reason}")
 _ROI = QT_TRANSLATE_NOOP("Measure", "mean {mean:.1f} HU  SD {sd:.1f}\nmin {min:.0f}  max {max:.0f}  {area:.1f} mm²")
 _NO_VALUE = QT_TRANSLATE_NOOP("Measure", "no value:\n{reason}")
+# An ROI's values are the voxels of its plane: on a slab view (a MIP, say) the picture shows
+# something else, and a reader must not take the mean for the slab's.
+_ON_SLAB = QT_TRANSLATE_NOOP("Measure", "values of the centre plane, not of the slab")
+
+
+def slab_note(translate: Translate = untranslated) -> str:
+    return translate(CONTEXT, _ON_SLAB)
 
 _ids = itertools.count(1)
 

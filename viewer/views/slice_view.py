@@ -35,7 +35,7 @@ import vtkmodules.vtkRenderingOpenGL2  # noqa: F401  (OpenGL backend)
 
 from viewer.sampling import VoxelReading
 from viewer.texts import Translate, untranslated
-from viewer.tools.measure import EllipseRoi, Length, Measurements
+from viewer.tools.measure import EllipseRoi, Length, Measurements, slab_note
 from viewer.tools.window_level import Window, default_window
 from viewer.views import banner
 from viewer.views.fonts import cjk_font_file
@@ -542,7 +542,10 @@ class SliceView:
                 t = np.linspace(0, 2 * np.pi, 65)[:-1]
                 self._polyline([(c[0] + ra * np.cos(a), c[1] + rb * np.sin(a)) for a in t], colour, 2.0, closed=True)
                 right_of, left_of = (c[0] + ra + 2, c[1]), (c[0] - ra - 2, c[1])
-            self._label_at(m.label(self.translate), right_of, left_of, colour)
+            text = m.label(self.translate)
+            if isinstance(m, EllipseRoi) and m.stats is not None and self.state.slab_mm > 0:
+                text += "\n" + slab_note(self.translate)
+            self._label_at(text, right_of, left_of, colour)
         self.renderer.ResetCameraClippingRange()
 
     def measurements_on_plane(self) -> list[Length | EllipseRoi]:

@@ -122,6 +122,7 @@ def run_gui(args: argparse.Namespace) -> int:
         signing_settings = None
         sign_grace_s = 0.0
         requester_receives = "final"
+        templates, hanging = (), ()
         destination = str(setup.centre.root)
     else:
         from app.commands._connection import load_centre_config
@@ -175,6 +176,7 @@ def run_gui(args: argparse.Namespace) -> int:
         signing_settings = SigningSettings.of(cfg)
         sign_grace_s = config.station.sign_grace_s
         requester_receives = cfg.requester_receives
+        templates, hanging = config.station.templates, config.station.hanging_protocols
         destination = cfg.dicomweb_url
         idle_s, prefetch, poll_s = cfg.idle_lock_s, cfg.prefetch, cfg.poll_interval_s
         retain_s = cfg.retain_sent_hours * 3600
@@ -199,6 +201,8 @@ def run_gui(args: argparse.Namespace) -> int:
                         prefetch=prefetch, poll_interval_s=poll_s, cache=cache, retain_signed_s=retain_s)
     window.signing_settings = signing_settings  # the report panel signs with the site's defaults
     window.report_panel.grace.grace_s = sign_grace_s  # 0 unless the site allows a run of signatures
+    window.report_panel.offer_templates(templates)    # the site's choice (station.templates); () = all
+    window.hanging.offer(hanging)                     # station.hanging_protocols; () = all bundled
     from app.reading.requester_policy import RequesterReceives
     window.requester_receives = RequesterReceives(requester_receives)  # double reading (site setting)
     guard = LockGuard(window, session, timeout_s=idle_s)

@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command:
             return int(modules[args.command].run(args) or 0)
         _check_configuration(args)
+        load_holidays()
         from app.gui import run_gui
 
         return run_gui(args)
@@ -71,6 +72,19 @@ def main(argv: list[str] | None = None) -> int:
 
             show_startup_error(str(exc))
         return 2
+
+
+def load_holidays() -> None:
+    """The holiday calendar (the worklist's due times), loaded before PySide6 is imported.
+
+    The `holidays` package imports its ~280 country modules at the first lookup: 0.25 s here,
+    0.35-0.5 s once PySide6's import hook is in place, and loaded later on a worker it held
+    the GUI thread up for 150 ms while the first worklist came in (bench/bench_gui_stall.py)."""
+    from datetime import date
+
+    from app.reading.site_calendar import preload_holidays
+
+    preload_holidays(date.today())
 
 
 def _check_configuration(args: argparse.Namespace) -> None:

@@ -23,6 +23,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from app.main import load_holidays  # noqa: E402
+
+load_holidays()  # as the app's start-up does, before PySide6
+
 import numpy as np  # noqa: E402
 import pydicom  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402

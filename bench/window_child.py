@@ -19,15 +19,20 @@ import time
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
 
-from app.config import CentreConfig, open_centre
-from app.windows.main_window import MainWindow
-from app.windows.prompts import Unattended
-from bench.studies import READER
-from worklist.cache import StudyCache
-from worklist.cached_centre import CachingCentre
+from app.main import load_holidays
+
+load_holidays()  # as the app's start-up does, before PySide6
+
+from PySide6.QtCore import QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from app.config import CentreConfig, open_centre  # noqa: E402
+from app.windows.main_window import MainWindow  # noqa: E402
+from app.windows.prompts import Unattended  # noqa: E402
+from bench.studies import READER  # noqa: E402
+from worklist.cache import StudyCache  # noqa: E402
+from worklist.cached_centre import CachingCentre  # noqa: E402
 
 HEARTBEAT_MS = 5
 

@@ -241,18 +241,24 @@ def _read(f: Any) -> HangingProtocol:
     return parse_protocol(data, f.name)
 
 
-def load_protocols(site_dir: Path | None = None, bundled: Iterable[Any] | None = None) -> list[HangingProtocol]:
-    """The bundled protocols, then the site's (`site_dir/*.json`, when the folder exists); a site
-    protocol with a bundled id replaces it. Raises HangingProtocolError for the first bad file."""
+def load_protocols(site_dir: Path | None = None, bundled: Iterable[Any] | None = None,
+                   offered: Iterable[str] = ()) -> list[HangingProtocol]:
+    """The bundled protocols (only those `offered`, by id or file name, when any are: the site's
+    `station.hanging_protocols`), then the site's own (`site_dir/*.json`, when the folder
+    exists, always); a site protocol with a bundled id replaces it. Raises
+    HangingProtocolError for the first bad file."""
     if bundled is None:
         from resources.hanging import protocol_files
 
         bundled = protocol_files()
+    names = set(offered)
     by_id: dict[str, HangingProtocol] = {}
     for f in bundled:
         p = _read(f)
         if p.id in by_id:
             raise HangingProtocolError(f.name, "id", f"{p.id!r} is also the id of {by_id[p.id].source}")
+        if names and p.id not in names and Path(f.name).stem not in names:
+            continue
         by_id[p.id] = p
     if site_dir is not None and Path(site_dir).is_dir():
         seen: set[str] = set()

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import pydicom
 
+from common import collector
 from common.background import lower_priority
 from common.dicom_bounds import DecodeLimits, dcmread_bounded, declared_pixel_bytes
 from common.dicom_bounds import TooLarge as DecodeTooLarge
@@ -114,24 +115,26 @@ def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None)
             raise BadData(f"a series of study {study_uid} has an invalid Series Instance UID "
                           f"{series_uid[:80]!r}", study_uid=study_uid)
         items = []
-        try:
-            metadata = client.series_metadata(study_uid, series_uid)
-        except Forbidden:
-            if text(series, "Modality").upper() not in _WITHHELD_MODALITIES:
-                raise
-            log.info("study %s: report series %s withheld by the centre (blind reading); not loaded",
-                     study_uid, series_uid)
-            continue
-        for raw in metadata:
-            meta = dataset_from_json(raw, what=f"metadata of series {series_uid}", keep=HEADER_TAGS,
-                                     study_uid=study_uid)
-            sop = text(meta, "SOPInstanceUID")
-            if not sop:
-                raise BadData(f"an instance of study {study_uid} has no SOP Instance UID", study_uid=study_uid)
-            if not is_valid_uid(sop):
-                raise BadData(f"an instance of study {study_uid} has an invalid SOP Instance UID {sop[:80]!r}",
-                              study_uid=study_uid)
-            items.append(PlannedInstance(study_uid, series_uid, sop, _position(meta), meta))
+        with collector.paused():   # hundreds of thousands of acyclic objects (common/collector.py)
+            try:
+                metadata = client.series_metadata(study_uid, series_uid)
+            except Forbidden:
+                if text(series, "Modality").upper() not in _WITHHELD_MODALITIES:
+                    raise
+                log.info("study %s: report series %s withheld by the centre (blind reading); not loaded",
+                         study_uid, series_uid)
+                continue
+            for raw in metadata:
+                meta = dataset_from_json(raw, what=f"metadata of series {series_uid}", keep=HEADER_TAGS,
+                                         study_uid=study_uid)
+                sop = text(meta, "SOPInstanceUID")
+                if not sop:
+                    raise BadData(f"an instance of study {study_uid} has no SOP Instance UID", study_uid=study_uid)
+                if not is_valid_uid(sop):
+                    raise BadData(f"an instance of study {study_uid} has an invalid SOP Instance UID {sop[:80]!r}",
+                                  study_uid=study_uid)
+                items.append(PlannedInstance(study_uid, series_uid, sop, _position(meta), meta))
+            del metadata
         plan.extend(order_nearest(items, focus))
     return plan
 

@@ -27,7 +27,6 @@ import dataclasses
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from datetime import date
 from typing import Any, Protocol, runtime_checkable
 
 from app import audit
@@ -44,7 +43,6 @@ from app.reading.events import (
     WorklistUpdated,
 )
 from app.reading.jobs import Jobs, Post
-from app.reading.site_calendar import preload_holidays
 from app.reading.worklist_diff import diff, next_after, previous_before
 from app.report.draft_saver import DraftSaver
 from app.report.draft_store import DraftStore
@@ -246,7 +244,6 @@ class ReadingController:
                 refused(exc)
                 raise
             audit.query(reader, params, log=audit_log)
-            preload_holidays(date.today())
             return items
 
         self._jobs.run(fetch, done=lambda items: self._refreshed(gen, items),

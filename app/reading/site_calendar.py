@@ -25,10 +25,9 @@ def _japanese_holidays(year: int) -> frozenset[date]:
 
 
 def preload_holidays(today: date) -> None:
-    """Load this year's and next year's holidays now. The package imports its ~280 country
-    modules at the first lookup, 0.2-0.5 s (more once PySide6's import hook is in place);
-    a worker calls this so the worklist's due times, computed on the GUI thread, find them
-    loaded."""
+    """Load this year's and next year's holidays now: the package imports its ~280 country
+    modules at the first lookup, and the GUI's start-up (app.main) pays that before any window
+    is up, not the worklist's first due times (computed on the GUI thread)."""
     _japanese_holidays(today.year)
     _japanese_holidays(today.year + 1)
 

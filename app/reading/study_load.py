@@ -19,8 +19,8 @@ the GUI thread only paints. Each instance's frame headers are read once, as it a
 thread re-reading the headers of every received instance at each partial build kept the
 GUI thread from the GIL for 0.3-1 s at a time (bench/RESULTS.md).
 
-Once a volume is built, what the process holds is moved out of the garbage collector's sight
-(`gc.freeze`): a study holds about 400 tracked objects per slice, and a full collection
+Once a volume is built, and as a volume filled in place grows, what the process holds is moved
+out of the garbage collector's sight (`gc.freeze`): a study holds about 400 tracked objects per slice, and a full collection
 walking 1000 slices' worth stopped every thread, the GUI's included, for 0.7 s (measured
 without it). Frozen objects are still freed by reference counting; pydicom datasets and our
 volumes form no reference cycles, and a test opens studies in turn and checks that each
@@ -211,6 +211,7 @@ class StudyLoad:
 
         def on_plan(metas: list[Dataset]) -> None:
             self._planned = True
+            gc.freeze()   # the headers kept for the whole load: no full collection walks them
             self._start_fill(metas)
             for got, ds in arrived:
                 self._put(listener, got, ds)
@@ -266,9 +267,13 @@ class StudyLoad:
         if not self._shown_fill:
             self._shown_fill = True
             self._told = now
+            gc.freeze()
             listener.partial(fill.volume)
         elif now - self._told >= self.grown_every_s or fill.complete:
             self._told = now
+            # the instances received so far, out of the collector's sight as each is taken in:
+            # full collections over a study still arriving took 100-200 ms each (measured)
+            gc.freeze()
             listener.grown(fill.volume)
 
     def _partial(self, listener: LoadListener, frames: list) -> None:

@@ -110,7 +110,10 @@ class ComparisonView(QWidget):
                 w.refresh()
 
     def set_current(self, volume) -> None:
-        self.views[Side.CURRENT].set_volume(volume)
+        view = self.views[Side.CURRENT]
+        view.view.set_volume(volume)
+        if view.isVisible():   # hidden until a prior is there: drawn when it is (refresh_views)
+            view.refresh()
 
     def set_prior(self, volume, identity_problems: tuple[IdentityProblem, ...] = ()) -> None:
         """Show the prior at table position until a registration arrives; a prior that may be

@@ -54,18 +54,23 @@ class HangingApplier(QObject):
         super().__init__(window)
         self.window_ = window
         self.problem: HangingProtocolError | None = None
-        try:
-            self.protocols = load_protocols(site_protocol_dir())
-        except HangingProtocolError as exc:
-            self.problem = exc
-            log.warning("%s; the bundled hanging protocols are used", exc)
-            self.protocols = load_protocols()
+        self.offer(())
         self.current: HangingProtocol | None = None
         self.chosen_by_reader = False   # H was pressed for the study on screen: Yomi's choice stops
         self._study: str | None = None
         self._pending: HangingProtocol | None = None   # waiting for its series to be on screen
         self._last_status = ""
         window.studyOpened.connect(self._on_study_opened)
+
+    def offer(self, names) -> None:
+        """The bundled protocols `names` (the site's `station.hanging_protocols`; none: all) and
+        the centre's own."""
+        try:
+            self.protocols = load_protocols(site_protocol_dir(), offered=names)
+        except HangingProtocolError as exc:
+            self.problem = exc
+            log.warning("%s; the bundled hanging protocols are used", exc)
+            self.protocols = load_protocols(offered=names)
 
     def series_for(self, groups: list) -> str | None:
         """The series a study opens on (its best protocol's); runs on the study loader's thread."""
@@ -162,7 +167,7 @@ class HangingApplier(QObject):
                 apply_view(mpr.views[spec.plane].view, spec)
         finally:
             mpr._syncing = was
-        mpr.refresh()
+        mpr.draw_in_turns(mpr.views.values())
         first = mpr.views[mine[0].plane]
         first.setFocus()
         comparison = getattr(self.window_, "prior_comparison", None)

@@ -132,8 +132,8 @@ class ReportPanel(QWidget):
     def _build(self) -> None:
         top = QHBoxLayout()
         self.template_box = QComboBox()
-        for t in list_templates():
-            self.template_box.addItem(t.title[interface_language()], t.id)
+        self.default_template = DEFAULT_TEMPLATE
+        self.offer_templates(())
         self.template_box.activated.connect(self._template_chosen)
         # long bilingual titles must not force the dock (and the window) wider than the screen
         self.template_box.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
@@ -211,7 +211,7 @@ class ReportPanel(QWidget):
         self._used_lengths = set()
         report = self._newest_for(identity.study_uid)
         if report is None:
-            report = Report(load_template(DEFAULT_TEMPLATE), identity, "ja")
+            report = Report(load_template(self.default_template), identity, "ja")
             log.info("report %s started for study %s", report.report_id, identity.study_uid)
         else:
             log.info("report %s restored for study %s (%s)", report.report_id, identity.study_uid,
@@ -238,6 +238,19 @@ class ReportPanel(QWidget):
             if report.critical is not None:
                 self.critical_notices.watch(report.report_id)
         self._render()
+
+    def offer_templates(self, ids) -> None:
+        """Only these bundled templates in the list (the site's `station.templates`, validated
+        by app.config); none given: all. A new report starts on the default template when it is
+        offered, else on the first offered."""
+        offered = list(ids)
+        templates = {t.id: t for t in list_templates()}
+        chosen = [templates[i] for i in offered if i in templates] if offered else list(templates.values())
+        self.template_box.clear()
+        for t in chosen:
+            self.template_box.addItem(t.title[interface_language()], t.id)
+        ids_shown = [t.id for t in chosen]
+        self.default_template = DEFAULT_TEMPLATE if DEFAULT_TEMPLATE in ids_shown or not ids_shown else ids_shown[0]
 
     def _template_chosen(self, index: int) -> None:
         report = self.report

@@ -95,6 +95,19 @@ def test_window_series_or_preset() -> None:
     assert resolve_window(p.views[1], [(50.0, 350.0, "own")]) == PRESETS["lung"]
 
 
+def test_site_offers_some_bundled_protocols_and_keeps_its_own(tmp_path: Path) -> None:
+    """station.hanging_protocols names bundled ones (by id or file name); a centre's own
+    protocols are offered whatever it names."""
+    (tmp_path / "one.json").write_text(json.dumps(_minimal(priority=500)), encoding="utf-8")
+    assert sorted(_ids(load_protocols(offered=["general-ct"]))) == ["general-ct"]
+    by_file = load_protocols(tmp_path, offered=["chest-ct-screening", "general-ct"])
+    assert sorted(_ids(by_file)) == ["chest-ct-screening", "general-ct", "site-one"]
+    facts = StudyFacts("CT", body_part="CHEST", has_prior=True)
+    assert "chest-ct-with-prior" not in _ids(matching_protocols(by_file, facts))
+    assert sorted(_ids(load_protocols(tmp_path, offered=()))) == [
+        "chest-ct-screening", "chest-ct-with-prior", "general-ct", "site-one"]
+
+
 def test_site_protocol_adds_and_replaces(tmp_path: Path) -> None:
     (tmp_path / "one.json").write_text(json.dumps(_minimal(priority=500)), encoding="utf-8")
     replaced = _minimal(id="general-ct", priority=1, match={"modality": ["CT", "MR"]})

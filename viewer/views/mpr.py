@@ -156,7 +156,7 @@ class MprWidget(QWidget):
         lay = self.layout()
         lay.setColumnStretch(0, 3 if "axial" in planes else 0)
         lay.setColumnStretch(1, 2 if planes & {"coronal", "sagittal"} else 0)
-        self.refresh()
+        self.draw_in_turns(self.views.values())
 
     def set_cursor(self, point) -> None:
         if self.volume is None:

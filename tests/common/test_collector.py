@@ -1,0 +1,45 @@
+"""common.collector.paused: no automatic collection inside, the state found given back."""
+from __future__ import annotations
+
+import gc
+import threading
+
+from common import collector
+
+
+def test_paused_turns_the_collector_off_and_back_on() -> None:
+    assert gc.isenabled()
+    with collector.paused():
+        assert not gc.isenabled()
+        with collector.paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()       # the outer block is still running
+    assert gc.isenabled()
+
+
+def test_a_collector_found_off_stays_off() -> None:
+    gc.disable()
+    try:
+        with collector.paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_concurrent_blocks_keep_it_off_until_the_last_ends() -> None:
+    inside, leave = threading.Event(), threading.Event()
+
+    def other() -> None:
+        with collector.paused():
+            inside.set()
+            leave.wait(5)
+
+    t = threading.Thread(target=other)
+    with collector.paused():
+        t.start()
+        assert inside.wait(5)
+    assert not gc.isenabled()            # the other thread's block has not ended
+    leave.set()
+    t.join(5)
+    assert gc.isenabled()

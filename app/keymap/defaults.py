@@ -105,6 +105,12 @@ DEFAULTS: tuple[ActionSpec, ...] = (
     _a("view.rotate_forward", V, QT_TRANSLATE_NOOP("Keymap", "Rotate other planes +5°"), "]", context=IMG),
     _a("view.next_hanging", V, QT_TRANSLATE_NOOP("Keymap", "Next hanging protocol"), "H", context=IMG),
     _a("view.comparison_plane", V, QT_TRANSLATE_NOOP("Keymap", "Prior comparison: axial / coronal"), "V", context=IMG),
+    _a("view.comparison_link", V, QT_TRANSLATE_NOOP("Keymap", "Prior comparison: link / unlink"), "U", context=IMG),
+    _a("view.comparison_swap", V, QT_TRANSLATE_NOOP("Keymap", "Prior comparison: swap sides"), "S", context=IMG),
+    _a("view.comparison_single", V, QT_TRANSLATE_NOOP("Keymap", "Prior comparison: one study / both"), "T",
+       context=IMG),
+    _a("view.comparison_find", V, QT_TRANSLATE_NOOP("Keymap", "Prior comparison: find the measured nodule in "
+                                                              "the prior"), "G", context=IMG),
     _a("view.two_screens", V, QT_TRANSLATE_NOOP("Keymap", "Two screens: worklist and report on the other screen")),
     _a("view.reset_layout", V, QT_TRANSLATE_NOOP("Keymap", "Reset window layout")),
 

@@ -297,4 +297,7 @@ def install_prior_comparison(window) -> PriorComparisonPanel:
     window.studyOpened.connect(panel.study_opened)
     window.keys.bind("report.compare_with_prior", panel.compare_nodule)  # keys: app/keymap/defaults.py
     window.keys.bind("view.comparison_plane", panel.toggle_plane)
+    for action, do in panel.view.key_actions().items():   # U, S, T, G: in the menu and on F1 too
+        if action != "view.comparison_plane":
+            window.keys.bind(action, do)
     return panel

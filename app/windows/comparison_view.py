@@ -14,15 +14,17 @@ Keys (with the focus in either view; the views' own keys stay theirs):
   S  swap sides (the prior on the left / on the right)
   T  toggle between side by side and one view at a time (S then shows the other study)
   G  find the nodule just measured on the current study in the prior and measure it there
-  V  axial / coronal (the keymap's "view.comparison_plane"; both views change, still linked)
+  V  axial / coronal (both views change, still linked)
+(the defaults of the keymap's "view.comparison_*" actions: a reader may change them)
 """
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Signal
 from PySide6.QtGui import QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QGridLayout, QLabel, QWidget
 
+from app.keymap.model import Keymap
 from app.reading.priors import IdentityProblem
 from viewer.registration import Caution, Fallback, Registration
 from viewer.views.link_model import ComparisonLink, Side
@@ -211,30 +213,30 @@ class ComparisonView(QWidget):
         self._lay.setRowStretch(1, 1)
 
     def keyPressEvent(self, ev: QKeyEvent) -> None:  # noqa: N802
+        # The comparison's own keys, from the reader's keymap (app/keymap/defaults.py); the
+        # reading window binds the same actions, so the menu and F1 list them.
         keys = getattr(self.window(), "keys", None)
+        keymap = keys.keymap if keys is not None else Keymap()
         pressed = QKeySequence(ev.keyCombination()).toString(QKeySequence.PortableText)
-        if keys is not None and pressed in keys.keymap.keys("view.comparison_plane"):
-            self.toggle_plane()   # the reading window's images have this key too (its QAction)
-            return
-        if ev.modifiers() & (Qt.ControlModifier | Qt.AltModifier | Qt.MetaModifier):
+        for action, do in self.key_actions().items():
+            if pressed in keymap.keys(action):
+                do()
+                return
+        if not self._view_key(ev):
             ev.ignore()
-            return
-        key = ev.key()
-        if key == Qt.Key_U:
-            self.toggle_link()
-        elif key == Qt.Key_S:
-            self.swap()
-        elif key == Qt.Key_T:
-            self.toggle_single()
-        elif key == Qt.Key_G:
-            self.compareRequested.emit()
-        else:
-            if not self._view_key(ev):
-                ev.ignore()
-            return
-        for w in self.views.values():
-            if w.isVisible():
-                w.refresh()
+
+    def key_actions(self) -> dict:
+        """The comparison's keymap actions, each a callable that does it and redraws."""
+        def then_draw(do):
+            def run() -> None:
+                do()
+                self.refresh_views()
+            return run
+        return {"view.comparison_plane": self.toggle_plane,
+                "view.comparison_link": then_draw(self.toggle_link),
+                "view.comparison_swap": then_draw(self.swap),
+                "view.comparison_single": then_draw(self.toggle_single),
+                "view.comparison_find": self.compareRequested.emit}
 
     def _view_key(self, ev: QKeyEvent) -> bool:
         """A slice, window or slab key of the reader's keymap, for the side with the focus."""

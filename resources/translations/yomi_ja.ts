@@ -968,6 +968,22 @@
         <translation>前回比較: 横断 / 冠状断</translation>
     </message>
     <message>
+        <source>Prior comparison: link / unlink</source>
+        <translation>前回比較: 連動 / 解除</translation>
+    </message>
+    <message>
+        <source>Prior comparison: swap sides</source>
+        <translation>前回比較: 左右入れ替え</translation>
+    </message>
+    <message>
+        <source>Prior comparison: one study / both</source>
+        <translation>前回比較: 片方のみ / 両方</translation>
+    </message>
+    <message>
+        <source>Prior comparison: find the measured nodule in the prior</source>
+        <translation>前回比較: 計測した結節を前回画像で探す</translation>
+    </message>
+    <message>
         <source>Two screens: worklist and report on the other screen</source>
         <translation>2画面: ワークリストとレポートをもう一方の画面に表示</translation>
     </message>

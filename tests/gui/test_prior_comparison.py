@@ -154,6 +154,17 @@ def test_prior_opens_registered_beside_the_current_and_the_nodule_is_compared(qt
     assert prior_view.isVisible() and not current_view.isVisible()   # swapped: the prior is the one shown
     qtbot.keyClick(prior_view, Qt.Key_T)
     assert prior_view.isVisible() and current_view.isVisible()
+    # the comparison's keys are the keymap's: swap moved to X works at once, S then does nothing
+    keymap = win.keys.keymap.copy()
+    keymap.bind("view.comparison_swap", ("X",))
+    win.keys.set_keymap(keymap, save=False)
+    x_before = prior_view.mapTo(view, QPoint(0, 0)).x()
+    qtbot.keyClick(current_view, Qt.Key_S)
+    qtbot.wait(50)
+    assert prior_view.mapTo(view, QPoint(0, 0)).x() == x_before
+    qtbot.keyClick(current_view, Qt.Key_X)
+    qtbot.wait(50)
+    assert prior_view.mapTo(view, QPoint(0, 0)).x() > x_before      # back on the right
 
 
 def test_a_registration_that_does_not_converge_is_shown_as_a_warning(qtbot, windows, prior_pair,  # noqa: F811

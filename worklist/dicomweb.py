@@ -404,12 +404,12 @@ class DicomWebClient:
 
     def search_instances(self, study_uid: str, series_uid: str | None = None,
                          match: Mapping[str, str] | None = None, includefield: Sequence[str] = (),
-                         limit: int | None = None) -> list[dict]:
+                         limit: int | None = None, offset: int | None = None) -> list[dict]:
         study_uid = uid_for_url(study_uid, "Study Instance UID")
         if series_uid:
             series_uid = uid_for_url(series_uid, "Series Instance UID", study_uid)
         path = f"studies/{study_uid}/series/{series_uid}/instances" if series_uid else f"studies/{study_uid}/instances"
-        return self.search(path, match, includefield, limit)
+        return self.search(path, match, includefield, limit, offset)
 
     # --- WADO-RS -----------------------------------------------------------------------------
 

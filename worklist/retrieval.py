@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 import pydicom
 
 from common import collector
-from common.background import lower_priority
+from common.background import let_others_in, lower_priority
 from common.dicom_bounds import DecodeLimits, dcmread_bounded, declared_pixel_bytes
 from common.dicom_bounds import TooLarge as DecodeTooLarge
 from common.slice_position import slice_position
@@ -35,7 +35,8 @@ from worklist.centre import BadData, Cancelled, CentreError, Forbidden, Progress
 from worklist.dicom_json import dataset_from_json, integer, text
 from worklist.dicomweb import DicomWebClient
 
-__all__ = ["HEADER_TAGS", "PlanListener", "PlannedInstance", "Retrieved", "plan_study", "order_nearest", "iter_retrieved", "retrieve_study"]
+__all__ = ["HEADER_TAGS", "PlanListener", "PlannedInstance", "Retrieved", "plan_study", "order_nearest", "iter_retrieved",
+           "retrieve_study", "study_series"]
 
 log = logging.getLogger(__name__)
 
@@ -99,14 +100,22 @@ def order_nearest(instances: list[PlannedInstance], focus: int | None) -> list[P
     return [p for _, p in sorted(enumerate(by_pos), key=lambda t: (abs(t[0] - k), t[0]))]
 
 
-def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None) -> list[PlannedInstance]:
-    """Every instance of the study, series by series, each series nearest-to-focus first."""
-    plan: list[PlannedInstance] = []
+def study_series(client: DicomWebClient, study_uid: str) -> list[pydicom.Dataset]:
+    """The study's series (UID, instance count, modality), the big ones first: they are what
+    the reader waits for; SR and scouts after."""
     series_list = [dataset_from_json(se, what=f"a series of study {study_uid}",
                                      keep=("0020000E", "00201209", "00080060"), study_uid=study_uid)
                    for se in client.search_series(study_uid, includefield=["00201209"])]
-    # Big image series first: they are what the reader waits for; SR and scouts after.
     series_list.sort(key=lambda se: -integer(se, "NumberOfSeriesRelatedInstances"))
+    return series_list
+
+
+def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None,
+               series_list: list[pydicom.Dataset] | None = None) -> list[PlannedInstance]:
+    """Every instance of the study, series by series, each series nearest-to-focus first."""
+    plan: list[PlannedInstance] = []
+    if series_list is None:
+        series_list = study_series(client, study_uid)
     for series in series_list:
         series_uid = text(series, "SeriesInstanceUID")
         if not series_uid:
@@ -124,8 +133,11 @@ def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None)
                 log.info("study %s: report series %s withheld by the centre (blind reading); not loaded",
                          study_uid, series_uid)
                 continue
-            for raw in metadata:
-                meta = dataset_from_json(raw, what=f"metadata of series {series_uid}", keep=HEADER_TAGS,
+            # Taken from the end and dropped one by one: freeing the whole decoded answer at once
+            # (~300 000 objects for 1000 slices) held the GIL, and so the GUI, for 0.2-0.4 s (measured).
+            metadata.reverse()
+            while metadata:
+                meta = dataset_from_json(metadata.pop(), what=f"metadata of series {series_uid}", keep=HEADER_TAGS,
                                          study_uid=study_uid)
                 sop = text(meta, "SOPInstanceUID")
                 if not sop:
@@ -134,7 +146,6 @@ def plan_study(client: DicomWebClient, study_uid: str, focus: int | None = None)
                     raise BadData(f"an instance of study {study_uid} has an invalid SOP Instance UID {sop[:80]!r}",
                                   study_uid=study_uid)
                 items.append(PlannedInstance(study_uid, series_uid, sop, _position(meta), meta))
-            del metadata
         plan.extend(order_nearest(items, focus))
     return plan
 
@@ -189,6 +200,7 @@ def _stream(client: DicomWebClient, study_uid: str, series_uid: str, waiting: di
         for data in client.iter_series(study_uid, series_uid):
             if stop.is_set():
                 return
+            let_others_in()   # its receives would keep the GUI thread from the GIL (common/background.py)
             entry = waiting.get(_sop_of(data))
             if entry is None or entry[1].done():
                 continue  # fetched on its own already (the reader's first slices), or not planned
@@ -212,6 +224,36 @@ def _stream(client: DicomWebClient, study_uid: str, series_uid: str, waiting: di
 
 STREAM_MIN = 16   # a series this large comes in one streamed request (measured: ~30x faster than per instance)
 HEAD = 4          # its instances nearest the middle are asked for on their own first: the first slices shown
+FIRST_LOOK_MIN = 200   # a series this large has one instance shown before its metadata are read (_first_look)
+
+
+def _first_look(client: DicomWebClient, study_uid: str, series_list: list[pydicom.Dataset],
+                stop: threading.Event, decode: bool) -> Retrieved | None:
+    """One instance from the middle of the largest series, asked for while the plan's metadata
+    are read: Orthanc takes 1-3 s to answer the metadata of 1000 instances (it reads every
+    file), one QIDO query with limit and offset 50 ms. The middle of the server's order, which
+    is the acquisition's as a rule; only the first image shown depends on it. None when the
+    study has no large series (a smaller one's metadata come soon enough) or the look fails:
+    the plan then brings everything as before."""
+    big = next((se for se in series_list if integer(se, "NumberOfSeriesRelatedInstances") >= FIRST_LOOK_MIN), None)
+    if big is None or stop.is_set():
+        return None
+    series_uid = text(big, "SeriesInstanceUID")
+    try:
+        if not is_valid_uid(series_uid):
+            return None
+        found = client.search_instances(study_uid, series_uid, limit=1,
+                                        offset=integer(big, "NumberOfSeriesRelatedInstances") // 2)
+        if not found:
+            return None
+        sop = text(dataset_from_json(found[0], what=f"an instance of study {study_uid}", keep=("00080018",),
+                                     study_uid=study_uid), "SOPInstanceUID")
+        if not is_valid_uid(sop):
+            return None
+        return _fetch(client, PlannedInstance(study_uid, series_uid, sop, 0.0), stop, decode)
+    except CentreError as exc:  # the plan's own requests say what is wrong, if anything is
+        log.info("study %s: first look at series %s failed (%s)", study_uid, series_uid, type(exc).__name__)
+        return None
 
 
 def iter_retrieved(client: DicomWebClient, study_uid: str, *, progress: Progress | None = None,
@@ -223,10 +265,30 @@ def iter_retrieved(client: DicomWebClient, study_uid: str, *, progress: Progress
     A large series none of whose instances the caller has comes in one streamed request
     (its HEAD instances nearest the focus first, each on its own); the rest instance by
     instance, nearest the focus first."""
-    plan = plan_study(client, study_uid, focus)
+    stop = threading.Event()
+    series_list = study_series(client, study_uid)
+    early: set[str] = set()   # the first look's instance, yielded before the plan
+    if not have:
+        ahead = cf.ThreadPoolExecutor(max_workers=2, thread_name_prefix="yomi-plan", initializer=lower_priority)
+        try:
+            look = ahead.submit(_first_look, client, study_uid, series_list, stop, decode)
+            planning = ahead.submit(plan_study, client, study_uid, focus, series_list)
+            cf.wait([look, planning], return_when=cf.FIRST_COMPLETED)
+            first = look.result() if look.done() and not planning.done() else None
+            if first is not None:
+                early.add(first.planned.sop_uid)
+                expected = sum(integer(se, "NumberOfSeriesRelatedInstances") for se in series_list)
+                if progress is not None and progress(0, max(expected, 1)) is False:
+                    raise Cancelled(f"retrieval of study {study_uid} cancelled", study_uid=study_uid)
+                yield first
+            plan = planning.result()
+        finally:
+            ahead.shutdown(wait=False, cancel_futures=True)   # a look later than the plan is dropped
+    else:
+        plan = plan_study(client, study_uid, focus, series_list)
     if on_plan is not None:
         on_plan([p.meta for p in plan if p.meta is not None])
-    todo = [p for p in plan if p.sop_uid not in have]
+    todo = [p for p in plan if p.sop_uid not in have and p.sop_uid not in early]
     total, done = len(plan), len(plan) - len(todo)
     log.info("retrieving study %s: %d instances, %d already here", study_uid, total, done)
     if progress is not None and progress(done, total) is False:
@@ -236,10 +298,11 @@ def iter_retrieved(client: DicomWebClient, study_uid: str, *, progress: Progress
         series.setdefault(p.series_uid, []).append(p)
     streamed = [uid for uid, items in series.items()
                 if len(items) >= STREAM_MIN and not any(p.sop_uid in have for p in items)]
-    heads = [p for uid in streamed for p in series[uid][:HEAD]]
-    waiting = {uid: {p.sop_uid: (p, cf.Future()) for p in series[uid][HEAD:]} for uid in streamed}
+    # the stream brings the first look's instance again: read once, it is skipped (_stream)
+    heads = [p for uid in streamed for p in series[uid][:HEAD] if p.sop_uid not in early]
+    waiting = {uid: {p.sop_uid: (p, cf.Future()) for p in series[uid][HEAD:] if p.sop_uid not in early}
+               for uid in streamed}
     singles = heads + [p for p in todo if p.series_uid not in waiting]
-    stop = threading.Event()
     pool = cf.ThreadPoolExecutor(max_workers=max(1, workers) + len(streamed), thread_name_prefix="yomi-wado",
                                  initializer=lower_priority)
     pending: set[cf.Future] = set()       # instances asked for on their own

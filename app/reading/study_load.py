@@ -39,6 +39,7 @@ from typing import Any, Protocol
 from pydicom.dataset import Dataset
 
 from app.report.dose import DoseCollector, StudyDose
+from common.background import let_others_in
 from viewer.decode_pool import DecodePool, is_compressed
 from viewer.dicom_files import planned_headers
 from viewer.volume import (SeriesGroup, SeriesInfo, Volume, VolumeCancelled, VolumeError, build_volume, group_frames,
@@ -93,7 +94,7 @@ def _has_pixels(group: SeriesGroup) -> bool:
 
 class StudyLoad:
     partial_growth = 8
-    grown_every_s = 0.25   # how often the window is told of slices filled in
+    grown_every_s = 0.5    # how often the window is told of slices filled in (each costs three draws)
 
     def __init__(self, centre: Any, study_uid: str, series_key: str | None = None,
                  groups: list[SeriesGroup] | None = None,
@@ -219,6 +220,7 @@ class StudyLoad:
 
         for ds in self.centre.retrieve(self.study_uid, self._step(listener, "retrieving"),
                                        on_plan=on_plan if plan else None):
+            let_others_in()
             self._dose.offer(ds)  # the dose SR is no image: kept here, before the image headers skip it
             got, problem = headers_of(ds)
             frames.extend(got)

@@ -238,14 +238,14 @@ class ReportEditor(QWidget):
         self.status_reason_label.setVisible(visible)
         self.status_reason.setReadOnly(self.report is not None and self.report.is_signed)
 
-    def _add_status_reason(self, form: QFormLayout, chain: list[QWidget]) -> None:
+    def _add_status_reason(self, form: QFormLayout, chain: list[QWidget], lang: str) -> None:
         status = self.nodule_bindings.get("status")
         if status is None:
             return
         row, _role = form.getWidgetPosition(status.widget)
         edit = _ReasonEdit(self._commit_status_reason, self._cancel_status_reason)
         edit.setObjectName("status-reason")
-        edit.setPlaceholderText({"ja": "変更理由（必須）", "en": "reason (required)"}[self.report.language])
+        edit.setPlaceholderText({"ja": "変更理由（必須）", "en": "reason (required)"}[lang])
         label = _plain(QLabel())
         form.insertRow(row + 1, label, edit)
         self.undo_keys.watch(edit)
@@ -270,9 +270,15 @@ class ReportEditor(QWidget):
                 self.undo_keys.watch(b.focus)
         return form
 
-    def _build(self, report: Report) -> None:
-        lang = report.language
-        t = report.template
+    def prepare(self, template, lang: str) -> None:
+        """Build the form of `template` in `lang` ahead of a report (at start-up, while the
+        reader has no study yet): building it when the first study opened cost that turn
+        100-150 ms (measured). It stays hidden until a report is shown."""
+        if (template.id, template.version, lang) != self._layout_key:
+            self._build(template, lang)
+            self.scroll.widget().setVisible(self.report is not None)
+
+    def _build(self, t, lang: str) -> None:
         self.bindings.clear()
         self.nodule_bindings.clear()
         self.category_rows.clear()
@@ -299,7 +305,7 @@ class ReportEditor(QWidget):
             chain.append(self.nodule_list)
             typed = [f for f in t.nodule_fields if f.id not in NODULE_FIXED_FIELDS]
             form = self._form(typed, lang, self.nodule_bindings, self._commit_nodule, chain)
-            self._add_status_reason(form, chain)
+            self._add_status_reason(form, chain, lang)
             v.addLayout(form)
             outer.addWidget(box)
         for scheme in t.schemes:
@@ -416,7 +422,8 @@ class ReportEditor(QWidget):
             return
         key = (report.template.id, report.template.version, report.language)
         if key != self._layout_key:
-            self._build(report)
+            self._build(report.template, report.language)
+        self.scroll.widget().show()
         signed = report.is_signed
         for fid, b in self.bindings.items():
             f = b.field

@@ -225,17 +225,27 @@ def _parse_normal_report(raw: Any, sections: list[Section], source: str) -> tupl
     return dict(choices), text_field
 
 
+_parsed: dict[tuple[str, int, int], Template] = {}   # (path, mtime, size): a file read once
+
+
 def list_templates() -> list[Template]:
-    """Every bundled template, validated."""
+    """Every bundled template, validated. Each file is parsed once while it stays the same:
+    a study's opening looked its template up by reading and parsing all of them on the GUI thread."""
     from resources.templates import template_files
 
     out = []
     for f in template_files():
         try:
-            data = json.loads(f.read_text(encoding="utf-8"))
+            st = f.stat()
+            key = (str(f), st.st_mtime_ns, st.st_size)
+            t = _parsed.get(key)
+            if t is None:
+                data = json.loads(f.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise TemplateError(f"{f.name}: unreadable ({exc.__class__.__name__})") from exc
-        out.append(parse_template(data, f.name))
+        if t is None:
+            t = _parsed[key] = parse_template(data, f.name)
+        out.append(t)
     return out
 
 

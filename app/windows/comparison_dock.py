@@ -294,7 +294,7 @@ def install_prior_comparison(window) -> PriorComparisonPanel:
     dock.hide()  # until the patient has another study: no empty pane taking the images' room
     panel.dock = dock
     window.prior_comparison = panel
-    window.studyOpened.connect(panel.study_opened)
+    window.on_study_opened(panel.study_opened)
     window.keys.bind("report.compare_with_prior", panel.compare_nodule)  # keys: app/keymap/defaults.py
     window.keys.bind("view.comparison_plane", panel.toggle_plane)
     for action, do in panel.view.key_actions().items():   # U, S, T, G: in the menu and on F1 too

@@ -38,7 +38,7 @@ class DoseFill(QObject):
         panel.layout().insertWidget(1, self.warning)
         self._filled: tuple[str, Any, Any] | None = None   # report id, ctdivol, dlp as filled
         panel.editor.changed.connect(self._on_changed)
-        window.studyOpened.connect(self.fill)
+        window.on_study_opened(self.fill)
 
     def fill(self, volume: Any = None, item: Any = None) -> None:
         report, dose = self.panel.report, getattr(self.window_, "study_dose", None)

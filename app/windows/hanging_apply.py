@@ -60,7 +60,7 @@ class HangingApplier(QObject):
         self._study: str | None = None
         self._pending: HangingProtocol | None = None   # waiting for its series to be on screen
         self._last_status = ""
-        window.studyOpened.connect(self._on_study_opened)
+        window.on_study_opened(self._on_study_opened)
 
     def offer(self, names) -> None:
         """The bundled protocols `names` (the site's `station.hanging_protocols`; none: all) and

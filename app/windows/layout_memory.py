@@ -56,7 +56,7 @@ class LayoutMemory(QObject):
         self._restored = False
         self._held = False       # locked: the docks are hidden, the layout saved at the lock stands
         window.installEventFilter(self)
-        window.studyOpened.connect(self._on_study_opened)
+        window.on_study_opened(self._on_study_opened)
         keys = window.keys
         keys.bind("view.reset_layout", self.reset)
         self.two_screens_action = keys.bind("view.two_screens", lambda: self.set_two_screens(

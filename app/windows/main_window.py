@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import logging
+import sys
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -35,11 +36,9 @@ log = logging.getLogger(__name__)
 class MainWindow(QMainWindow):
     """The shell: it shows the reading workflow's state (app/reading) and forwards input.
 
-    `studyOpened(volume, item)` fires when a study is on screen; report tools listen to it
-    and to `mpr.measurementAdded`, and call `jump_to_instance` to show a referenced slice.
+    The report tools register with `on_study_opened(fn)` to hear of a study on screen, listen
+    to `mpr.measurementAdded`, and call `jump_to_instance` to show a referenced slice.
     """
-
-    studyOpened = Signal(object, object)  # Volume, WorkItem
 
     def __init__(self, centre, reader: str, notice: str = "", *, session=None, outbox=None,
                  prompts: Prompts | None = None, prefetch: int = 0, poll_interval_s: float = 0.0,
@@ -105,7 +104,8 @@ class MainWindow(QMainWindow):
         self.loader: StudyLoader | None = None
         self._opening: WorkItem | None = None     # claim asked, not answered yet
         self._partial_for: str | None = None  # study whose first slices are on screen
-        self._announcing: tuple | None = None  # (volume, item) on screen, studyOpened not sent yet
+        self._announcing: tuple | None = None  # (volume, item) on screen, not all listeners told yet
+        self._study_listeners: list = []       # on_study_opened, in the order registered
         self._audited: tuple[str, set[str]] = ("", set())  # study, instances recorded as accessed
         self.volume = None
         self.groups = []
@@ -136,13 +136,32 @@ class MainWindow(QMainWindow):
         """A study is being claimed or loaded, or is on screen and its report not open yet."""
         return self._opening is not None or self.loader is not None or self._announcing is not None
 
-    def _announce_study(self) -> None:
-        if self._announcing is None:
+    def on_study_opened(self, fn) -> None:
+        """Call `fn(volume, item)` when a study is on screen (after its views have drawn)."""
+        self._study_listeners.append(fn)
+
+    def _announce_study(self, told: tuple | None = None, k: int = 0) -> None:
+        """Tell listener k of the study on screen, the next in the next turn of the event loop.
+
+        One turn each: the report panel building its form, the hanging protocol setting up the
+        views and the comparison looking for priors took 150-200 ms in one turn (measured)."""
+        announcing = self._announcing
+        if announcing is None or (told is not None and told is not announcing):
+            return  # a newer study is being announced: its own chain tells everyone
+        volume, item = announcing
+        if volume is not self.volume:  # replaced in between
+            self._announcing = None
             return
-        volume, item = self._announcing
-        self._announcing = None
-        if volume is self.volume:  # not replaced in between
-            self.studyOpened.emit(volume, item)
+        listeners = self._study_listeners
+        if k < len(listeners):
+            try:
+                listeners[k](volume, item)
+            except Exception:  # as a failing Qt slot: reported, and the others are still told
+                sys.excepthook(*sys.exc_info())
+        if k + 1 < len(listeners):
+            QTimer.singleShot(1, lambda: self._announce_study(announcing, k + 1))
+        else:
+            self._announcing = None
 
     # ---- building -------------------------------------------------------------------
     def _toolbar(self) -> None:

@@ -30,7 +30,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -55,7 +55,7 @@ from app.report.measurement_link import finding_from_lengths, pick_axes
 from app.report.model import Report
 from app.report.render import render_html
 from app.report.signing import SignedReport
-from app.report.templates import list_templates, load_template
+from app.report.templates import TemplateError, list_templates, load_template
 from app.windows import critical_flag
 from app.reading.certificates import CertificateChoice, CertificateKind, SigningSettings, choose_certificate
 from app.reading.delivery import DeliveryState, ReportDelivery, SignedOutputsInconsistent
@@ -90,8 +90,8 @@ class ReportHost(Protocol):
     reading: Any            # app.reading.controller.ReadingController
     gui_thread: Any         # app.windows.gui_post.GuiPost
     volume: Any             # viewer.volume.Volume on screen, or None
-    studyOpened: Any        # Signal(volume, item)
 
+    def on_study_opened(self, fn: Any) -> None: ...   # fn(volume, item) once a study is on screen
     @property
     def current(self) -> Any: ...
     def measured_lengths(self) -> list: ...
@@ -127,6 +127,14 @@ class ReportPanel(QWidget):
         self.delivery_tracker = window.reading.delivery
         self._subscription = window.reading.subscribe(self._on_event)
         self._build()
+        QTimer.singleShot(1, self._prepare_form)   # while no study is open yet
+
+    def _prepare_form(self) -> None:
+        if self.session is None:
+            try:
+                self.editor.prepare(load_template(self.default_template), "ja")
+            except TemplateError as exc:  # said again, and refused, when a report starts on it
+                log.warning("report form not prepared: %s", exc)
 
     # -- layout ----------------------------------------------------------------------------
     def _build(self) -> None:
@@ -201,7 +209,7 @@ class ReportPanel(QWidget):
         return self.session.report if self.session else None
 
     def open_study(self, volume: Any, item: Any = None) -> None:
-        """studyOpened: the reader's draft of this study, or a new one."""
+        """A study on screen (MainWindow.on_study_opened): the reader's draft of this study, or a new one."""
         identity = identity_from_volume(volume.identity)
         if item is not None:
             self._item = item
@@ -685,7 +693,7 @@ def install_report_panel(window: Any) -> ReportPanel:
     dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
     window.addDockWidget(Qt.RightDockWidgetArea, dock)
     window.report_panel = panel
-    window.studyOpened.connect(panel.open_study)
+    window.on_study_opened(panel.open_study)
     for action_id, slot in (("report.nodule_from_measurement", panel.add_nodule_from_measurement),
                             ("report.sign", panel.sign), ("report.sign_and_next", panel.sign_and_next),
                             ("report.flag_critical", lambda: critical_flag.open_flag_dialog(panel)),

@@ -43,3 +43,12 @@ def test_concurrent_blocks_keep_it_off_until_the_last_ends() -> None:
     leave.set()
     t.join(5)
     assert gc.isenabled()
+
+
+def test_what_was_made_inside_is_frozen_not_left_to_the_next_collection() -> None:
+    before = gc.get_freeze_count()
+    with collector.paused():
+        kept = [[n] for n in range(20_000)]   # tracked objects, as parsed metadata are
+    assert gc.get_freeze_count() >= before + 20_000
+    assert gc.get_count()[0] < 1_000   # the youngest generation does not hold them
+    del kept

@@ -92,6 +92,7 @@ class ReportHost(Protocol):
     volume: Any             # viewer.volume.Volume on screen, or None
 
     def on_study_opened(self, fn: Any) -> None: ...   # fn(volume, item) once a study is on screen
+
     @property
     def current(self) -> Any: ...
     def measured_lengths(self) -> list: ...

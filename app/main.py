@@ -11,6 +11,8 @@ import importlib
 import logging
 import sys
 
+from common.allocator import return_large_blocks
+
 # name -> module under app.commands; a module that does not exist yet is simply not offered.
 COMMANDS = ("inspect", "render", "centre", "pull", "report", "audit", "user", "site", "stats", "config")
 
@@ -42,6 +44,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, object]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    return_large_blocks()  # before any thread has an arena: freed instances go back to the system
     parser, modules = _parser()
     args = parser.parse_args(argv)
     if args.version:  # before logging is set up: -v here lists components, it is not debug output

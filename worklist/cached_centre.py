@@ -20,11 +20,13 @@ from collections.abc import Iterable, Iterator
 import pydicom
 
 from common.background import lower_priority
+from common.dicom_bounds import DecodeLimits, dcmread_bounded
 from worklist.cache import StudyCache
 from worklist.centre import Cancelled, CentreError, PriorsSource, PriorStudy, Progress, WorkItem
 from worklist.retrieval import PlanListener
 
 log = logging.getLogger(__name__)
+_LIMITS = DecodeLimits()
 
 
 class CachingCentre:
@@ -86,7 +88,7 @@ class CachingCentre:
             data = self.cache.get(study_uid, sop)
             if data is None:  # rejected (tampered or another key): fetched again below
                 continue
-            yield pydicom.dcmread(io.BytesIO(data))
+            yield dcmread_bounded(io.BytesIO(data), _LIMITS.max_file_bytes, f"cached instance {sop}")
         have = {s for s in cached if self.cache.has(study_uid, s)}
         for got in self.inner.retrieve_raw(study_uid, progress, have=have, on_plan=on_plan):
             self.cache.put(study_uid, got.planned.sop_uid, got.data)

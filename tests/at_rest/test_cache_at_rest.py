@@ -101,3 +101,64 @@ def test_prefetch_pauses_at_lock_and_resumes_with_what_is_left(tmp_path):
     centre._prefetch_thread.join(30)
     assert len(cache.sop_uids("2.25.1")) == 6 and len(cache.sop_uids("2.25.2")) == 6
     centre.close()
+
+
+def _index_file(cache, study_uid):
+    return cache._path(study_uid, "x").parent / ".index"
+
+
+def test_each_put_appends_one_record_to_the_index(tmp_path):
+    cache = _cache(tmp_path)
+    sizes = []
+    for _ in range(5):
+        uid, data = make_instance(study_uid="2.25.8")
+        cache.put("2.25.8", uid, data)
+        sizes.append(_index_file(cache, "2.25.8").stat().st_size)
+    growth = {b - a for a, b in zip(sizes[1:], sizes[2:])}
+    assert len(growth) == 1 and growth.pop() < 200   # one small record each, not the index again
+
+
+def test_a_torn_last_record_refuses_only_its_entry(tmp_path):
+    cache = _cache(tmp_path)
+    first = make_instance(study_uid="2.25.9")
+    last = make_instance(study_uid="2.25.9")
+    cache.put("2.25.9", *first)
+    cache.put("2.25.9", *last)
+    index = _index_file(cache, "2.25.9")
+    index.write_bytes(index.read_bytes()[:-5])   # a crash while the last record was appended
+    again = _cache(tmp_path)
+    assert again.get("2.25.9", first[0]) == first[1]
+    assert again.get("2.25.9", last[0]) is None     # refused: fetched again from the centre
+    cache3 = _cache(tmp_path)
+    assert cache3.sop_uids("2.25.9") == [first[0]]
+
+
+def test_a_record_dropped_from_the_middle_refuses_what_follows(tmp_path):
+    cache = _cache(tmp_path)
+    items = [make_instance(study_uid="2.25.10") for _ in range(3)]
+    for uid, data in items:
+        cache.put("2.25.10", uid, data)
+    index = _index_file(cache, "2.25.10")
+    blob = index.read_bytes()
+    # the journal: 4 bytes of format, then nonce (12), length (4), sealed record
+    pos = 4
+    records = []
+    while pos < len(blob):
+        n = int.from_bytes(blob[pos + 12:pos + 16], "big")
+        records.append(blob[pos:pos + 16 + n])
+        pos += 16 + n
+    assert len(records) == 3
+    index.write_bytes(blob[:4] + records[0] + records[2])   # the second record taken out
+    again = _cache(tmp_path)
+    assert again.get("2.25.10", items[0][0]) == items[0][1]
+    assert again.get("2.25.10", items[1][0]) is None
+    assert again.get("2.25.10", items[2][0]) is None   # its record no longer fits its place
+
+
+def test_the_journal_is_compacted_when_mostly_superseded(tmp_path):
+    cache = _cache(tmp_path)
+    uid, data = make_instance(study_uid="2.25.11")
+    for _ in range(200):   # the same instance again and again: one entry, many records
+        cache.put("2.25.11", uid, data)
+    assert _index_file(cache, "2.25.11").stat().st_size < 70 * 200 // 2
+    assert _cache(tmp_path).get("2.25.11", uid) == data

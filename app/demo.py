@@ -145,14 +145,14 @@ def prepare_demo(root: Path | None = None) -> DemoSetup:
     else:
         notes.append("sample CT not found (../shared/data): showing a synthetic chest phantom instead")
 
-    phantom = synthetic_phantom()
     pdir = studies / "phantom"
-    if not pdir.exists():
+    if not pdir.exists():  # built once, not at each start (18 ms of the way to the login window)
         tmp = studies / ".phantom-partial"
         shutil.rmtree(tmp, ignore_errors=True)
-        write_series(phantom, tmp)
+        write_series(synthetic_phantom(), tmp)
         tmp.rename(pdir)  # a killed first run leaves no half-written study behind
-    if phantom.identity.study_uid not in queued:
-        centre.add_study("phantom", phantom.identity.study_uid, DEMO_READER, "STAT", now)
+    phantom_uid = _first_study_uid(pdir)
+    if phantom_uid and phantom_uid not in queued:
+        centre.add_study("phantom", phantom_uid, DEMO_READER, "STAT", now)
     notes.append("synthetic chest phantom")
     return DemoSetup(centre, "Demo centre: " + "; ".join(notes), real_ct=real_ct)

@@ -22,13 +22,13 @@ GUI thread from the GIL for 0.3-1 s at a time (bench/RESULTS.md).
 Once a volume is built, and as a volume filled in place grows, what the process holds is moved
 out of the garbage collector's sight (`gc.freeze`): a study holds about 400 tracked objects per slice, and a full collection
 walking 1000 slices' worth stopped every thread, the GUI's included, for 0.7 s (measured
-without it). Frozen objects are still freed by reference counting; pydicom datasets and our
-volumes form no reference cycles, and a test opens studies in turn and checks that each
+without it). Frozen objects are still freed by reference counting; our volumes form no
+reference cycles, nor do pydicom datasets once `collector.freeze` has made their multi-valued
+elements acyclic (common/collector.py), and a test opens studies in turn and checks that each
 replaced volume is freed and the frozen set does not grow (tests/gui/test_reading_window.py).
 """
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
@@ -39,6 +39,7 @@ from typing import Any, Protocol
 from pydicom.dataset import Dataset
 
 from app.report.dose import DoseCollector, StudyDose
+from common import collector
 from common.background import let_others_in
 from viewer.decode_pool import DecodePool, is_compressed
 from viewer.dicom_files import planned_headers
@@ -172,7 +173,7 @@ class StudyLoad:
         volume.min_value  # a pass over every voxel: here, not on the GUI thread
         infos = [g.info() for g in images]
         dose = self._dose.result(volume.identity.series_uid) if self._dose is not None else None
-        gc.freeze()
+        collector.freeze()
         return Loaded(images, volume, problems, infos, dose)
 
     def _wait_for_fill(self) -> None:
@@ -212,7 +213,7 @@ class StudyLoad:
 
         def on_plan(metas: list[Dataset]) -> None:
             self._planned = True
-            gc.freeze()   # the headers kept for the whole load: no full collection walks them
+            collector.freeze()   # the headers kept for the whole load: no full collection walks them
             self._start_fill(metas)
             for got, ds in arrived:
                 self._put(listener, got, ds)
@@ -269,13 +270,13 @@ class StudyLoad:
         if not self._shown_fill:
             self._shown_fill = True
             self._told = now
-            gc.freeze()
+            collector.freeze()
             listener.partial(fill.volume)
         elif now - self._told >= self.grown_every_s or fill.complete:
             self._told = now
             # the instances received so far, out of the collector's sight as each is taken in:
             # full collections over a study still arriving took 100-200 ms each (measured)
-            gc.freeze()
+            collector.freeze()
             listener.grown(fill.volume)
 
     def _partial(self, listener: LoadListener, frames: list) -> None:
@@ -284,7 +285,7 @@ class StudyLoad:
             if images:
                 volume = build_volume(max(images, key=lambda g: g.info().slices))
                 volume.min_value  # a pass over every voxel: here, not on the GUI thread
-                gc.freeze()
+                collector.freeze()
                 listener.partial(volume)
         except VolumeError as exc:  # an incomplete series may not build yet; the full one will
             log.debug("partial volume of study %s not shown: %s", self.study_uid, exc)

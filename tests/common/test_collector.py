@@ -52,3 +52,30 @@ def test_what_was_made_inside_is_frozen_not_left_to_the_next_collection() -> Non
     assert gc.get_freeze_count() >= before + 20_000
     assert gc.get_count()[0] < 1_000   # the youngest generation does not hold them
     del kept
+
+
+def test_after_freeze_a_multi_valued_element_is_freed_without_the_collector() -> None:
+    import copy
+    import pickle
+    import weakref
+
+    from pydicom.dataset import Dataset
+    from pydicom.valuerep import DSfloat
+
+    collector.freeze()
+    gc.disable()
+    try:
+        ds = Dataset()
+        ds.ImagePositionPatient = ["1.5", "2", "-3"]
+        elem = ds["ImagePositionPatient"]
+        alive = weakref.ref(elem)
+        assert ds.ImagePositionPatient == [1.5, 2.0, -3.0]
+        ds.ImagePositionPatient.append("4.25")          # items still converted as pydicom does
+        assert isinstance(ds.ImagePositionPatient[-1], DSfloat)
+        assert copy.deepcopy(ds).ImagePositionPatient == [1.5, 2.0, -3.0, 4.25]
+        assert pickle.loads(pickle.dumps(ds)).ImagePositionPatient == [1.5, 2.0, -3.0, 4.25]
+        del ds, elem
+        assert alive() is None   # no cycle: reference counting alone freed it
+    finally:
+        gc.enable()
+        gc.unfreeze()

@@ -117,8 +117,6 @@ def demo_store(root: Path):
 
 def prepare_demo(root: Path | None = None) -> DemoSetup:
     """Create (once) and open the demo centre under the user data dir."""
-    from viewer.volume import synthetic_phantom
-
     root = root or data_dir() / "demo-centre"
     centre = LocalCentre(root, DEMO_READER, name="demo (local)")
     studies = root / "studies"
@@ -149,6 +147,8 @@ def prepare_demo(root: Path | None = None) -> DemoSetup:
     if not pdir.exists():  # built once, not at each start (18 ms of the way to the login window)
         tmp = studies / ".phantom-partial"
         shutil.rmtree(tmp, ignore_errors=True)
+        from viewer.volume import synthetic_phantom  # 0.5 s of imports: only the first time
+
         write_series(synthetic_phantom(), tmp)
         tmp.rename(pdir)  # a killed first run leaves no half-written study behind
     phantom_uid = _first_study_uid(pdir)

@@ -47,7 +47,6 @@ from app.session import (
 )
 from app.session.password_policy import PasswordRule
 from app.session.qr import png_qr
-from app.windows.error_text import error_text
 from app.windows.gui_post import GuiPost
 
 __all__ = ["LoginDialog", "login", "wait_text", "second_factor_text", "tampered_text", "WRONG"]
@@ -290,6 +289,8 @@ class LoginDialog(QDialog):
             return tampered_text(exc)
         if isinstance(exc, RoleMissing):
             return self.tr("This account may not open the reading window (no reader role). Ask IT.")
+        from app.windows.error_text import error_text  # imports the whole station: not before the login shows
+
         return error_text(exc)  # e.g. a damaged credential file: the detail, naming the file, is logged
 
     def _ask_code(self, request: SecondFactorRequest) -> None:
@@ -381,6 +382,8 @@ class LoginDialog(QDialog):
                 self.repeat_password.clear()
                 self.new_password.setFocus()
             else:
+                from app.windows.error_text import error_text
+
                 self.message.setText(error_text(exc))
 
         def done() -> None:

@@ -54,8 +54,22 @@ def _bare(volume, normal: np.ndarray, up: np.ndarray, slab_mm: float = 0.0):
     ren.ResetCamera()
     cam.SetFocalPoint(*centre)
     cam.SetPosition(*(centre + 500 * n))
+    ren.ResetCameraClippingRange()  # else the slice 500 mm away is clipped and nothing is drawn
     window.Render()
+    if not _drawn(window):
+        raise RuntimeError("the bare mapper drew a blank image: its figure would not be a floor")
     return window, cam, n
+
+
+def _drawn(window) -> bool:
+    from vtkmodules.util.numpy_support import vtk_to_numpy
+    from vtkmodules.vtkRenderingCore import vtkWindowToImageFilter
+
+    grab = vtkWindowToImageFilter()
+    grab.SetInput(window)
+    grab.ReadFrontBufferOff()
+    grab.Update()
+    return bool(vtk_to_numpy(grab.GetOutput().GetPointData().GetScalars()).any())
 
 
 def _per_update(step) -> list[float]:
@@ -89,6 +103,7 @@ def measure(volume, label: str, runs: int) -> list[Figure]:
             view.set_slab(slab, "mip")
         host.window.Render()
         window, cam, n = _bare(volume, axes.normal, axes.up, slab)
+        ren = window.GetRenderers().GetFirstRenderer()
         step_mm = view.step_mm()
         for _ in range(runs):
             if turn == "rotate":
@@ -99,6 +114,7 @@ def measure(volume, label: str, runs: int) -> list[Figure]:
                 def bare(i):
                     cam.Elevation(5)
                     cam.OrthogonalizeViewUp()
+                    ren.ResetCameraClippingRange()
                     window.Render()
             else:
                 def ours(i):
@@ -109,6 +125,7 @@ def measure(volume, label: str, runs: int) -> list[Figure]:
                     d = step_mm * (1 if (i // 10) % 2 == 0 else -1) * n
                     cam.SetFocalPoint(*(np.array(cam.GetFocalPoint()) + d))
                     cam.SetPosition(*(np.array(cam.GetPosition()) + d))
+                    ren.ResetCameraClippingRange()
                     window.Render()
             fig.ours.add(float(np.median(_per_update(ours))))
             fig.floor.add(float(np.median(_per_update(bare))))

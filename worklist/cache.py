@@ -225,6 +225,8 @@ class StudyCache:
                 index.update({str(k): int(v) for k, v in raw.items()})
                 seq += 1
                 pos += 16 + n
+            if pos != len(blob):
+                seq = 0   # damaged after its good records: rewritten whole at the next put, not appended to
         except FileNotFoundError:
             pass
         except (InvalidTag, ValueError, TypeError, AttributeError, struct.error):

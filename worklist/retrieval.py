@@ -321,9 +321,6 @@ def iter_retrieved(client: DicomWebClient, study_uid: str, *, progress: Progress
                                  initializer=lower_priority)
     pending: set[cf.Future] = set()       # instances asked for on their own
     arriving: set[cf.Future] = {fut for w in waiting.values() for _, fut in w.values()}
-    # a taken instance leaves `waiting`: its future holds it (all its bytes) while it stays
-    # there, and the study's whole pixel data were held again until the last instance (measured)
-    stream_place = {fut: (uid, sop) for uid, w in waiting.items() for sop, (_, fut) in w.items()}
     lead = threading.Semaphore(STREAM_LEAD)
     queue = iter(singles)
     # A short queue (2 per worker) keeps the nearest-first order and lets a cancel stop soon.
@@ -352,8 +349,9 @@ def iter_retrieved(client: DicomWebClient, study_uid: str, *, progress: Progress
                     raise Unreachable(f"lost the server after {done} of {total} instances of study "
                                       f"{study_uid}: {exc.reason}", study_uid=study_uid, url=exc.url) from None
                 if fut in streamed_in:
-                    uid, sop = stream_place.pop(fut)
-                    waiting[uid].pop(sop, None)
+                    # a taken instance leaves `waiting`: its future holds it (all its bytes) while it
+                    # stays there, and the study's pixel data were held again until the last (measured)
+                    waiting[item.planned.series_uid].pop(item.planned.sop_uid, None)
                     lead.release()   # taken: the stream may receive one more
                 done += 1
                 yield item

@@ -21,12 +21,7 @@ _WHERE = {
     **dict.fromkeys(("CertificateChoice", "CertificateKind", "choose_certificate"), "certificates"),
 }
 
-__all__ = [
-    "ReadingController", "ReadingEvent", "WorklistUpdated", "WorklistFailed", "RefreshStarted",
-    "StudyClaimed", "OpenFailed", "StudyGivenBack", "GiveBackFailed", "StudyCompleted",
-    "CompletionFailed", "DeliveryState", "DeliveryTracker", "ReportDelivery", "summarise",
-    "CertificateChoice", "CertificateKind", "choose_certificate",
-]
+__all__ = list(_WHERE)
 
 
 def __getattr__(name: str):

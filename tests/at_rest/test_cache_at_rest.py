@@ -131,6 +131,12 @@ def test_a_torn_last_record_refuses_only_its_entry(tmp_path):
     assert again.get("2.25.9", last[0]) is None     # refused: fetched again from the centre
     cache3 = _cache(tmp_path)
     assert cache3.sop_uids("2.25.9") == [first[0]]
+    # what is put after the damage is kept: the journal is rewritten, not appended behind it
+    later = make_instance(study_uid="2.25.9")
+    cache3.put("2.25.9", *later)
+    fresh = _cache(tmp_path)
+    assert fresh.get("2.25.9", later[0]) == later[1]
+    assert fresh.get("2.25.9", first[0]) == first[1]
 
 
 def test_a_record_dropped_from_the_middle_refuses_what_follows(tmp_path):

@@ -64,7 +64,6 @@ def main(argv: list[str] | None = None) -> int:
         if args.command:
             return int(modules[args.command].run(args) or 0)
         _check_configuration(args)
-        load_holidays()
         from app.gui import run_gui
 
         return run_gui(args)
@@ -78,11 +77,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def load_holidays() -> None:
-    """The holiday calendar (the worklist's due times), loaded before PySide6 is imported.
+    """The holiday calendar (the worklist's due times).
 
-    The `holidays` package imports its ~280 country modules at the first lookup: 0.25 s here,
-    0.35-0.5 s once PySide6's import hook is in place, and loaded later on a worker it held
-    the GUI thread up for 150 ms while the first worklist came in (bench/bench_gui_stall.py)."""
+    The `holidays` package imports its ~280 country modules at the first lookup (0.15-0.5 s).
+    The GUI loads it on a thread while the login window waits for the reader (app.gui): before
+    the window it delayed the window by that much, and loaded on a worker while the first
+    worklist came in it held the GUI thread up for 150 ms (bench/bench_gui_stall.py)."""
     from datetime import date
 
     from app.reading.site_calendar import preload_holidays

@@ -25,7 +25,7 @@ sys.path.insert(0, str(REPO))
 
 from app.main import load_holidays  # noqa: E402
 
-load_holidays()  # as the app's start-up does, before PySide6
+load_holidays()  # the app loads them while its login window waits: done before any window here
 
 import numpy as np  # noqa: E402
 import pydicom  # noqa: E402

@@ -24,7 +24,7 @@ from app.main import load_holidays
 from common.allocator import return_large_blocks
 
 return_large_blocks()  # as the app's start-up does
-load_holidays()  # as the app's start-up does, before PySide6
+load_holidays()  # the app loads them while its login window waits: done before any window here
 
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402

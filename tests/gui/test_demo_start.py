@@ -41,3 +41,33 @@ def test_demo_starts_with_login_and_shows_the_real_ct(qtbot, shared_data, artifa
     demo_log = AuditLog(data_dir() / "demo-centre" / "audit" / "audit.jsonl")
     kinds = [r.event.event_id for r in demo_log.records()]
     assert C.USER_AUTHENTICATION in kinds and C.INSTANCES_ACCESSED in kinds
+
+
+def test_holidays_load_off_the_gui_thread_while_the_login_window_waits(qtbot, monkeypatch):
+    """The holiday calendar (0.15-0.5 s of imports) is neither paid before the login window
+    shows nor on the GUI thread: it loads on a thread of its own once the window is up."""
+    import threading
+
+    import app.main
+    from app.windows.login_dialog import LoginDialog
+
+    calls, shown = [], threading.Event()
+    real, show = app.main.load_holidays, LoginDialog.showEvent
+
+    def recorded():
+        calls.append((threading.current_thread() is threading.main_thread(), shown.is_set()))
+        real()
+
+    def on_show(self, event):
+        shown.set()
+        show(self, event)
+
+    monkeypatch.setattr(app.main, "load_holidays", recorded)
+    monkeypatch.setattr(LoginDialog, "showEvent", on_show)
+
+    def use(win, seen):
+        win.close()
+
+    rc, _ = run_logged_in(qtbot, ["--demo"], DEMO_PASSWORD, use)
+    assert rc == 0
+    assert calls == [(False, True)]  # once, off the GUI thread, with the login window up

@@ -77,17 +77,28 @@ def _window(server, study, runs: int, cycles: int) -> list[Figure]:
 
 
 def _j2k(server, study, runs: int, work: Path) -> list[Figure]:
+    import concurrent.futures as cf
+
     import pydicom
 
-    from bench.retrieval import yomi_load
+    from bench.retrieval import decode_files, yomi_load
 
     fig = Figure(f"{study.label} slices to a volume over DICOMweb", floor_name="sequential decode on one core",
                  target=0.6)
+    # What two cores give this decoder at all: the same decode in two processes, nothing else
+    # running. Where this ratio is above the target, the target cannot be met on the machine.
+    limit = Figure(f"{study.label} slices decoded alone in 2 processes (the machine's limit)",
+                   floor_name="sequential decode on one core", target=0.6)
     files = study.files
-    for _ in range(runs):
-        fig.floor.add(timed(lambda: [pydicom.dcmread(f).pixel_array for f in files])[0])
-        fig.ours.add(yomi_load(server, study, work))
-    return [fig]
+    with cf.ProcessPoolExecutor(2) as pool:
+        list(pool.map(abs, [1, 2]))  # the workers exist before the clock starts
+        for _ in range(runs):
+            sequential = timed(lambda: [pydicom.dcmread(f).pixel_array for f in files])[0]
+            fig.floor.add(sequential)
+            limit.floor.add(sequential)
+            limit.ours.add(decode_files(pool, files))
+            fig.ours.add(yomi_load(server, study, work))
+    return [fig, limit]
 
 
 def main() -> None:

@@ -78,6 +78,16 @@ def _decode_half(args) -> int:
     return total
 
 
+def _decode_file(path: str) -> int:
+    return int(pydicom.dcmread(path).pixel_array.shape[0])
+
+
+def decode_files(pool: cf.ProcessPoolExecutor, files: list[Path]) -> float:
+    """The files read and decoded in `pool`'s processes, no network, nothing else running."""
+    took, _ = timed(lambda: list(pool.map(_decode_file, [str(f) for f in files], chunksize=8)))
+    return took
+
+
 def native_decode(pool: cf.ProcessPoolExecutor, body: Path, content_type: str) -> float:
     took, _ = timed(lambda: list(pool.map(_decode_half, [(str(body), content_type, h) for h in (0, 1)])))
     return took

@@ -87,6 +87,9 @@ class VolumeFill:
         self.filled = 0
         self._pool = pool
         self._lock = threading.Lock()
+        # Notified as each decoded frame is written. A future is done before its frame is
+        # written (its callbacks run after), so waiting on the futures themselves spun.
+        self._written = threading.Condition(self._lock)
         self._decoding: set[cf.Future] = set()
         self._failure: Exception | None = None
         self._queued: set[int] = set()   # slices sent to the decode pool
@@ -128,23 +131,17 @@ class VolumeFill:
 
     def wait(self) -> None:
         """Until every frame sent to the decode pool is written; raises what decoding raised."""
-        while True:
-            with self._lock:
-                pending = list(self._decoding)
-            if not pending:
-                break
-            cf.wait(pending)
+        with self._written:
+            while self._decoding:
+                self._written.wait()
         self._raise_failure()
 
     def _decode_elsewhere(self, k: int, fr: FrameHeader) -> None:
         # A bounded queue: retrieval waits for the decoders rather than piling up datasets.
-        while True:
-            with self._lock:
-                pending = list(self._decoding)
-            if len(pending) < 2 * self._pool.workers:
-                break
-            cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            self._raise_failure()
+        with self._written:
+            while len(self._decoding) >= 2 * self._pool.workers and self._failure is None:
+                self._written.wait()
+        self._raise_failure()
         self._queued.add(k)
         future = self._pool.submit(_pixels_only(fr.source), fr.frame)
         with self._lock:
@@ -166,8 +163,9 @@ class VolumeFill:
                 f"{fr.name}: cannot decode pixel data ({fr.transfer_syntax}): {type(exc).__name__}: "
                 f"{str(exc).splitlines()[0][:160] if str(exc) else ''}")
         finally:
-            with self._lock:
+            with self._written:
                 self._decoding.discard(future)
+                self._written.notify_all()
 
     def _write(self, k: int, fr: FrameHeader, stored: np.ndarray) -> None:
         vox = self.volume.voxels

@@ -6,12 +6,14 @@ series metadata are; `planned_headers` lays the series out from them.
 """
 from __future__ import annotations
 
+import concurrent.futures as cf
 import random
 
 import numpy as np
 import pydicom
 import pytest
 
+from viewer.decode_pool import _stored_values
 from viewer.dicom_files import dataset_headers, planned_headers
 from viewer.sampling import NoVoxelData, Refusal
 from viewer.volume import build_volume, group_frames, load_volume
@@ -121,19 +123,16 @@ class _HandPool:
     workers = 1  # the fill keeps at most 2 frames in flight
 
     def __init__(self) -> None:
-        import concurrent.futures as cf
-        self.sent: list[tuple[cf.Future, pydicom.Dataset]] = []
-        self._cf = cf
+        self.sent: list[tuple[cf.Future, pydicom.Dataset, int | None]] = []
 
     def submit(self, ds, frame):
-        future = self._cf.Future()
-        self.sent.append((future, ds))
+        future = cf.Future()
+        self.sent.append((future, ds, frame))
         return future
 
     def finish(self, n: int) -> None:
-        import pydicom.pixels as px
-        future, ds = self.sent[n]
-        future.set_result(px.pixel_array(ds, index=None, raw=False, as_rgb=False))
+        future, ds, frame = self.sent[n]
+        future.set_result(_stored_values(ds, frame))  # what a DecodePool worker runs
 
 
 def test_a_full_decode_queue_waits_without_spinning_while_a_decoded_frame_is_written(lung_series2, monkeypatch):

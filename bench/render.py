@@ -18,7 +18,10 @@ SIZE = 512
 UPDATES = 20
 
 
-def _bare(volume, normal: np.ndarray, up: np.ndarray, slab_mm: float = 0.0):
+def _bare(volume, normal: np.ndarray, up: np.ndarray, scale: float, slab_mm: float = 0.0):
+    """The bare mapper showing what the view shows: the same plane at the same `scale` (half
+    the world height in view): ResetCamera alone fits the volume's bounding sphere, which
+    draws the image at 40% of the view's pixels and makes a floor of less work."""
     from vtkmodules.vtkRenderingCore import vtkImageSlice, vtkRenderer, vtkRenderWindow
     from vtkmodules.vtkRenderingImage import vtkImageResliceMapper
 
@@ -54,6 +57,7 @@ def _bare(volume, normal: np.ndarray, up: np.ndarray, slab_mm: float = 0.0):
     ren.ResetCamera()
     cam.SetFocalPoint(*centre)
     cam.SetPosition(*(centre + 500 * n))
+    cam.SetParallelScale(scale)
     ren.ResetCameraClippingRange()  # else the slice 500 mm away is clipped and nothing is drawn
     window.Render()
     if not _drawn(window):
@@ -102,18 +106,22 @@ def measure(volume, label: str, runs: int) -> list[Figure]:
         if slab:
             view.set_slab(slab, "mip")
         host.window.Render()
-        window, cam, n = _bare(volume, axes.normal, axes.up, slab)
+        window, cam, n = _bare(volume, axes.normal, axes.up, host.renderer.GetActiveCamera().GetParallelScale(), slab)
         ren = window.GetRenderers().GetFirstRenderer()
         step_mm = view.step_mm()
         for _ in range(runs):
             if turn == "rotate":
+                scales: list[float] = []   # the view's fit after each turn (its plane's extent)
+
                 def ours(i):
                     view.set_axes(view.axes.rotated(view.axes.right, math.radians(5)))
                     host.window.Render()
+                    scales.append(host.renderer.GetActiveCamera().GetParallelScale())
 
                 def bare(i):
                     cam.Elevation(5)
                     cam.OrthogonalizeViewUp()
+                    cam.SetParallelScale(scales[i])   # as many pixels drawn as the view's turn i
                     ren.ResetCameraClippingRange()
                     window.Render()
             else:

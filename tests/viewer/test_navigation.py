@@ -188,30 +188,52 @@ def test_oblique_plane_is_reported_and_snaps_on_its_own_step():
     assert (d - lo) / nav.step_mm() == pytest.approx(round((d - lo) / nav.step_mm()))
 
 
+def _sample(grid, i, j):
+    return grid.origin[0] + i * grid.spacing, grid.origin[1] + j * grid.spacing
+
+
 def test_the_view_grid_samples_only_what_the_viewport_shows_and_never_finer_than_its_pixels():
     nav = _nav("coronal")
     x0, x1, y0, y1 = nav.extent_xy
     small = Viewport(40, 40)   # the plane (40 x 75 mm) shown in 40 x 40 pixels: ~1.9 mm a pixel
-    s, (i0, i1, j0, j1) = nav.view_grid(small)
-    assert s == pytest.approx(nav.mm_per_pixel(small)) and s > nav.pixel_mm
-    # at zoom 1 the whole plane is visible: the grid covers it, with no sample to spare
-    assert (i0, j0) == (0, 0)
-    assert x0 + i1 * s >= x1 - s and y0 + j1 * s >= y1 - s
+    grid = nav.view_grid(small)
+    i0, i1, j0, j1 = grid.extent
+    assert grid.on_pixels and grid.spacing == pytest.approx(nav.mm_per_pixel(small)) and grid.spacing > nav.pixel_mm
+    # at zoom 1 the whole plane is visible: the grid covers it, and no more than the viewport
+    assert _sample(grid, i0, j0) <= (x0, y0) and _sample(grid, i1, j1) >= (x1, y1)
+    assert i1 - i0 + 1 <= small.width and j1 - j0 + 1 <= small.height
     assert (i1 + 1) * (j1 + 1) < nav.output_size[0] * nav.output_size[1] / 3
 
     big = Viewport(800, 800)   # zoomed in and panned: voxel-size samples, only the visible part
     nav.zoom_by(4.0)
     nav.pan_by_pixels(200, -100, big)
-    s, (i0, i1, j0, j1) = nav.view_grid(big)
-    assert s == nav.pixel_mm
+    grid = nav.view_grid(big)
+    i0, i1, j0, j1 = grid.extent
+    assert grid.spacing == nav.pixel_mm and not grid.on_pixels and grid.origin == (x0, y0)
     left, bottom = nav.display_to_world(0, 0, big)
     right, top = nav.display_to_world(big.width, big.height, big)
     lo_x, hi_x = max(left, x0), min(right, x1)
     lo_y, hi_y = max(bottom, y0), min(top, y1)
-    assert x0 + i0 * s <= lo_x and x0 + i1 * s >= hi_x - s   # every visible point is sampled
-    assert y0 + j0 * s <= lo_y and y0 + j1 * s >= hi_y - s
+    assert x0 + i0 * grid.spacing <= lo_x and x0 + i1 * grid.spacing >= hi_x - grid.spacing   # all visible
+    assert y0 + j0 * grid.spacing <= lo_y and y0 + j1 * grid.spacing >= hi_y - grid.spacing
     assert (i1 - i0 + 1) < nav.output_size[0] or (j1 - j0 + 1) < nav.output_size[1]
 
     nav.pan_by_pixels(-10**6, 0, big)  # the plane dragged off the view: a one-sample grid, not none
-    s, (i0, i1, j0, j1) = nav.view_grid(big)
+    i0, i1, j0, j1 = nav.view_grid(big).extent
     assert i0 <= i1 and j0 <= j1
+
+
+@pytest.mark.parametrize("plane", ["axial", "coronal", "sagittal"])
+def test_where_a_pixel_is_coarser_than_a_voxel_the_samples_are_the_screen_pixels_centres(plane):
+    """So the image is drawn one sample to one pixel: a sample half a pixel off the pixel's
+    centre would be interpolated a second time on screen, blurring every edge."""
+    nav = _nav(plane)
+    view = Viewport(37, 29)   # odd sizes: the centre pixel is not on the camera's centre
+    nav.pan_by_pixels(3.3, -1.7, view)   # a pan by a fraction of a pixel
+    for zoom in (1.0, 0.5):
+        nav.state.zoom = zoom
+        grid = nav.view_grid(view)
+        assert grid.on_pixels and grid.spacing == pytest.approx(nav.mm_per_pixel(view))
+        i0, i1, j0, j1 = grid.extent
+        for i, j in ((i0, j0), (i1, j1), ((i0 + i1) // 2, (j0 + j1) // 2)):
+            assert _sample(grid, i, j) == pytest.approx(nav.display_to_world(i + 0.5, j + 0.5, view))

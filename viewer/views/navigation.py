@@ -20,7 +20,7 @@ from common.choice import Choice
 from viewer.tools.window_level import Window
 from viewer.views.planes import PlaneAxes, step_along, volume_corners
 
-__all__ = ["SlabMode", "SliceNavigation", "ViewState", "Viewport"]
+__all__ = ["SlabMode", "SliceNavigation", "ViewGrid", "ViewState", "Viewport"]
 
 ZOOM_RANGE = (0.1, 40.0)
 MIN_PIXEL_MM = 0.2  # the reslice never samples finer than this, whatever the voxels
@@ -45,6 +45,16 @@ class ViewState:
     slab_mode: SlabMode = SlabMode.MIP
     zoom: float = 1.0                  # 1 = fit the plane's extent to the view
     pan: np.ndarray = field(default_factory=lambda: np.zeros(2))  # world mm offset of the camera
+
+
+@dataclass(frozen=True)
+class ViewGrid:
+    """The reslice output for one view: sample (i, j) lies at world origin + (i, j) * spacing."""
+
+    spacing: float
+    origin: tuple[float, float]
+    extent: tuple[int, int, int, int]   # i0, i1, j0, j1 (inclusive)
+    on_pixels: bool                     # samples are the screen pixels' centres: draw them 1:1
 
 
 @dataclass(frozen=True)
@@ -236,30 +246,42 @@ class SliceNavigation:
     def mm_per_pixel(self, viewport: Viewport) -> float:
         return 2 * self.parallel_scale(viewport) / viewport.height
 
-    def view_grid(self, viewport: Viewport) -> tuple[float, tuple[int, int, int, int]]:
-        """How the plane is sampled for what `viewport` shows: the spacing (a voxel, or a
-        screen pixel when that is coarser) and the range (i0, i1, j0, j1) of the output grid
-        whose origin is the plane's corner (extent_xy[0], extent_xy[2]) covering the visible
-        part, one sample more on each side. A 3000-slice coronal plane is 512 x 4286 samples
-        at voxel size; the view shows a few hundred pixels of it."""
+    def view_grid(self, viewport: Viewport) -> ViewGrid:
+        """How the plane is sampled for what `viewport` shows: only the visible part, one
+        sample more on each side (a 3000-slice coronal plane is 512 x 4286 samples at voxel
+        size; the view shows a few hundred pixels of it), never finer than a voxel.
+
+        Where a screen pixel is coarser than a voxel (the whole plane in view) the samples
+        are the screen pixels' centres, so the image is drawn one sample to one pixel with
+        no second interpolation: a texture sampled half a pixel off would blur every edge by
+        averaging neighbours. Zoomed in past the voxels, the samples are voxel-spaced from
+        the plane's corner and the drawing magnifies them smoothly."""
         x0, x1, y0, y1 = self.extent_xy
         if viewport.width < 2 or viewport.height < 2:
             nx, ny = self.output_size
-            return self.pixel_mm, (0, nx - 1, 0, ny - 1)
+            return ViewGrid(self.pixel_mm, (x0, y0), (0, nx - 1, 0, ny - 1), on_pixels=False)
         mm = self.mm_per_pixel(viewport)
-        s = max(self.pixel_mm, mm)
-        nx, ny = int(np.ceil((x1 - x0) / s)) + 1, int(np.ceil((y1 - y0) / s)) + 1
         cx, cy = self.camera_centre()
-        half_w, half_h = viewport.width / 2 * mm, viewport.height / 2 * mm
+        if mm >= self.pixel_mm:
+            s, on_pixels = mm, True
+            ox = cx - (viewport.width / 2 - 0.5) * s      # centre of display pixel (0, 0)
+            oy = cy - (viewport.height / 2 - 0.5) * s
+            nx, ny = viewport.width, viewport.height
+            lo_x, hi_x, lo_y, hi_y = x0 - ox, x1 - ox, y0 - oy, y1 - oy    # the plane, on the grid
+        else:
+            s, on_pixels = self.pixel_mm, False
+            ox, oy = x0, y0
+            nx, ny = self.output_size
+            half_w, half_h = viewport.width / 2 * mm, viewport.height / 2 * mm
+            lo_x, hi_x = cx - half_w - x0, cx + half_w - x0                  # the view, on the grid
+            lo_y, hi_y = cy - half_h - y0, cy + half_h - y0
 
         def span(lo: float, hi: float, n: int) -> tuple[int, int]:
             a = int(np.clip(np.floor(lo / s) - 1, 0, n - 1))
             b = int(np.clip(np.ceil(hi / s) + 1, 0, n - 1))
             return a, max(a, b)
 
-        i0, i1 = span(cx - half_w - x0, cx + half_w - x0, nx)
-        j0, j1 = span(cy - half_h - y0, cy + half_h - y0, ny)
-        return s, (i0, i1, j0, j1)
+        return ViewGrid(s, (ox, oy), (*span(lo_x, hi_x, nx), *span(lo_y, hi_y, ny)), on_pixels)
 
     def camera_centre(self) -> tuple[float, float]:
         """World point at the centre of the viewport."""

@@ -117,7 +117,6 @@ class SliceView:
         self._reslice.AutoCropOutputOff()
         self._image = vtkImageActor()
         self._image.GetMapper().SetInputConnection(self._reslice.GetOutputPort())
-        self._image.GetProperty().SetInterpolationTypeToLinear()
         renderer.SetBackground(0, 0, 0)
         renderer.GetActiveCamera().ParallelProjectionOn()
 
@@ -210,7 +209,6 @@ class SliceView:
         self.nav = SliceNavigation(volume.affine, volume.voxels.shape, state)
         if not keep:
             state.cursor = self.nav.centre.copy()
-        self._update_geometry()
         if keep:
             self._apply_camera()
         else:
@@ -245,18 +243,19 @@ class SliceView:
     def pixel_mm(self) -> float:
         return self.nav.pixel_mm
 
-    def _update_geometry(self) -> None:
-        """Reslice output grid for the current plane orientation."""
-        nav = self.nav
-        self._reslice.SetOutputOrigin(nav.extent_xy[0], nav.extent_xy[2], 0.0)
-        self._fit_output()
-
     def _fit_output(self) -> None:
-        """Reslice only what the view shows, at no finer than its pixels (see view_grid):
-        world coordinates do not change, the origin is the plane's corner whatever the grid."""
-        s, (i0, i1, j0, j1) = self.nav.view_grid(self.viewport())
-        self._reslice.SetOutputSpacing(s, s, self.nav.step_mm())
-        self._reslice.SetOutputExtent(i0, i1, j0, j1, 0, 0)
+        """Reslice only what the view shows (see view_grid); world coordinates do not change
+        with the grid. Samples on the screen's pixels are drawn as they are (nearest), voxel
+        samples magnified smoothly (linear)."""
+        grid = self.nav.view_grid(self.viewport())
+        self._reslice.SetOutputOrigin(*grid.origin, 0.0)
+        self._reslice.SetOutputSpacing(grid.spacing, grid.spacing, self.nav.step_mm())
+        self._reslice.SetOutputExtent(*grid.extent, 0, 0)
+        prop = self._image.GetProperty()
+        if grid.on_pixels:
+            prop.SetInterpolationTypeToNearest()
+        else:
+            prop.SetInterpolationTypeToLinear()
 
     def _apply_reslice_axes(self) -> None:
         rt = self._rot.T
@@ -311,7 +310,7 @@ class SliceView:
     def set_axes(self, axes: PlaneAxes) -> None:
         self.state.axes = axes
         self.nav.update_geometry()
-        self._update_geometry()
+        self._apply_camera()   # the plane's extent changed: its fit and centre with it
         self.update()
 
     def set_window(self, window: Window) -> None:

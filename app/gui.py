@@ -78,19 +78,12 @@ def _install_language(app, args: argparse.Namespace) -> None:
     install_translators(app, setting)
 
 
-def _load_holidays_aside() -> None:
-    import threading
-
-    from app.main import load_holidays
-
-    threading.Thread(target=load_holidays, name="holidays", daemon=True).start()
-
-
 def run_gui(args: argparse.Namespace) -> int:
     from PySide6.QtCore import QCoreApplication, QTimer
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     from app.paths import data_dir, outbox_dir
+    from app.windows import warm_up
     from app.windows.login_dialog import login
 
     # The reading window's modules (VTK, the report, the workflow: 1.2 s of imports) come
@@ -99,7 +92,7 @@ def run_gui(args: argparse.Namespace) -> int:
     app.setApplicationName("Yomi")
     _install_language(app, args)
     # At the first turn of the login window's event loop: off the GUI thread, and not before the window
-    QTimer.singleShot(0, _load_holidays_aside)
+    QTimer.singleShot(0, warm_up.start)
     idle_s = 300.0
     prefetch, poll_s, cache, retain_s = 0, 0.0, None, 0.0
     provider_login = None  # app.session.oidc.LoginResult when signed in at the centre's provider

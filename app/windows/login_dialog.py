@@ -47,6 +47,7 @@ from app.session import (
 )
 from app.session.password_policy import PasswordRule
 from app.session.qr import png_qr
+from app.windows import warm_up
 from app.windows.gui_post import GuiPost
 
 __all__ = ["LoginDialog", "login", "wait_text", "second_factor_text", "tampered_text", "WRONG"]
@@ -289,7 +290,8 @@ class LoginDialog(QDialog):
             return tampered_text(exc)
         if isinstance(exc, RoleMissing):
             return self.tr("This account may not open the reading window (no reader role). Ask IT.")
-        from app.windows.error_text import error_text  # imports the whole station: not before the login shows
+        warm_up.wait()   # it imports error_text while the window waits (~0.9 s)
+        from app.windows.error_text import error_text
 
         return error_text(exc)  # e.g. a damaged credential file: the detail, naming the file, is logged
 
@@ -382,6 +384,7 @@ class LoginDialog(QDialog):
                 self.repeat_password.clear()
                 self.new_password.setFocus()
             else:
+                warm_up.wait()
                 from app.windows.error_text import error_text
 
                 self.message.setText(error_text(exc))
@@ -428,6 +431,7 @@ def login(store: UserStore, *, user_hint: str = "", parent: QWidget | None = Non
     dialog = LoginDialog(store, session_factory, parent, user_hint=user_hint)
     try:
         if dialog.exec() == QDialog.Accepted:
+            warm_up.wait()   # the reading window's imports follow on this thread
             return dialog.session
         return None
     finally:

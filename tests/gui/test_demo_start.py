@@ -71,3 +71,32 @@ def test_holidays_load_off_the_gui_thread_while_the_login_window_waits(qtbot, mo
     rc, _ = run_logged_in(qtbot, ["--demo"], DEMO_PASSWORD, use)
     assert rc == 0
     assert calls == [(False, True)]  # once, off the GUI thread, with the login window up
+
+
+def test_the_error_sentences_are_imported_off_the_gui_thread_before_a_login_needs_them():
+    """A failed login names its error through error_text, which imports the station's error
+    classes (~0.9 s): done on the warm-up thread while the window waits, not on the GUI thread
+    when the reader's password turns out wrong. A process of its own: this one has them."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys, threading\n"
+        "import app.windows.login_dialog\n"
+        "assert 'app.windows.error_text' not in sys.modules, 'imported before the login window'\n"
+        "seen = []\n"
+        "class Finder:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'app.windows.error_text':\n"
+        "            seen.append(threading.current_thread().name)\n"
+        "        return None\n"
+        "sys.meta_path.insert(0, Finder())\n"
+        "from app.windows import warm_up\n"
+        "warm_up.start(); warm_up.wait()\n"
+        "assert seen == ['warm-up'], seen\n"
+        "assert 'app.windows.error_text' in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=str(Path(__file__).resolve().parents[2]))
+    assert done.returncode == 0, done.stderr[-2000:]

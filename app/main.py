@@ -80,9 +80,10 @@ def load_holidays() -> None:
     """The holiday calendar (the worklist's due times).
 
     The `holidays` package imports its ~280 country modules at the first lookup (0.15-0.5 s).
-    The GUI loads it on a thread while the login window waits for the reader (app.windows.warm_up): before
-    the window it delayed the window by that much, and loaded on a worker while the first
-    worklist came in it held the GUI thread up for 150 ms (bench/bench_gui_stall.py)."""
+    The GUI loads it on a thread while the login window waits for the reader
+    (app.windows.warm_up): before the window it delayed the window by that much, and loaded on
+    a worker while the first worklist came in it held the GUI thread up for 150 ms
+    (bench/bench_gui_stall.py)."""
     from datetime import date
 
     from app.reading.site_calendar import preload_holidays

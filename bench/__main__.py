@@ -51,7 +51,7 @@ def _machine() -> str:
 def _window(server, study, runs: int, cycles: int) -> list[Figure]:
     out = subprocess.run([sys.executable, "-m", "bench.window_child", server.dicomweb_url, server.user,
                           server.password, study.study_uid, str(study.slices), str(runs), str(cycles)],
-                         check=True, capture_output=True, text=True, cwd=REPO).stdout
+                         check=True, stdout=subprocess.PIPE, text=True, cwd=REPO).stdout  # stderr: the stall stacks
     got = json.loads(out.strip().splitlines()[-1])
     first = Figure(f"reading window, first slice on screen, {study.label}", target=0.5, absolute=True)
     full = Figure(f"reading window, full study on screen, {study.label}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import secrets
 import sys
 import tempfile
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from app.config import CentreConfig, open_centre  # noqa: E402
 from app.windows.main_window import MainWindow  # noqa: E402
 from app.windows.prompts import Unattended  # noqa: E402
+from bench.stall_stacks import StallSampler, wanted  # noqa: E402
 from bench.studies import READER  # noqa: E402
 from worklist.cache import StudyCache  # noqa: E402
 from worklist.cached_centre import CachingCentre  # noqa: E402
@@ -86,6 +88,9 @@ def _open(app, win: MainWindow, study_uid: str) -> dict:
     win._on_partial = first_shown  # _start_loader connects whatever this names
     item = next(i for i in win.worklist.items if i.study_uid == study_uid)
     ticks.append(time.perf_counter())
+    sampler = StallSampler(ticks) if wanted() else None
+    if sampler:
+        sampler.start()
     beat.start()
     t0 = time.perf_counter()
     win.open_item(item)
@@ -96,6 +101,10 @@ def _open(app, win: MainWindow, study_uid: str) -> dict:
     ticks.append(time.perf_counter())
     win._on_partial = shown
     gaps = np.diff(np.array(ticks))
+    if sampler:
+        sampler.stop()
+        worst = int(gaps.argmax())
+        sampler.report(ticks[worst], ticks[worst + 1], f"longest stall, {worst} ticks in")
     return {"first": marks.get("first", t0 + full) - t0, "full": full,
             "stall": max(0.0, float(gaps.max()) - HEARTBEAT_MS / 1000)}
 
@@ -108,6 +117,7 @@ def main() -> None:
     cfg = CentreConfig(name="bench", dicomweb_url=url, user=user, reader_dicom_name=READER, read_timeout=300.0)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        os.environ["YOMI_DATA_DIR"] = str(tmp / "data")  # the window's drafts: not the user's own
         for n in range(runs):  # each run from the server: an empty cache
             inner = open_centre(cfg, password, tmp / f"state{n}")
             cache = StudyCache(tmp / f"cache{n}", "bench", secrets.token_bytes(32), max_bytes=10**11,

@@ -28,13 +28,23 @@ def _reference(obj: dict) -> Dataset:
         return Dataset.from_json(dict(obj))
 
 
-def _assert_same(obj: dict) -> None:
-    fast = dataset_from_json(obj, what="test object", keep=list(obj))
-    ref = _reference(obj)
+def _same_datasets(fast: Dataset, ref: Dataset) -> None:
     assert [e.tag for e in fast] == [e.tag for e in ref]
     for e in ref:
         f = fast[e.tag]
-        assert (f.VR, f.value, type(f.value)) == (e.VR, e.value, type(e.value)), e.tag
+        assert (f.VR, type(f.value)) == (e.VR, type(e.value)), e.tag
+        if e.VR == "SQ":
+            assert len(f.value) == len(e.value), e.tag
+            for fi, ei in zip(f.value, e.value):
+                _same_datasets(fi, ei)
+        else:
+            assert f.value == e.value, e.tag
+
+
+def _assert_same(obj: dict) -> None:
+    ref = _reference(obj)
+    _same_datasets(dataset_from_json(obj, what="test object", keep=list(obj)), ref)
+    _same_datasets(dataset_from_json(obj, what="test object"), ref)
 
 
 def test_short_path_equals_from_json_on_real_qido_answers(orthanc, ct_files, tmp_path):
@@ -72,11 +82,22 @@ def test_edges_equal_from_json():
                   "00280010": {"vr": "US", "Value": [512]}, "00101010": {"vr": "AS", "Value": ["045Y"]}})
 
 
+def test_sequences_of_plain_items_take_the_short_path_and_equal_from_json():
+    seq = {"00081115": {"vr": "SQ", "Value": [{"0020000E": {"vr": "UI", "Value": ["1.2.3"]}},
+                                              {"00404034": {"vr": "SQ", "Value": [
+                                                  {"00404037": {"vr": "PN", "Value": [{"Alphabetic": "A^B"}]}}]}},
+                                              {}]},
+           "00404034": {"vr": "SQ"}, "0040A370": {"vr": "SQ", "Value": []}}
+    assert _plain_dataset(seq) is not None
+    _assert_same(seq)
+    assert dataset_from_json(seq, what="x").ReferencedSeriesSequence[0].SeriesInstanceUID == "1.2.3"
+
+
 def test_other_shapes_take_from_json():
-    seq = {"00081115": {"vr": "SQ", "Value": [{"0020000E": {"vr": "UI", "Value": ["1.2.3"]}}]}}
-    assert _plain_dataset(seq) is None
-    assert dataset_from_json(seq, what="x", keep=list(seq)).ReferencedSeriesSequence[0].SeriesInstanceUID == "1.2.3"
     assert _plain_dataset({"7FE00010": {"vr": "OB", "InlineBinary": "AAAA"}}) is None
+    binary_inside = {"00081115": {"vr": "SQ", "Value": [{"00420011": {"vr": "OB", "InlineBinary": "AAAA"}}]}}
+    assert _plain_dataset(binary_inside) is None
+    assert dataset_from_json(binary_inside, what="x").ReferencedSeriesSequence[0][0x00420011].value == b"\0\0\0"
     with pytest.raises(BadData, match="test object"):
         dataset_from_json({"00100020": {"vr": "LO", "Value": "not a list"}}, what="test object", keep=["00100020"])
 

@@ -162,3 +162,25 @@ def test_dcm4chee_state_path_variant(ups: OrthancServer, tmp_path: Path) -> None
     assert server_transaction(ups, it.mine_high) == claimed.transaction_uid
     c.release(claimed, completed=True)
     assert server_state(ups, it.mine_high) == "COMPLETED"
+
+
+def test_workitems_read_by_the_short_path_equal_pydicom_from_json(ups: OrthancServer, tmp_path: Path) -> None:
+    """The centre's real workitem answers (sequences, a Japanese name) give the same Dataset
+    through dicom_json's short path as through pydicom's Dataset.from_json."""
+    import warnings
+
+    from pydicom.dataset import Dataset
+
+    from tests.worklist.test_dicom_json import _same_datasets
+    from worklist.dicom_json import _plain_dataset, dataset_from_json
+
+    Items(ups)
+    answers = As(ups, STAFF).workitems("includefield=all").json()
+    assert len(answers) == 4
+    for obj in answers:
+        assert _plain_dataset(obj) is not None  # the short path really ran
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ref = Dataset.from_json(dict(obj))
+        _same_datasets(dataset_from_json(obj, what="a workitem"), ref)
+    assert any("山田" in str(dataset_from_json(o, what="w").PatientName) for o in answers)

@@ -10,8 +10,10 @@ Scenarios (each in its own window, from its own Orthanc content):
   4. the same 500 studies from an Orthanc running Yomi's centre plugin (packaging/centre/:
      the reader's UPS-RS workitems, as a centre deploying Yomi serves them).
 
-The latency proxy runs in a process of its own, as a remote centre would. A heartbeat QTimer fires every 5 ms; the longest gap between two ticks, minus 5 ms, is the
-longest time the GUI could not paint or take a key. Needs an X display:
+The latency proxy runs in a process of its own, as a remote centre would. Each window has a
+logged-in session and its lock guard, as the station's windows have (the guard watches the
+window's input). A heartbeat QTimer fires every 5 ms; the longest gap between two ticks, minus
+5 ms, is the longest time the GUI could not paint or take a key. Needs an X display:
     xvfb-run -a -s "-screen 0 1280x1024x24" .venv/bin/python bench/bench_gui_stall.py [--slices N] [--studies N]
         [--only slow,open,qido,ups]
 """
@@ -38,7 +40,10 @@ from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from app.config import CentreConfig, open_centre  # noqa: E402
+from app.audit import AuditLog  # noqa: E402
 from app.demo import write_series  # noqa: E402
+from app.session import Session, UserStore, add_user  # noqa: E402
+from app.windows.lock_screen import LockGuard  # noqa: E402
 from app.windows.main_window import MainWindow  # noqa: E402
 from app.windows.prompts import Unattended  # noqa: E402
 from bench.stall_stacks import StallSampler, wanted  # noqa: E402
@@ -47,6 +52,7 @@ from tests.centre.support import NAME_A, READER_A, start_centre  # noqa: E402
 from tests.fixtures.latency_proxy import LatencyProxyProcess  # noqa: E402
 from tests.fixtures.orthanc import start_orthanc  # noqa: E402
 from tests.fixtures.synthetic_studies import make_study, upload_parallel  # noqa: E402
+from tests.session_support import FAST, PW  # noqa: E402
 from viewer.volume import synthetic_phantom  # noqa: E402
 
 READER = "Bench^Reader"
@@ -86,7 +92,13 @@ def window(url: str, server, state: Path, *, user: tuple[str, str] | None = None
     user = user or (server.user, server.password)
     cfg = CentreConfig(name="bench", dicomweb_url=url, user=user[0], reader_dicom_name=reader,
                        read_timeout=120.0, has_ups=ups)
-    win = MainWindow(open_centre(cfg, user[1], state), "reader", prompts=Unattended())
+    state.mkdir(parents=True, exist_ok=True)
+    store = UserStore(state / "users.json", scrypt=FAST)
+    add_user(store, "reader", PW, "Bench Reader", reader, must_change_password=False)
+    session = Session(store, audit_log=AuditLog(state / "audit.jsonl"))
+    session.login("reader", PW)
+    win = MainWindow(open_centre(cfg, user[1], state), "reader", session=session, prompts=Unattended())
+    win.lock_guard = LockGuard(win, session, timeout_s=3600)  # as app/gui.py attaches it
     win.resize(1270, 980)
     win.show()
     settle = time.perf_counter() + 1.0  # first paint of the empty views is not what we measure
@@ -94,6 +106,11 @@ def window(url: str, server, state: Path, *, user: tuple[str, str] | None = None
         QApplication.processEvents()
         time.sleep(0.005)
     return win
+
+
+def close(win: MainWindow) -> None:
+    win.lock_guard.stop()  # its watch must not outlive the window into the next scenario
+    win.close()
 
 
 def assigned_files(files: list[Path]) -> list[bytes]:
@@ -147,7 +164,7 @@ def main() -> None:
                         took = time.perf_counter() - t0
                     results.append(f"worklist refresh, centre at 2 s per response ({proxy.request_count} "
                                    f"requests, {took:.1f} s): longest GUI stall {hb.longest_ms():.0f} ms")
-                    win.close()
+                    close(win)
                 server.delete_all()
 
             if "open" in only:  # 2. a big study opening
@@ -166,7 +183,7 @@ def main() -> None:
                     took = time.perf_counter() - t0
                 results.append(f"{args.slices}-slice study opening ({took:.1f} s to fully on screen, "
                                f"{win.volume.shape[0]} slices): longest GUI stall {hb.longest_ms():.0f} ms")
-                win.close()
+                close(win)
                 server.delete_all()
 
             if "qido" in only:  # 3. 500 studies, 20 ms away, QIDO-RS worklist
@@ -175,7 +192,7 @@ def main() -> None:
                 with LatencyProxyProcess(server.dicomweb_url, delay_s=0.02) as proxy:
                     win = window(proxy.url, server, tmp / "s3")
                     results.append(refreshes(app, win, "QIDO-RS (plain Orthanc)"))
-                    win.close()
+                    close(win)
         finally:
             server.stop()
         if "ups" in only:  # 4. the same from the centre plugin's UPS-RS
@@ -190,7 +207,7 @@ def main() -> None:
                     results.append(f"first refresh after the upload (the plugin reads every study once): "
                                    f"{time.perf_counter() - t0:.2f} s")
                     results.append(refreshes(app, win, "UPS-RS (Yomi's centre plugin)"))
-                    win.close()
+                    close(win)
             finally:
                 centre.stop()
     for line in results:

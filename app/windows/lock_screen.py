@@ -13,6 +13,15 @@ Hiding, rather than painting over, is what
 takes VTK's native render windows off the screen: an overlay cannot cover a native child
 window. The session writes the lock/unlock audit events.
 
+While unlocked, the reader's input is watched where it enters, not application-wide: on the
+native windows of the window and its dialogs (every mouse press, move and wheel, and the
+keys no shortcut takes) and on the focus widget (which gets every key first as a
+ShortcutOverride, so keys the keymap's actions take count too). An application-wide Python
+event filter takes the GIL for every event of every widget: with a study loading on worker
+threads it multiplied the GUI thread's longest stall several times over (a probe with 40
+updating labels: 71 ms -> 474 ms; bench/RESULTS.md). Only while locked, when every input
+outside the lock widget must be stopped, is the filter application-wide.
+
 Windows and dialogs of the window (top-level widgets whose parent chain reaches it) are
 taken off the screen too, and the lock never runs an event loop of its own: a modal dialog
 left open would block the lock widget's input (Qt delivers keys only to the top modal
@@ -27,6 +36,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+
+import shiboken6
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QEvent, QEventLoop, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeySequence, QPalette
@@ -208,6 +219,25 @@ class LockWidget(QWidget):
         self.unlockRequested.emit(text, code)
 
 
+class _InputWatch(QObject):
+    """The unlocked guard's filter on a native window or the focus widget: activity, and the
+    lock key where the lock QAction is not live (the window's dialogs and tool windows)."""
+
+    def __init__(self, guard: "LockGuard") -> None:
+        super().__init__(guard)
+        self.guard: LockGuard | None = guard
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        guard, t = self.guard, event.type()
+        if guard is None or guard.locked or t not in _ACTIVITY:
+            return False  # locked: the guard's application-wide filter decides
+        if t in (QEvent.KeyPress, QEvent.ShortcutOverride) and guard.is_lock_key(event):
+            guard.lock_now()
+            return t == QEvent.KeyPress
+        guard.session.touch(guard.clock())
+        return False
+
+
 class LockGuard(QObject):
     """Lock `window` when `session` says so (idle), on the keymap's lock key (File > Lock
     screen, Ctrl+Alt+L), or on `lock_now()`.
@@ -249,11 +279,15 @@ class LockGuard(QObject):
         if memory is not None:
             self.aboutToLock.connect(memory.save)
             self.lockedChanged.connect(memory.hold)  # a logout closes the window still locked
-        QApplication.instance().installEventFilter(self)
+        self._watch = _InputWatch(self)
+        app = QApplication.instance()
+        app.focusChanged.connect(self._focus_moved)
+        self._focus_moved(None, app.focusWidget())
 
     # ---- public ---------------------------------------------------------------------
     def check(self) -> None:
         """The timer's tick: lock the screen if the session has locked (idle) or ended."""
+        self._watch_windows()  # a tool window shown since, which has not had the focus yet
         if not self.locked and self.session.is_locked(self.clock()):
             log.info("lock: session locked (idle or ended); hiding the window's content")
             self._hide_all()
@@ -285,14 +319,19 @@ class LockGuard(QObject):
         self.timer.stop()
         self._jobs.close()
         app = QApplication.instance()
-        if app is not None:
-            app.removeEventFilter(self)
+        if app is None:
+            return
+        app.removeEventFilter(self)
+        if self._watch.guard is not None:  # stopped twice: a logout, then the window's close
+            self._watch.guard = None
+            app.focusChanged.disconnect(self._focus_moved)
 
     # ---- hiding and restoring -------------------------------------------------------
     def _hide_all(self) -> None:
         self.aboutToLock.emit()
         w = self.window
         self.locked = True
+        QApplication.instance().installEventFilter(self)  # from here every input is stopped
         self._focus = w.focusWidget()
         self._title = w.windowTitle()
         self._hidden = []
@@ -336,6 +375,7 @@ class LockGuard(QObject):
 
     def _restore(self) -> None:
         self.locked = False
+        QApplication.instance().removeEventFilter(self)
         self.lock_widget.hide()
         self.window.setWindowTitle(self._title)
         for c in self._hidden:
@@ -399,6 +439,21 @@ class LockGuard(QObject):
         self.loggedOut.emit()
 
     # ---- input ----------------------------------------------------------------------
+    def _watch_windows(self) -> None:
+        """The input watch on the native window of the window and of each of its own
+        top-level widgets (installing twice keeps one filter)."""
+        for top in QApplication.topLevelWidgets():
+            handle = top.windowHandle()
+            if handle is not None and (top is self.window or self._in_window(top.parentWidget())):
+                handle.installEventFilter(self._watch)
+
+    def _focus_moved(self, old: QWidget | None, now: QWidget | None) -> None:
+        if old is not None and shiboken6.isValid(old):
+            old.removeEventFilter(self._watch)
+        if now is not None and self._in_window(now):
+            now.installEventFilter(self._watch)
+            self._watch_windows()  # the focus went to a window not watched yet, maybe
+
     def _in_window(self, obj: QObject) -> bool:
         while obj is not None:
             if obj is self.window:
@@ -413,9 +468,10 @@ class LockGuard(QObject):
             obj = obj.parent()
         return False
 
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        """Application-wide, installed only while locked."""
         t = event.type()
-        if t not in _WATCHED or isinstance(obj, QApplication):
+        if not self.locked or t not in _WATCHED or isinstance(obj, QApplication):
             return False
         if t == QEvent.Resize and obj is self.window:
             self.lock_widget.setGeometry(self.window.rect())
@@ -427,17 +483,9 @@ class LockGuard(QObject):
             return False
         if not self._in_window(obj):
             return False
-        if self.locked:
-            return self._while_locked(obj, event)
-        if t == QEvent.KeyPress and self._is_lock_key(event):
-            # in the window the lock QAction fires first; this catches the key in its dialogs
-            self.lock_now()
-            return True
-        if t in _ACTIVITY:
-            self.session.touch(self.clock())
-        return False
+        return self._while_locked(obj, event)
 
-    def _is_lock_key(self, event: QEvent) -> bool:
+    def is_lock_key(self, event: QEvent) -> bool:
         keys = self._lock_action.shortcuts() if self._lock_action is not None else [QKeySequence("Ctrl+Alt+L")]
         pressed = QKeySequence(event.keyCombination())
         return any(pressed.matches(k) == QKeySequence.ExactMatch for k in keys)

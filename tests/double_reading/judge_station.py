@@ -17,6 +17,7 @@ from worklist.claims import ClaimStore
 from worklist.dicomweb_centre import DicomWebCentre
 from worklist.outbox import Outbox, Sender
 from worklist.ups import UpsSettings, UpsWorklist
+from tests.window_waits import wait_exposed
 
 __all__ = ["judge_window", "open_comparison", "sign_both"]
 
@@ -62,6 +63,6 @@ def open_comparison(qtbot, win):
     qtbot.keyClick(win, Qt.Key_J, Qt.ControlModifier | Qt.ShiftModifier)
     qtbot.waitUntil(lambda: win.comparison is not None and win.comparison.isVisible(), timeout=30000)
     cmp = win.comparison
-    qtbot.waitExposed(cmp)
+    wait_exposed(qtbot, cmp)
     qtbot.waitUntil(cmp.isActiveWindow)
     return cmp

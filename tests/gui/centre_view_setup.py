@@ -16,6 +16,7 @@ from app.windows.statistics_view import StatisticsView
 from tests.centre.support import STAFF
 from tests.critical.readings import exam_srs
 from worklist.dicomweb import ClientSettings, DicomWebClient
+from tests.window_waits import wait_exposed
 
 __all__ = ["backlog_view", "statistics_view"]
 
@@ -28,7 +29,7 @@ def _shown(qtbot, windows, client: DicomWebClient, make, size: tuple[int, int]) 
         windows.append(view)
         view.resize(*size)
         view.show()
-        qtbot.waitExposed(view)
+        wait_exposed(qtbot, view)
         yield view
     finally:
         jobs.close()

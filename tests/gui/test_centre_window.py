@@ -23,6 +23,7 @@ from tests.worklist.conftest import READER, copy_study
 from viewer.volume import load_volume
 from worklist.cache import StudyCache
 from worklist.cached_centre import CachingCentre
+from tests.window_waits import wait_exposed
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def centre_window(qtbot, windows, orthanc, assigned, tmp_path):  # noqa: F811
     windows.append(win)
     win.resize(1200, 800)
     win.show()
-    qtbot.waitExposed(win)
+    wait_exposed(qtbot, win)
     qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)  # the first worklist is in
     yield win, centre
     centre.close()

@@ -24,6 +24,7 @@ from tests.fixtures.mislabelled import write_mislabelled
 from tests.gui.test_reading_window import _grab
 from worklist.centre import WorkItem
 from worklist.local import LocalCentre
+from tests.window_waits import wait_exposed
 
 READER = "dr.yamada"
 SLICES = 4
@@ -68,7 +69,7 @@ def japanese(qtbot, windows, shared_data, tmp_path):
     qtbot.addWidget(win)
     win.resize(1280, 800)
     win.show()
-    qtbot.waitExposed(win)
+    wait_exposed(qtbot, win)
     qtbot.waitUntil(lambda: not win.reading.refreshing and win.worklist.row_count() == 3, timeout=60000)
     return win
 

@@ -17,6 +17,7 @@ from app.keymap.files import user_keymap_path
 from app.windows.keymap_editor import KeymapEditor
 from app.windows.shortcut_sheet import ShortcutSheet
 from tests.report_gui.helpers import make_window, open_study
+from tests.window_waits import wait_active, wait_exposed
 
 READER = "dr.keys"
 
@@ -36,7 +37,7 @@ def _editor(qtbot, win) -> KeymapEditor:
     win.menuBar().menus[Menu.TOOLS]  # the editor is the Tools menu's
     win.keys.action("tools.keymap_editor").trigger()
     editor = _visible(KeymapEditor)
-    qtbot.waitExposed(editor)
+    wait_exposed(qtbot, editor)
     return editor
 
 
@@ -47,7 +48,7 @@ def _press_in_editor(qtbot, editor, key, modifiers=Qt.NoModifier) -> None:
 
 def _back_to_images(qtbot, win):
     win.activateWindow()
-    qtbot.waitActive(win)
+    wait_active(qtbot, win)
     win.mpr.axial.setFocus()
     return win.mpr.axial
 
@@ -106,7 +107,7 @@ def test_a_key_changed_in_the_editor_works_at_once_and_is_the_readers_only(qtbot
     # F1: the sheet, written from the keymap, says J
     qtbot.keyClick(ax, Qt.Key_F1)
     sheet = _visible(ShortcutSheet)
-    qtbot.waitExposed(sheet)
+    wait_exposed(qtbot, sheet)
     assert sheet.row_of("view.slice_next").text(1) == "J"
     assert sheet.row_of("help.shortcuts").text(1) == "F1"
     groups = [sheet.tree.topLevelItem(n).text(0) for n in range(sheet.tree.topLevelItemCount())]

@@ -24,6 +24,7 @@ from viewer import registration as reg
 from viewer.registration import Fallback
 from viewer.views.link_model import Side
 from worklist.local import LocalCentre
+from tests.window_waits import wait_active, wait_exposed
 
 READER = "reader"
 
@@ -60,9 +61,9 @@ def _open_current(qtbot, windows, centre, pair) -> MainWindow:
     windows.append(win)
     win.resize(1270, 980)  # fits the CI screen (1280x1024)
     win.show()
-    qtbot.waitExposed(win)
+    wait_exposed(qtbot, win)
     win.activateWindow()  # window shortcuts (Ctrl+M) need the active window
-    qtbot.waitActive(win)
+    wait_active(qtbot, win)
     qtbot.waitUntil(lambda: bool(win.worklist.items), timeout=60000)
     row = [i.study_uid for i in win.worklist.items].index(pair.current_uid)
     win.worklist.table.setFocus()

@@ -17,6 +17,7 @@ from app.windows.main_window import MainWindow
 from app.windows.prompts import Unattended
 from app.windows.worklist_panel import IMAGES_COLUMN
 from viewer.tools.window_level import PRESETS
+from tests.window_waits import wait_active, wait_exposed
 
 
 def _grab(widget) -> np.ndarray:
@@ -37,9 +38,9 @@ def reading(qtbot, windows, shared_data, tmp_path):
     qtbot.addWidget(win)
     win.resize(1200, 800)
     win.show()
-    qtbot.waitExposed(win)
+    wait_exposed(qtbot, win)
     win.activateWindow()  # the view keys are the keymap's QActions: live in the active window
-    qtbot.waitActive(win)
+    wait_active(qtbot, win)
     qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)  # the first worklist is in
     return win
 

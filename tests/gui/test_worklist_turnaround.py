@@ -11,6 +11,7 @@ from app.reading.turnaround import TurnaroundRules
 from app.windows.worklist_clock import DUE_SOON_COLOUR, OVERDUE_COLOUR, WorklistClock
 from app.windows.worklist_panel import DUE_COLUMN, LEFT_COLUMN, WorklistPanel
 from worklist.centre import Priority, WorkItem
+from tests.window_waits import wait_exposed
 
 JST = ZoneInfo("Asia/Tokyo")
 
@@ -45,7 +46,7 @@ def test_due_columns_order_and_colours_follow_the_clock(qtbot, windows, artifact
     windows.append(panel)
     panel.resize(1250, 300)
     panel.show()
-    qtbot.waitExposed(panel)
+    wait_exposed(qtbot, panel)
     items = [_item("1.2.3.9", "2026-05-08T09:00"),          # due Mon 5/11 17:00
              _item("1.2.3.8", "2026-05-07T09:00"),          # due today 17:00 (2 h 30 left)
              _item("1.2.3.7", "2026-05-06T09:00"),          # due Thu 17:00: overdue

@@ -40,6 +40,7 @@ from tests.fixtures.orthanc import orthanc  # noqa: F401  (fixture)
 from tests.fixtures.prior_pair import prior_pair  # noqa: F401  (fixture)
 from viewer.views.link_model import Side
 from worklist.centre import Forbidden
+from tests.window_waits import wait_active, wait_exposed
 
 pytestmark = pytest.mark.gui
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
@@ -142,7 +143,7 @@ def _login_dialog(qtbot, windows, store) -> LoginDialog:
     windows.append(dlg)
     qtbot.addWidget(dlg)
     dlg.show()
-    qtbot.waitExposed(dlg)
+    wait_exposed(qtbot, dlg)
     return dlg
 
 
@@ -196,9 +197,9 @@ def reading(qtbot, windows, japanese, shared_data, tmp_path, keyed_reader):
     qtbot.addWidget(win)
     win.resize(1270, 980)
     win.show()
-    qtbot.waitExposed(win)
+    wait_exposed(qtbot, win)
     win.activateWindow()
-    qtbot.waitActive(win)
+    wait_active(qtbot, win)
     qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)
     return win
 
@@ -272,7 +273,7 @@ def test_prompts_and_dialogs_of_the_reading_window_in_japanese(qtbot, reading, a
 
     # Sign with the report not filled in: the to-do list, in Japanese, in the status bar
     win.activateWindow()
-    qtbot.waitActive(win)
+    wait_active(qtbot, win)
     panel.editor.focus_first_field()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key_S, Qt.ControlModifier | Qt.ShiftModifier)
@@ -333,7 +334,7 @@ def test_oidc_wait_dialog_in_japanese(qtbot, windows, japanese, artifacts):
     dlg = OidcWaitDialog(None, client, user_id="sato", oidc_subject="sub-1")
     windows.append(dlg)
     dlg.show()
-    qtbot.waitExposed(dlg)
+    wait_exposed(qtbot, dlg)
     _assert_japanese(dlg)
     _shot(dlg, artifacts / "ja-oidc-wait.png")
     dlg._relay.started.emit("https://id.centre.example/authorize?client_id=yomi-station")
@@ -364,7 +365,7 @@ def test_menu_bar_and_its_menus_in_japanese(qtbot, reading, artifacts):
     assert win.keys.action("study.comparison").text() == "比較読影（二重読影の最終判定）"
     for menu, qmenu in bar.menus.items():
         qmenu.popup(bar.mapToGlobal(bar.actionGeometry(qmenu.menuAction()).bottomLeft()))
-        qtbot.waitExposed(qmenu)
+        wait_exposed(qtbot, qmenu)
         qtbot.wait(150)   # the popup paints (screenshot only)
         try:
             assert qmenu.actions(), menu
@@ -381,7 +382,7 @@ def test_keymap_editor_and_shortcut_sheet_in_japanese(qtbot, reading, artifacts)
     win = reading
     win.keys.action("tools.keymap_editor").trigger()   # Tools > Keyboard shortcuts…
     editor = _visible_window(KeymapEditor)
-    qtbot.waitExposed(editor)
+    wait_exposed(qtbot, editor)
     try:
         assert editor.windowTitle() == "キーボードショートカット"
         assert editor.table.model().headerData(1, Qt.Horizontal) == "操作"
@@ -399,10 +400,10 @@ def test_keymap_editor_and_shortcut_sheet_in_japanese(qtbot, reading, artifacts)
         editor.reject()
 
     win.activateWindow()
-    qtbot.waitActive(win)
+    wait_active(qtbot, win)
     qtbot.keyClick(win, Qt.Key_F1)                       # the shortcut sheet
     sheet = _visible_window(ShortcutSheet)
-    qtbot.waitExposed(sheet)
+    wait_exposed(qtbot, sheet)
     try:
         groups = [sheet.tree.topLevelItem(n).text(0) for n in range(sheet.tree.topLevelItemCount())]
         assert groups[0] == "ファイル(F)" and "ヘルプ(H)" in groups
@@ -422,14 +423,14 @@ def test_critical_result_dialog_in_japanese(qtbot, reading, artifacts):
     panel = win.report_panel
     data = _data(win)
     win.activateWindow()
-    qtbot.waitActive(win)
+    wait_active(qtbot, win)
     panel.editor.focus_first_field()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is not None)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key_U, Qt.ControlModifier | Qt.ShiftModifier)
     qtbot.waitUntil(lambda: isinstance(getattr(panel, "critical_dialog", None), CriticalDialog)
                     and panel.critical_dialog.isVisible())
     dlg = panel.critical_dialog
-    qtbot.waitExposed(dlg)
+    wait_exposed(qtbot, dlg)
     try:
         assert dlg.windowTitle() == "緊急所見"
         assert dlg.kinds.item(1).text() == "2  気胸"
@@ -470,7 +471,7 @@ def test_worklist_filter_bar_and_turnaround_columns_in_japanese(qtbot, reading, 
 def test_centre_views_of_a_centre_without_dicomweb_say_so_in_japanese(qtbot, reading):
     win = reading
     win.activateWindow()
-    qtbot.waitActive(win)
+    wait_active(qtbot, win)
     qtbot.keyClick(win, Qt.Key_T, Qt.ControlModifier | Qt.ShiftModifier)   # Tools > Centre statistics
     assert win.status_label.text() == "この読影センターでは統計を利用できません（DICOMweb非対応）。"
     _assert_japanese(win, _data(win))

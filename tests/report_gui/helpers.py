@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 from app.windows.main_window import MainWindow
 from app.windows.prompts import Unattended
 from tests.gui.test_reading_window import _drag, _open
+from tests.window_waits import wait_active, wait_exposed
 
 # The lung-screening template's fields as the reader fills them by keyboard: (field, typed text).
 # Choices are typed in part, in English or Japanese; '.nl' expands to the normal text.
@@ -32,9 +33,9 @@ def make_window(qtbot, windows, centre, reader: str, *, session=None, outbox=Non
     qtbot.addWidget(win)
     win.resize(1270, 980)  # fits the CI screen (tests/run.sh: 1280x1024)
     win.show()
-    qtbot.waitExposed(win)
+    wait_exposed(qtbot, win)
     win.activateWindow()  # window shortcuts (Ctrl+M, Ctrl+Shift+S) need the active window
-    qtbot.waitActive(win)
+    wait_active(qtbot, win)
     qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)  # the first worklist is in
     return win
 

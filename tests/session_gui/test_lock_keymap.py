@@ -13,6 +13,7 @@ from app.windows.shortcut_sheet import show_shortcut_sheet
 from tests.report_gui.helpers import make_window
 from tests.session_gui.conftest import PW
 from tests.session_support import wait_checked
+from tests.window_waits import wait_exposed
 
 
 def test_the_lock_key_is_the_keymaps_and_the_lock_saves_the_layout(qtbot, windows, tmp_path, store, audit_log):
@@ -47,7 +48,7 @@ def test_the_lock_key_is_the_keymaps_and_the_lock_saves_the_layout(qtbot, window
     # in a window of the window's own (the F1 sheet) the keymap's lock key locks too (the
     # guard's filter checks the lock QAction's keys where the QAction itself is not live)
     sheet = show_shortcut_sheet(win, win.keys)
-    qtbot.waitExposed(sheet)
+    wait_exposed(qtbot, sheet)
     qtbot.keyClick(sheet.tree, Qt.Key_K, Qt.ControlModifier | Qt.AltModifier)
     assert guard.locked and not sheet.isVisible()
     at_lock = QSettings(str(win.layout_memory.path), QSettings.IniFormat).value("window/state")

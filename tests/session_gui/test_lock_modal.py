@@ -25,6 +25,7 @@ from app.windows.prompts import Unattended
 from tests.session_gui.conftest import PW, Clock
 from tests.session_support import wait_checked
 from tests.session_gui.test_lock_screen import _grab, _rect_in
+from tests.window_waits import wait_exposed
 
 TIMEOUT = 300.0
 
@@ -42,7 +43,7 @@ def reading(qtbot, windows, tmp_path, store, audit_log):
     win.resize(1200, 800)
     guard = LockGuard(win, session, timeout_s=TIMEOUT, clock=clock)
     win.show()
-    qtbot.waitExposed(win)
+    wait_exposed(qtbot, win)
     qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)
     return win, guard, session, clock
 
@@ -102,7 +103,8 @@ def test_idle_lock_with_the_sign_dialog_open_hides_it_and_gives_it_back(qtbot, r
         dlg = dialog()
         if dlg is None or not dlg.isVisible():
             return False
-        qtbot.waitActive(dlg)
+        if not dlg.isActiveWindow():
+            return False  # the keys go where the window system sends them: wait for it
         _type(dlg, "Half-")  # the reader has begun typing the signing password
         return dlg.findChild(QLineEdit).text() == "Half-"
 
@@ -150,7 +152,8 @@ def test_idle_lock_with_the_sign_dialog_open_hides_it_and_gives_it_back(qtbot, r
         dlg = dialog()
         if dlg is None or not dlg.isVisible():
             return False
-        qtbot.waitActive(dlg)
+        if not dlg.isActiveWindow():
+            return False  # the keys go where the window system sends them: wait for it
         assert dlg.findChild(QLineEdit).text() == "Half-"  # where the reader was
         _type(dlg, "rest")
         _enter(dlg)
@@ -247,7 +250,8 @@ def test_a_modal_message_of_no_parent_shown_while_locked_does_not_block_the_lock
         return bool(result) and QApplication.activeModalWidget() is None
 
     def keys_reach_the_lock() -> bool:
-        qtbot.waitActive(win)
+        if not win.isActiveWindow():
+            return False
         _type(win, PW)
         _enter(win)
         wait_checked(qtbot, guard.lock_widget)

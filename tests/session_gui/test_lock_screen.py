@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QImage
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from app import audit
@@ -19,8 +20,10 @@ from app.session import Session, SessionState
 from app.windows.lock_screen import BACKGROUND, LOCKED_TITLE, LockGuard
 from app.windows.main_window import MainWindow
 from app.windows.prompts import Unattended
+from app.windows.shortcut_sheet import show_shortcut_sheet
 from tests.session_gui.conftest import PW, Clock
 from tests.session_support import wait_checked
+from tests.window_waits import wait_active, wait_exposed
 
 TIMEOUT = 300.0
 
@@ -58,9 +61,9 @@ def reading(qtbot, windows, shared_data, tmp_path, store, audit_log):
     win.resize(1200, 800)
     guard = LockGuard(win, session, timeout_s=TIMEOUT, clock=clock)
     win.show()
-    qtbot.waitExposed(win)
+    wait_exposed(qtbot, win)
     win.activateWindow()  # the view keys are the keymap's QActions: live in the active window
-    qtbot.waitActive(win)
+    wait_active(qtbot, win)
     qtbot.waitUntil(lambda: not win.reading.refreshing, timeout=60000)  # the first worklist is in
     return win, guard, session, clock
 
@@ -182,6 +185,39 @@ def test_idle_lock_hides_patient_data_and_unlock_restores(qtbot, reading, audit_
     assert PW not in audit_log.path.read_text()
 
 
+def test_input_through_the_window_system_keeps_the_screen_open(qtbot, reading):
+    """The guard watches input where it enters (the native windows and the focus widget), not
+    application-wide: a mouse move, a key the keymap takes, a key in a dialog of the window
+    each count; with none the screen locks."""
+    win, guard, session, clock = reading
+    _open_real_ct(qtbot, win)
+    ax = win.mpr.axial
+    handle = win.windowHandle()
+
+    def idle_almost_out() -> None:
+        clock.t += TIMEOUT - 1
+        _tick(qtbot, guard)
+        assert not guard.locked and session.state is SessionState.ACTIVE
+
+    idle_almost_out()
+    QTest.mouseMove(handle, ax.mapTo(win, ax.rect().center()))
+    idle_almost_out()
+    ax.setFocus()
+    before = ax.view.slice_index()
+    QTest.keyClick(handle, Qt.Key_Up)  # a shortcut: the QAction takes it, no KeyPress follows
+    assert ax.view.slice_index() != before
+    idle_almost_out()
+    sheet = show_shortcut_sheet(win, win.keys)
+    sheet.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is sheet)
+    QTest.keyClick(sheet.windowHandle(), Qt.Key_Down)
+    idle_almost_out()
+    sheet.close()
+    clock.t += 2  # and nothing since: past the timeout
+    _tick(qtbot, guard)
+    assert guard.locked
+
+
 def test_ctrl_alt_l_locks_at_once(qtbot, reading, audit_log):
     win, guard, session, _clock = reading
     qtbot.keyClick(win.worklist.table, Qt.Key_L, Qt.ControlModifier | Qt.AltModifier)
@@ -240,7 +276,7 @@ def test_unlock_asks_for_the_code_once_the_site_hours_have_passed(qtbot, windows
     qtbot.addWidget(win)
     guard = LockGuard(win, session, timeout_s=TIMEOUT, clock=mono)
     win.show()
-    qtbot.waitExposed(win)
+    wait_exposed(qtbot, win)
     lw = guard.lock_widget
 
     wall.t = T0 + 1800

@@ -9,6 +9,7 @@ from app.audit import C
 from app.session import Session, SessionState, UserStore
 from app.windows.login_dialog import WRONG, LoginDialog, login
 from tests.session_gui.conftest import FAST, IT_PW, PW, Clock
+from tests.window_waits import wait_exposed
 
 
 def _dialog(qtbot, windows, store, **session_kw) -> LoginDialog:
@@ -16,7 +17,7 @@ def _dialog(qtbot, windows, store, **session_kw) -> LoginDialog:
     windows.append(dlg)
     qtbot.addWidget(dlg)
     dlg.show()
-    qtbot.waitExposed(dlg)
+    wait_exposed(qtbot, dlg)
     return dlg
 
 
@@ -258,7 +259,7 @@ def test_the_password_check_runs_off_the_gui_thread_and_esc_waits_for_it(qtbot, 
     dlg = LoginDialog(store, lambda s: Recording(s))
     windows.append(dlg)
     dlg.show()
-    qtbot.waitExposed(dlg)
+    wait_exposed(qtbot, dlg)
     qtbot.keyClicks(dlg.user_id, "dr.sato")
     qtbot.keyClicks(dlg.password, PW)
     qtbot.keyClick(dlg.password, Qt.Key_Return)

@@ -18,6 +18,7 @@ from app.session import Session, SessionState, credentials
 from app.windows.lock_screen import LockGuard
 from tests.session_gui.conftest import PW, Clock
 from tests.session_support import wait_checked
+from tests.window_waits import wait_exposed
 
 
 @pytest.fixture
@@ -30,7 +31,7 @@ def locked(qtbot, windows, store, audit_log):
     qtbot.addWidget(win)
     guard = LockGuard(win, session, timeout_s=300.0, clock=Clock(0.0))
     win.show()
-    qtbot.waitExposed(win)
+    wait_exposed(qtbot, win)
     guard.lock_now()
     yield guard, session
     guard.stop()

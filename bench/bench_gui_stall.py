@@ -79,12 +79,18 @@ class Heartbeat:
         self.ticks.append(time.perf_counter())
         if self.sampler:
             self.sampler.stop()
-            worst = int(np.diff(np.array(self.ticks)).argmax())
-            self.sampler.report(self.ticks[worst], self.ticks[worst + 1], "longest stall")
+            gaps = np.diff(np.array(self.ticks))
+            for rank, k in enumerate(np.argsort(gaps)[::-1][:3]):
+                self.sampler.report(self.ticks[k], self.ticks[k + 1],
+                                    f"stall {rank + 1} at {self.ticks[k] - self.ticks[0]:.2f} s")
 
     def longest_ms(self) -> float:
         gaps = np.diff(np.array(self.ticks))
         return max(0.0, float(gaps.max()) * 1000 - HEARTBEAT_MS) if len(gaps) else 0.0
+
+    def over(self, ms: float) -> int:
+        """How many stalls were longer than `ms`."""
+        return int((np.diff(np.array(self.ticks)) * 1000 - HEARTBEAT_MS > ms).sum())
 
 
 def window(url: str, server, state: Path, *, user: tuple[str, str] | None = None, reader: str = READER,
@@ -182,7 +188,8 @@ def main() -> None:
                     pump_until(app, lambda: not win.is_loading() and win.volume is not None, 900)
                     took = time.perf_counter() - t0
                 results.append(f"{args.slices}-slice study opening ({took:.1f} s to fully on screen, "
-                               f"{win.volume.shape[0]} slices): longest GUI stall {hb.longest_ms():.0f} ms")
+                               f"{win.volume.shape[0]} slices): longest GUI stall {hb.longest_ms():.0f} ms; "
+                               f"stalls over 50 ms: {hb.over(50)}, over 100 ms: {hb.over(100)}")
                 close(win)
                 server.delete_all()
 

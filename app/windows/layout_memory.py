@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings
+from PySide6.QtCore import QByteArray, QEvent, QObject, QRect, QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QSplitter
 
@@ -125,6 +125,7 @@ class LayoutMemory(QObject):
 
     def restore(self) -> None:
         w, s = self.window, self.settings
+        self._pin_docks()
         self._defaults = (w.saveGeometry(), w.saveState(_STATE_VERSION))
         geometry, state = s.value("window/geometry"), s.value("window/state")
         if not isinstance(geometry, QByteArray):
@@ -149,6 +150,21 @@ class LayoutMemory(QObject):
         except ValueError:
             pass  # a tool this build no longer has: the default stays
         self.two_screens_action.setChecked(str(s.value("view/two_screens", "false")).lower() == "true")
+
+    def _pin_docks(self) -> None:
+        """Fix each docked dock at the size its contents ask for now, as if the reader had set
+        it. A dock no one has sized follows its contents' size hint as they change: the report dock widened when the first study's form
+        showed, which resized the three views, and their redraws in one paint kept the GUI
+        thread 100-130 ms at the end of the opening (bench/bench_gui_stall.py)."""
+        w = self.window
+        for orientation, areas, size in ((Qt.Horizontal, (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea),
+                                          lambda d: d.sizeHint().width()),
+                                         (Qt.Vertical, (Qt.TopDockWidgetArea, Qt.BottomDockWidgetArea),
+                                          lambda d: d.sizeHint().height())):
+            docks = [d for d in self._docks() if not d.isFloating() and not d.isHidden()
+                     and w.dockWidgetArea(d) in areas]
+            if docks:
+                w.resizeDocks(docks, [max(size(d), 1) for d in docks], orientation)
 
     def _place_floating(self, dock: QDockWidget) -> None:
         key = f"floating/{dock.objectName()}"

@@ -30,7 +30,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -138,6 +138,14 @@ class ReportPanel(QWidget):
                 log.warning("report form not prepared: %s", exc)
 
     # -- layout ----------------------------------------------------------------------------
+    WIDTH_IN_LINES = 32   # the dock's first width, in line heights: the form, about 28 Japanese characters a line
+
+    def sizeHint(self) -> QSize:  # noqa: N802
+        # Not the contents' hint: that grows as the form is built and its labels fill, and the
+        # window's layout pins the docks at their hints when it first shows (layout_memory).
+        hint = super().sizeHint()
+        return QSize(max(hint.width(), self.WIDTH_IN_LINES * self.fontMetrics().height()), hint.height())
+
     def _build(self) -> None:
         top = QHBoxLayout()
         self.template_box = QComboBox()

@@ -98,3 +98,27 @@ def test_window_level_per_modality_docks_and_reset(qtbot, windows, tmp_path):
     again.keys.action("view.reset_layout").trigger()   # View > Reset window layout
     assert again.dockWidgetArea(again.findChild(QDockWidget, "worklist")) == Qt.LeftDockWidgetArea
     assert again.layout_memory.settings.allKeys() == []
+
+
+def test_the_first_study_opens_without_resizing_the_views(qtbot, windows, tmp_path):
+    """The docks keep the widths the window first showed them at while their contents change:
+    the report dock widened when the first study's form showed, which resized the three views
+    and redrew them in one paint (the longest GUI stall of an opening, bench/bench_gui_stall.py)."""
+    demo = prepare_demo(tmp_path / "centre")
+    win = make_window(qtbot, windows, demo.centre, "dr.first")
+    report = win.findChild(QDockWidget, "report")
+    # the form is built after the window shows, hidden: the dock's width is not waiting for it
+    qtbot.waitUntil(lambda: win.report_panel.editor.scroll.widget() is not None)
+    qtbot.wait(50)
+    sizes = lambda: {p: w.size().toTuple() for p, w in win.mpr.views.items()}  # noqa: E731
+    before = sizes()
+    width = report.width()
+    assert width >= win.report_panel.WIDTH_IN_LINES * win.report_panel.fontMetrics().height()
+    resized = []
+    open_study(qtbot, win, "Lung_Dx-A0001")
+    qtbot.waitUntil(lambda: win.report_panel.editor.scroll.widget().isVisible())
+    for _ in range(5):   # the layout settles in later turns of the event loop
+        qtbot.wait(20)
+        resized.append(sizes())
+    assert report.width() == width
+    assert all(s == before for s in resized), f"views resized by the first study: {before} -> {resized[-1]}"

@@ -86,7 +86,8 @@ def test_status_warnings_and_measurements_drawn_in_japanese(qtbot, gap_reading, 
     shot = win.screen().grabWindow(win.winId())
     shot.save(str(artifacts / "ja-viewer-overlays.png"))
     corner = _status_corner(ax)
-    assert ((corner > 200).all(axis=-1)).sum() > 300, "the status lines must be drawn"
+    # the lines' font follows the view's width (9-14 px): at 10 px they light 200-270 pixels, none drawn 0
+    assert ((corner > 200).all(axis=-1)).sum() > 150, "the status lines must be drawn"
 
     # slice 32 is a gap filler: the ROI is refused and says why, the hover read-out too
     qtbot.keyClick(ax, Qt.Key_M)                       # slab MIP -> MinIP
@@ -130,7 +131,7 @@ def test_japanese_glyphs_are_drawn_as_glyphs_not_boxes(qtbot, gap_reading):
     ax.view.translate = japanese
     ax.view.update()
     ink = [((c > 200).all(axis=-1)).sum() for c in corners]
-    assert min(ink) > 300
+    assert min(ink) > 150   # drawn (the font follows the view's width, see above)
     assert (np.abs(corners[0] - corners[1]).max(axis=-1) > 60).sum() > 40, "the kanji drew as boxes"
 
 

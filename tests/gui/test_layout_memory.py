@@ -15,11 +15,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QDockWidget, QSplitter
 
 from app.demo import prepare_demo
 from tests.report_gui.helpers import make_window, open_study
+from viewer.views.capture import grab_rgb
 from viewer.tools.window_level import PRESETS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -122,3 +123,38 @@ def test_the_first_study_opens_without_resizing_the_views(qtbot, windows, tmp_pa
         resized.append(sizes())
     assert report.width() == width
     assert all(s == before for s in resized), f"views resized by the first study: {before} -> {resized[-1]}"
+
+
+class _Paints(QObject):
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if event.type() == QEvent.Paint:
+            self.count += 1
+        return False
+
+
+def test_a_study_opens_with_no_qt_paint_of_the_views(qtbot, windows, tmp_path):
+    """The views draw through their own queue, one per turn of the event loop, never in a paint
+    Qt asks for. The hanging protocol showed its planes even where they were on screen already:
+    a view shown with its window, shown again by itself, maps its native window anew, and Qt
+    repainted all three in one turn (the stall at the end of an opening, bench/bench_gui_stall.py);
+    the focus moving to a view repainted it too."""
+    demo = prepare_demo(tmp_path / "centre")
+    win = make_window(qtbot, windows, demo.centre, "dr.hang")
+    qtbot.waitUntil(lambda: win.report_panel.editor.scroll.widget() is not None)
+    qtbot.wait(300)   # the window's first paints are done
+    paints = _Paints()
+    for w in win.mpr.views.values():
+        w.installEventFilter(paints)
+    open_study(qtbot, win, "Lung_Dx-A0001")
+    qtbot.waitUntil(lambda: win.hanging.current is not None)   # the screening protocol, hung
+    qtbot.wait(300)
+    assert paints.count == 0, f"{paints.count} Qt paints of the views while the study opened"
+    assert grab_rgb(win.mpr.axial.GetRenderWindow()).max() > 100   # and the study is on screen
+    win.mpr.set_layout("axial")     # a real change still shows and hides
+    qtbot.waitUntil(lambda: not win.mpr.views["coronal"].isVisible())
+    win.mpr.set_layout("mpr")
+    qtbot.waitUntil(lambda: win.mpr.views["coronal"].isVisible())

@@ -151,7 +151,11 @@ class MprWidget(QWidget):
     def show_planes(self, planes: set[str]) -> None:
         """Only these planes' views, filling the layout (a hanging protocol's single coronal view)."""
         for p, w in self.views.items():
-            w.setVisible(p in planes)
+            # Only a change: setVisible(True) on a view shown with its window (never shown by
+            # itself) maps its native window again, and the three views then repainted in one
+            # turn when a hanging protocol was applied (bench/bench_gui_stall.py).
+            if w.isHidden() == (p in planes):
+                w.setVisible(p in planes)
         # a column whose views are hidden keeps its stretch, and so its space, unless told
         lay = self.layout()
         lay.setColumnStretch(0, 3 if "axial" in planes else 0)

@@ -98,6 +98,14 @@ class SliceWidget(QVTKRenderWindowInteractor):
         return self.view.display_to_lps(*self._display_xy(pos))
 
     # ---- Qt events --------------------------------------------------------------------
+    def focusInEvent(self, ev) -> None:  # noqa: N802
+        # Qt's own asks for a repaint, to show a focus frame: a view draws none, and a full
+        # render in a paint of Qt's, outside the draw queue, is what the queue is there to avoid
+        ev.accept()
+
+    def focusOutEvent(self, ev) -> None:  # noqa: N802
+        ev.accept()
+
     def resizeEvent(self, ev) -> None:  # noqa: N802
         super().resizeEvent(ev)
         if self.view.volume is not None:

@@ -153,9 +153,10 @@ class LayoutMemory(QObject):
 
     def _pin_docks(self) -> None:
         """Fix each docked dock at the size its contents ask for now, as if the reader had set
-        it. A dock no one has sized follows its contents' size hint as they change: the report dock widened when the first study's form
-        showed, which resized the three views, and their redraws in one paint kept the GUI
-        thread 100-130 ms at the end of the opening (bench/bench_gui_stall.py)."""
+        it. A dock no one has sized follows its contents' size hint as they change: the report
+        dock widened when the first study's form showed, which resized the three views, and
+        their redraws in one paint kept the GUI thread 100-130 ms at the end of the opening
+        (bench/bench_gui_stall.py)."""
         w = self.window
         for orientation, areas, size in ((Qt.Horizontal, (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea),
                                           lambda d: d.sizeHint().width()),

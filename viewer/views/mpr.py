@@ -151,10 +151,10 @@ class MprWidget(QWidget):
     def show_planes(self, planes: set[str]) -> None:
         """Only these planes' views, filling the layout (a hanging protocol's single coronal view)."""
         for p, w in self.views.items():
-            # Only a change: setVisible(True) on a view shown with its window (never shown by
-            # itself) maps its native window again, and the three views then repainted in one
-            # turn when a hanging protocol was applied (bench/bench_gui_stall.py).
-            if w.isHidden() == (p in planes):
+            # Not shown again when on screen: setVisible(True) on a view shown with its window
+            # (never by itself) maps its native window anew, and the three views then repainted
+            # in one turn when a hanging protocol was applied (bench/bench_gui_stall.py).
+            if p not in planes or not w.isVisible():
                 w.setVisible(p in planes)
         # a column whose views are hidden keeps its stretch, and so its space, unless told
         lay = self.layout()

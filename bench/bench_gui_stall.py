@@ -79,18 +79,21 @@ class Heartbeat:
         self.ticks.append(time.perf_counter())
         if self.sampler:
             self.sampler.stop()
-            gaps = np.diff(np.array(self.ticks))
-            for rank, k in enumerate(np.argsort(gaps)[::-1][:3]):
+            for rank, k in enumerate(np.argsort(self.gaps_ms())[::-1][:3]):
                 self.sampler.report(self.ticks[k], self.ticks[k + 1],
                                     f"stall {rank + 1} at {self.ticks[k] - self.ticks[0]:.2f} s")
 
+    def gaps_ms(self) -> np.ndarray:
+        """Each stretch between two ticks beyond the heartbeat's own interval (ms)."""
+        return np.diff(np.array(self.ticks)) * 1000 - HEARTBEAT_MS
+
     def longest_ms(self) -> float:
-        gaps = np.diff(np.array(self.ticks))
-        return max(0.0, float(gaps.max()) * 1000 - HEARTBEAT_MS) if len(gaps) else 0.0
+        gaps = self.gaps_ms()
+        return max(0.0, float(gaps.max())) if len(gaps) else 0.0
 
     def over(self, ms: float) -> int:
         """How many stalls were longer than `ms`."""
-        return int((np.diff(np.array(self.ticks)) * 1000 - HEARTBEAT_MS > ms).sum())
+        return int((self.gaps_ms() > ms).sum())
 
 
 def window(url: str, server, state: Path, *, user: tuple[str, str] | None = None, reader: str = READER,

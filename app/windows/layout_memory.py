@@ -158,14 +158,13 @@ class LayoutMemory(QObject):
         their redraws in one paint kept the GUI thread 100-130 ms at the end of the opening
         (bench/bench_gui_stall.py)."""
         w = self.window
-        for orientation, areas, size in ((Qt.Horizontal, (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea),
-                                          lambda d: d.sizeHint().width()),
-                                         (Qt.Vertical, (Qt.TopDockWidgetArea, Qt.BottomDockWidgetArea),
-                                          lambda d: d.sizeHint().height())):
-            docks = [d for d in self._docks() if not d.isFloating() and not d.isHidden()
-                     and w.dockWidgetArea(d) in areas]
-            if docks:
-                w.resizeDocks(docks, [max(size(d), 1) for d in docks], orientation)
+        docked = [d for d in self._docks() if not d.isFloating() and not d.isHidden()]
+        sides = [d for d in docked if w.dockWidgetArea(d) in (Qt.LeftDockWidgetArea, Qt.RightDockWidgetArea)]
+        rows = [d for d in docked if d not in sides]   # top and bottom: their height
+        if sides:
+            w.resizeDocks(sides, [d.sizeHint().width() for d in sides], Qt.Horizontal)
+        if rows:
+            w.resizeDocks(rows, [d.sizeHint().height() for d in rows], Qt.Vertical)
 
     def _place_floating(self, dock: QDockWidget) -> None:
         key = f"floating/{dock.objectName()}"

@@ -414,10 +414,13 @@ class ReportEditor(QWidget):
     def refresh(self) -> None:
         report = self.report
         if report is None:
-            old = self.scroll.takeWidget()
-            if old is not None:
-                old.deleteLater()
-            self._layout_key = None
+            # Hidden, not destroyed: building the form again for the next study would cost its
+            # opening a 100-150 ms turn (see prepare). The next report's values replace every
+            # field's before it shows; hidden, no field takes focus or keys.
+            page = self.scroll.widget()
+            if page is not None:
+                page.hide()
+            self._pending_status = None
             self.changed.emit()
             return
         key = (report.template.id, report.template.version, report.language)

@@ -103,6 +103,14 @@ class PriorComparisonPanel(QWidget):
                         done=lambda found: self._priors_found(uid, found),
                         failed=lambda exc: self._priors_failed(uid, exc))
 
+    def study_closed(self) -> None:
+        """The current study left the screen: its prior goes too, and what was looking for it stops."""
+        self._stop()
+        self.current_volume, self.prior_volume, self.chosen, self.candidates = None, None, None, []
+        self._study_uid = ""
+        self.priors_box.clear()
+        self.view.clear()
+
     def _priors_found(self, uid: str, found: list[PriorCandidate]) -> None:
         if uid != self._study_uid:
             return
@@ -295,6 +303,7 @@ def install_prior_comparison(window) -> PriorComparisonPanel:
     panel.dock = dock
     window.prior_comparison = panel
     window.on_study_opened(panel.study_opened)
+    window.on_study_closed(panel.study_closed)
     window.keys.bind("report.compare_with_prior", panel.compare_nodule)  # keys: app/keymap/defaults.py
     window.keys.bind("view.comparison_plane", panel.toggle_plane)
     for action, do in panel.view.key_actions().items():   # U, S, T, G: in the menu and on F1 too

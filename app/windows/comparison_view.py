@@ -129,6 +129,18 @@ class ComparisonView(QWidget):
         self._sync_prior()
         self._show_warnings()
 
+    def clear(self) -> None:
+        """Neither study: the current study closed (another one opens)."""
+        self.registration = None
+        self.identity_problems = ()
+        self.link.set_matrix(np.eye(4))
+        self.set_titles("", "")
+        for w in self.views.values():
+            w.view.set_study_tag("")   # no CURRENT / PRIOR band over an empty view
+            w.clear_volume()
+        self.state_label.setText("")
+        self._show_warnings()
+
     def set_registration(self, registration: Registration) -> None:
         self.registration = registration
         self.link.set_matrix(registration.matrix)

@@ -235,6 +235,17 @@ class ReportPanel(QWidget):
                      report.state.value)
         self._set_report(report)
 
+    def close_study(self) -> None:
+        """The study on screen left it (another opens, or it was given back): its draft is on
+        disk and out of reach, so nothing typed, measured or captured until the next study's
+        report opens can land in it. A signature under way finishes on its own report."""
+        self.drafts.flush()
+        self.session = None
+        self.study_uid = None   # _item stays: a signature finishing now completes that study's workitem
+        self._used_lengths = set()
+        self.editor.set_session(None)
+        self._render()
+
     def _newest_for(self, study_uid: str) -> Report | None:
         self.drafts.flush()  # a change made just before is on disk before drafts are read back
         for info in self.store.list():  # newest first
@@ -703,6 +714,7 @@ def install_report_panel(window: Any) -> ReportPanel:
     window.addDockWidget(Qt.RightDockWidgetArea, dock)
     window.report_panel = panel
     window.on_study_opened(panel.open_study)
+    window.on_study_closed(panel.close_study)
     for action_id, slot in (("report.nodule_from_measurement", panel.add_nodule_from_measurement),
                             ("report.sign", panel.sign), ("report.sign_and_next", panel.sign_and_next),
                             ("report.flag_critical", lambda: critical_flag.open_flag_dialog(panel)),

@@ -168,6 +168,19 @@ def test_prior_opens_registered_beside_the_current_and_the_nodule_is_compared(qt
     assert prior_view.mapTo(view, QPoint(0, 0)).x() > x_before      # back on the right
 
 
+    # the current study given back: its prior leaves the screen with it, both sides empty
+    win.activateWindow()
+    assert QTest.qWaitForWindowActive(win)
+    qtbot.keyClick(win.mpr.axial, Qt.Key_G, Qt.ControlModifier | Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: win.current is None and not win.reading.refreshing, timeout=30000)
+    assert comp.prior_volume is None and comp.current_volume is None and comp.priors_box.count() == 0
+    assert all(w.view.volume is None and not w.view.lengths for w in view.views.values())
+    qtbot.wait(100)
+    shot = _grab(win)
+    for side, w in view.views.items():
+        if w.isVisible():
+            assert int(_region(shot, win, w).max()) < 40, f"the {side.value} side still shows a study"
+
 def test_a_registration_that_does_not_converge_is_shown_as_a_warning(qtbot, windows, prior_pair,  # noqa: F811
                                                                      tmp_path_factory, artifacts, monkeypatch):
     monkeypatch.setattr(reg, "ITERATIONS", 2)   # the optimiser stops before converging: a real fallback path

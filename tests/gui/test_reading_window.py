@@ -292,3 +292,72 @@ def test_studies_opened_in_turn_are_freed_though_frozen_out_of_the_collector(qtb
         frozen.append(gc.get_freeze_count())
     assert all(r() is None for r in refs[:-1]), "a replaced volume is still alive"
     assert frozen[3] <= frozen[1] * 1.1, frozen  # the same study again: no more frozen than before
+
+
+def _measure_length(qtbot, win) -> None:
+    ax = win.mpr.axial
+    qtbot.keyClick(ax, Qt.Key_L)
+    _drag(qtbot, ax, Qt.LeftButton, QPoint(ax.width() // 2 - 60, ax.height() // 2),
+          QPoint(ax.width() // 2 + 60, ax.height() // 2))
+    assert win.measured_lengths() and ax.view.overlay_texts, "no length drawn to carry over"
+
+
+def test_the_next_study_opens_with_nothing_of_the_last_one(qtbot, reading):
+    """Between the claim of the next study and its first slices, the last study's volume,
+    measurements and report are gone: a length measured on one patient must not become a
+    nodule of the next, nor a key press edit the last one's report under the next one's images."""
+    import gc
+    import weakref
+
+    win = reading
+    _open(qtbot, win, 1)
+    first = win.current.study_uid
+    _measure_length(qtbot, win)
+    assert win.report_panel.session is not None
+    last = weakref.ref(win.volume)
+    seen = {}
+    start = win._start_loader
+
+    def starting(loader):   # the next study is claimed: its loader starts now
+        gc.collect()
+        seen.update(alive=last() is not None, volume=win.volume, lengths=win.measured_lengths(),
+                    overlays=[t for w in win.mpr.views.values() for t in w.view.overlay_texts],
+                    session=win.report_panel.session, series=win.series_box.count())
+        start(loader)
+
+    win._start_loader = starting
+    _open(qtbot, win, 0)
+    assert win.current.study_uid != first
+    assert seen == {"alive": False, "volume": None, "lengths": [], "overlays": [], "session": None, "series": 0}
+    # the next study's own report, not the last one's, once it is on screen
+    qtbot.waitUntil(lambda: win.report_panel.session is not None, timeout=10000)
+    assert win.report_panel.report.identity.study_uid == win.current.study_uid
+    assert win.measured_lengths() == []
+
+
+def test_a_study_given_back_leaves_the_screen(qtbot, reading, artifacts):
+    win = reading
+    _open(qtbot, win, 1)
+    _measure_length(qtbot, win)
+    shot = _grab(win)
+    ax = win.mpr.axial
+    top_left = ax.mapTo(win, QPoint(0, 0))
+    before = shot[top_left.y(): top_left.y() + ax.height(), top_left.x(): top_left.x() + ax.width()]
+    assert before.std() > 25
+    win.activateWindow()
+    assert QTest.qWaitForWindowActive(win)
+    qtbot.keyClick(ax, Qt.Key_G, Qt.ControlModifier | Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: win.current is None and not win.reading.refreshing, timeout=30000)
+    qtbot.waitUntil(lambda: not win.mpr._queue_running, timeout=5000)
+    qtbot.wait(100)
+    QApplication.primaryScreen().grabWindow(win.winId()).save(str(artifacts / "reading-window-given-back.png"))
+    shot = _grab(win)
+    for plane, view in win.mpr.views.items():
+        top_left = view.mapTo(win, QPoint(0, 0))
+        region = shot[top_left.y(): top_left.y() + view.height(), top_left.x(): top_left.x() + view.width()]
+        # no image, banner, labels or measurement left: the view is black
+        assert int(region.max()) < 40, f"{plane} view still shows something of the study given back"
+    assert win.volume is None and win.measured_lengths() == [] and win.report_panel.session is None
+    # Ctrl+M (nodule from measurement) has nothing to act on
+    win.report_panel.add_nodule_from_measurement()
+    assert win.report_panel.session is None

@@ -66,6 +66,14 @@ class MprWidget(QWidget):
         self._draw(order[0])   # the first at once: the new volume is on screen when this returns
         self.draw_in_turns(order[1:])
 
+    def clear_volume(self) -> None:
+        """The study on screen closed: every view empty, drawn in turns as for a new volume."""
+        self.volume = None
+        for w in self.views.values():
+            w.view.show_crosshair = False
+            w.clear_volume(draw=False)
+        self.draw_in_turns(self.views.values())
+
     def voxels_changed(self) -> None:
         """The volume shown was filled in further (same array): redraw each view in turn."""
         if self.volume is None:

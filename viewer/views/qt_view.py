@@ -70,6 +70,14 @@ class SliceWidget(QVTKRenderWindowInteractor):
         self.view.set_volume(volume)
         self.refresh()
 
+    def clear_volume(self, *, draw: bool = True) -> None:
+        """Nothing on screen (see SliceView.clear_volume); a drag or measurement under way ends."""
+        self._drag = None
+        self._pending = None
+        self.view.clear_volume()
+        if draw and self.isVisible():
+            self.refresh()
+
     def warm_up(self) -> None:
         """Draw a throw-away scene once, so the first study's first draw is not also the
         OpenGL context's first (see SliceView.show_warm_up_scene)."""

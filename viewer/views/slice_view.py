@@ -216,6 +216,18 @@ class SliceView:
         if draw:
             self.update()
 
+    def clear_volume(self) -> None:
+        """Show nothing: the study on screen was closed (another one opens). Its measurements go
+        with it: a length of one patient must not be drawn on, or reported for, the next."""
+        self.volume = self.nav = self._img = None
+        self._reslice.SetInputData(None)
+        self.renderer.RemoveViewProp(self._image)
+        for t in self._text_actors():
+            t.SetInput("")
+        self._study_tag.SetInput(self.study_tag_text)
+        self._clear_overlays()
+        self.measurements = Measurements()
+
     def voxels_changed(self) -> None:
         """The volume's array was written to (slices filled in): VTK must read it again."""
         if self._img is not None:

@@ -161,6 +161,9 @@ class MainWindow(QMainWindow):
         self.study_dose = None
         self.series_box.clear()
         self.mpr.clear_volume()
+        # The images take the focus now, as they would at the next study's first slices: the
+        # report form is about to hide, and a hidden focus widget leaves the window none.
+        self.mpr.axial.setFocus()
         for fn in self._close_listeners:
             try:
                 fn()

@@ -346,6 +346,7 @@ class ReportPanel(QWidget):
             self.sign_button.setEnabled(False)
             self.addendum_button.setEnabled(False)
             self.retry_button.setEnabled(False)
+            self._show_state()
             return
         bar = self.preview.verticalScrollBar().value()
         self.preview.setHtml(render_html(report, report.language))  # render_html escapes every value
@@ -589,8 +590,15 @@ class ReportPanel(QWidget):
 
     def _show_state(self) -> None:
         report = self.report
-        if report is None:
-            return
+        if report is None:   # no study on screen: no report's state, every report's delivery below
+            self.state_label.setText("")
+        else:
+            self._show_report_state(report)
+        rid = report.report_id if report is not None else None
+        others = [f"{r[:8]}: {self._state_text(self.delivery(r))}" for r in self.delivery_tracker.reports() if r != rid]
+        self.outbox_label.setText(self.tr("Outbox — {0}").format(" | ".join(others)) if others else "")
+
+    def _show_report_state(self, report: Report) -> None:
         mine = self.delivery(report.report_id)
         if report.is_signed:
             st = self._state_text(mine) if mine.state is not DeliveryState.NOT_QUEUED else \
@@ -601,9 +609,6 @@ class ReportPanel(QWidget):
         else:
             kind = self.tr("Addendum draft") if report.predecessor else self.tr("Draft")
             self.state_label.setText(self.tr("{0} (autosaved) — report {1}").format(kind, report.report_id))
-        others = [f"{rid[:8]}: {self._state_text(self.delivery(rid))}"
-                  for rid in self.delivery_tracker.reports() if rid != report.report_id]
-        self.outbox_label.setText(self.tr("Outbox — {0}").format(" | ".join(others)) if others else "")
         self.retry_button.setEnabled(mine.state is DeliveryState.FAILED)
 
     # -- messages and teardown ---------------------------------------------------------------

@@ -358,6 +358,7 @@ def test_a_study_given_back_leaves_the_screen(qtbot, reading, artifacts):
         # no image, banner, labels or measurement left: the view is black
         assert int(region.max()) < 40, f"{plane} view still shows something of the study given back"
     assert win.volume is None and win.measured_lengths() == [] and win.report_panel.session is None
+    assert win.report_panel.state_label.text() == ""   # no report id of the study given back
     # Ctrl+M (nodule from measurement) has nothing to act on
     win.report_panel.add_nodule_from_measurement()
     assert win.report_panel.session is None

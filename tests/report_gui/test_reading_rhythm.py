@@ -29,6 +29,7 @@ from tests.gui.test_reading_window import _grab
 from tests.fixtures.reading_station import real_ct_copies
 from tests.report_gui.conftest import PASSWORD
 from tests.report_gui.helpers import answer_certificate_password, answer_password, make_window
+from tests.window_waits import wait_active
 from viewer.tools.window_level import PRESETS
 from worklist.cache import StudyCache
 from worklist.cached_centre import CachingCentre
@@ -94,6 +95,12 @@ def _axial_pixels(win) -> np.ndarray:
 def _read_normal_case(qtbot, win, keys: Keys, artifacts, name: str) -> None:
     """Lung window, scroll through, the normal report: the keys of one normal case up to signing."""
     axial = win.mpr.axial
+    if not win.isActiveWindow():
+        # The sign prompts before this case took X's input focus and Xvfb runs no window manager
+        # to give it back when they closed (seen in some runs only): done here as one would,
+        # not a key of the case. The window's own focus widget is what is checked below.
+        win.activateWindow()
+        wait_active(qtbot, win)
     assert QApplication.focusWidget() is axial  # the study opened with the images focused
     keys.press(Qt.Key_1)
     assert axial.view.state.window == PRESETS["lung"].clamped()

@@ -29,6 +29,12 @@ def _grab(widget) -> np.ndarray:
     return buf.reshape(h, img.bytesPerLine())[:, : w * 3].reshape(h, w, 3).copy()
 
 
+def _view_region(shot: np.ndarray, win, view) -> np.ndarray:
+    """The part of a grab of `win` that `view` covers."""
+    top_left = view.mapTo(win, QPoint(0, 0))
+    return shot[top_left.y(): top_left.y() + view.height(), top_left.x(): top_left.x() + view.width()]
+
+
 @pytest.fixture
 def reading(qtbot, windows, shared_data, tmp_path):
     setup = prepare_demo(tmp_path / "centre")
@@ -65,8 +71,7 @@ def test_worklist_orders_stat_first_and_opens_real_ct_in_mpr(qtbot, reading, art
     shot = _grab(win)
     QApplication.primaryScreen().grabWindow(win.winId()).save(str(path))
     for plane, view in win.mpr.views.items():
-        top_left = view.mapTo(win, QPoint(0, 0))
-        region = shot[top_left.y(): top_left.y() + view.height(), top_left.x(): top_left.x() + view.width()]
+        region = _view_region(shot, win, view)
         assert region.std() > 25, f"{plane} view is blank on screen"
         # the orientation labels are yellow text; every view shows some
         yellow = (region[..., 0] > 180) & (region[..., 1] > 180) & (region[..., 2] < 120)
@@ -339,11 +344,8 @@ def test_a_study_given_back_leaves_the_screen(qtbot, reading, artifacts):
     win = reading
     _open(qtbot, win, 1)
     _measure_length(qtbot, win)
-    shot = _grab(win)
     ax = win.mpr.axial
-    top_left = ax.mapTo(win, QPoint(0, 0))
-    before = shot[top_left.y(): top_left.y() + ax.height(), top_left.x(): top_left.x() + ax.width()]
-    assert before.std() > 25
+    assert _view_region(_grab(win), win, ax).std() > 25
     win.activateWindow()
     assert QTest.qWaitForWindowActive(win)
     qtbot.keyClick(ax, Qt.Key_G, Qt.ControlModifier | Qt.ShiftModifier)
@@ -353,10 +355,8 @@ def test_a_study_given_back_leaves_the_screen(qtbot, reading, artifacts):
     QApplication.primaryScreen().grabWindow(win.winId()).save(str(artifacts / "reading-window-given-back.png"))
     shot = _grab(win)
     for plane, view in win.mpr.views.items():
-        top_left = view.mapTo(win, QPoint(0, 0))
-        region = shot[top_left.y(): top_left.y() + view.height(), top_left.x(): top_left.x() + view.width()]
         # no image, banner, labels or measurement left: the view is black
-        assert int(region.max()) < 40, f"{plane} view still shows something of the study given back"
+        assert int(_view_region(shot, win, view).max()) < 40, f"{plane} view still shows something of the study given back"
     assert win.volume is None and win.measured_lengths() == [] and win.report_panel.session is None
     assert win.report_panel.state_label.text() == ""   # no report id of the study given back
     # Ctrl+M (nodule from measurement) has nothing to act on

@@ -188,11 +188,15 @@ class SliceView:
             for t in self._text_actors():
                 t.SetInput("Aa 0")
         else:
-            self.renderer.RemoveViewProp(self._image)
-            self._reslice.SetInputData(None)
-            for t in self._text_actors():
-                t.SetInput("")
-            self._study_tag.SetInput(self.study_tag_text)
+            self._show_nothing()
+
+    def _show_nothing(self) -> None:
+        """No image and no text in the renderer (a comparison's study tag stays)."""
+        self.renderer.RemoveViewProp(self._image)
+        self._reslice.SetInputData(None)
+        for t in self._text_actors():
+            t.SetInput("")
+        self._study_tag.SetInput(self.study_tag_text)
 
     def set_volume(self, volume: "Volume", state: ViewState | None = None, *, draw: bool = True) -> None:
         """Show `volume` with `state` (None: a new view). With draw=False the caller calls
@@ -220,11 +224,7 @@ class SliceView:
         """Show nothing: the study on screen was closed (another one opens). Its measurements go
         with it: a length of one patient must not be drawn on, or reported for, the next."""
         self.volume = self.nav = self._img = None
-        self._reslice.SetInputData(None)
-        self.renderer.RemoveViewProp(self._image)
-        for t in self._text_actors():
-            t.SetInput("")
-        self._study_tag.SetInput(self.study_tag_text)
+        self._show_nothing()
         self._clear_overlays()
         self.measurements = Measurements()
 

@@ -156,6 +156,7 @@ class MainWindow(QMainWindow):
             self.loader = None
         self._announcing = None
         self._partial_for = None
+        self._audited = ("", set())   # a study opened again is accessed again: recorded again
         self.volume = None
         self.groups = []
         self.study_dose = None
@@ -279,8 +280,11 @@ class MainWindow(QMainWindow):
                 self._idle_unless_loading()
                 self.show_error(self.tr("Cannot open study: {0}").format(error_text(event.error, study_uid=event.item.study_uid)))
         elif isinstance(event, ev.StudyGivenBack):
-            if self.volume is not None and self.volume.identity.study_uid == event.item.study_uid:
-                self._close_study()
+            uid = event.item.study_uid
+            if (self.volume is not None and self.volume.identity.study_uid == uid) \
+                    or (self.loader is not None and self.loader.study_uid == uid):
+                self._close_study()   # on screen, or still arriving: it must not appear after
+                self._idle_unless_loading()
             self.status(self.tr("Study {0} given back").format(event.item.study_uid))
         elif isinstance(event, ev.GiveBackFailed):
             self.show_error(self.tr("Cannot give the study back: {0}").format(error_text(event.error, study_uid=event.item.study_uid)))

@@ -362,3 +362,67 @@ def test_a_study_given_back_leaves_the_screen(qtbot, reading, artifacts):
     # Ctrl+M (nodule from measurement) has nothing to act on
     win.report_panel.add_nodule_from_measurement()
     assert win.report_panel.session is None
+
+
+def test_a_study_given_back_while_it_loads_never_appears(qtbot, reading):
+    """Given back between its claim and its first slices: the load stops and nothing of the
+    study comes on screen afterwards. The centre's retrieval is held (a real retrieval, started
+    only once the give-back is through) so the give-back lands while the loader is running."""
+    import threading
+
+    win = reading
+    centre = win.centre
+    held = threading.Event()
+    retrieve = centre.retrieve
+
+    def slow_retrieve(*args, **kwargs):
+        held.wait(30)
+        yield from retrieve(*args, **kwargs)
+
+    centre.retrieve = slow_retrieve
+    try:
+        win.worklist.table.setFocus()
+        win.worklist.table.selectRow(1)
+        qtbot.keyClick(win.worklist.table, Qt.Key_Return)
+        qtbot.waitUntil(lambda: win.loader is not None, timeout=30000)
+        uid = win.loader.study_uid
+        loader = win.loader
+        win.activateWindow()
+        assert QTest.qWaitForWindowActive(win)
+        qtbot.keyClick(win.mpr.axial, Qt.Key_G, Qt.ControlModifier | Qt.ShiftModifier)
+        qtbot.waitUntil(lambda: win.current is None and not win.reading.refreshing, timeout=30000)
+        assert win.loader is None and not win.is_loading()
+    finally:
+        held.set()
+    loader.wait(30)
+    qtbot.wait(300)   # any signal the cancelled load still queued is delivered now
+    assert win.volume is None, "the study given back came on screen after the give-back"
+    assert win.report_panel.session is None
+    assert not win.progress.isVisible()
+    assert {e.study_uid: e.status for e in centre.entries()}[uid] == "SCHEDULED"
+
+
+def test_a_study_opened_again_is_audited_again(qtbot, reading):
+    """Each opening is an access of its own (the ministry guideline's access record), not only
+    the first opening of the study in this window."""
+    from app.audit import C, default_log
+
+    win = reading
+    log = win.reading.audit_log or default_log()
+
+    def accessed(uid) -> int:
+        return sum(1 for r in log.records() if r.event.event_id == C.INSTANCES_ACCESSED
+                   and any(o.object_id == uid for o in r.event.objects))
+
+    _open(qtbot, win, 1)
+    uid = win.current.study_uid
+    qtbot.waitUntil(lambda: accessed(uid) >= 1, timeout=10000)   # written by a worker
+    once = accessed(uid)
+    win.activateWindow()   # given back, then opened again: no other study in between
+    assert QTest.qWaitForWindowActive(win)
+    qtbot.keyClick(win.mpr.axial, Qt.Key_G, Qt.ControlModifier | Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: win.current is None and not win.reading.refreshing, timeout=30000)
+    row = next(n for n, i in enumerate(win.worklist.items) if i.study_uid == uid)
+    _open(qtbot, win, row)
+    assert win.current.study_uid == uid
+    qtbot.waitUntil(lambda: accessed(uid) > once, timeout=10000)
